@@ -1,0 +1,72 @@
+//! The route table and the frame every screen sits in.
+
+use leptos::prelude::*;
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+use crate::{
+    components::shell::Shell,
+    i18n::{Lang, provide_lang},
+    pages::{
+        home::Home,
+        not_found::NotFound,
+        upcoming::{Area, Upcoming},
+    },
+    platform,
+    store::LocalDb,
+};
+
+/// What the shell knows about this device, filled in as the browser answers.
+#[derive(Clone, Copy)]
+pub struct DeviceState {
+    pub online: ReadSignal<bool>,
+    /// `None` until the browser answered; `Some(false)` if it may evict our data.
+    pub persistent: ReadSignal<Option<bool>>,
+    /// The id this device signs its changes with (SYNC.md); made on first start.
+    pub device_id: ReadSignal<Option<String>>,
+    /// Why the local database could not open, if it could not.
+    pub store_error: ReadSignal<Option<String>>,
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_lang(Lang::load());
+    let online = platform::online_signal();
+    let (persistent, set_persistent) = signal(None);
+    let (device_id, set_device_id) = signal(None);
+    let (store_error, set_store_error) = signal(None);
+    provide_context(DeviceState {
+        online,
+        persistent,
+        device_id,
+        store_error,
+    });
+    leptos::task::spawn_local(async move {
+        set_persistent.set(platform::request_persistent_storage().await);
+    });
+    leptos::task::spawn_local(async move {
+        match LocalDb::open(crate::store::DB_NAME).await {
+            Ok(db) => match db.device_id().await {
+                Ok(id) => set_device_id.set(Some(id.to_string())),
+                Err(e) => set_store_error.set(Some(e.to_string())),
+            },
+            Err(e) => set_store_error.set(Some(e.to_string())),
+        }
+    });
+
+    view! {
+        <Router>
+            <Shell>
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=Home />
+                    <Route path=path!("/mo-hinh") view=|| view! { <Upcoming area=Area::Models /> } />
+                    <Route path=path!("/duyet") view=|| view! { <Upcoming area=Area::Review /> } />
+                    <Route path=path!("/khao-sat") view=|| view! { <Upcoming area=Area::Survey /> } />
+                    <Route path=path!("/dong-bo") view=|| view! { <Upcoming area=Area::Sync /> } />
+                </Routes>
+            </Shell>
+        </Router>
+    }
+}

@@ -1,0 +1,3 @@
+//! Pieces of screen used by more than one page.
+
+pub mod shell;

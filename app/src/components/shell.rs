@@ -1,0 +1,62 @@
+//! The frame around every screen: the product's name, the navigation, the network state and the
+//! language switch. Tablet first: every target is at least 44 px.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::{
+    app::DeviceState,
+    i18n::{Lang, use_lang, use_texts},
+};
+
+#[component]
+pub fn Shell(children: Children) -> impl IntoView {
+    let t = use_texts();
+    let lang = use_lang();
+    let device = expect_context::<DeviceState>();
+    let switch = move |_| {
+        let next = match lang.get() {
+            Lang::Vi => Lang::En,
+            Lang::En => Lang::Vi,
+        };
+        next.apply();
+        lang.set(next);
+    };
+    view! {
+        <a class="skip-link" href="#main">{move || t().skip_to_content}</a>
+        <header class="app-header">
+            <div class="brand">
+                <img class="brand-mark" src="/icons/icon-192.png" alt="" width="40" height="40" />
+                <div>
+                    <h1 class="brand-name">{dvk_shared::PRODUCT_NAME}</h1>
+                    <p class="brand-subtitle">{move || t().app_subtitle}</p>
+                </div>
+            </div>
+            <div class="header-tools">
+                <p class="net-state" class:offline=move || !device.online.get() role="status">
+                    <span class="net-dot" aria-hidden="true"></span>
+                    {move || if device.online.get() { t().online } else { t().offline }}
+                </p>
+                <button
+                    class="lang-switch"
+                    type="button"
+                    on:click=switch
+                    aria-label=move || t().switch_language
+                    lang=move || match lang.get() { Lang::Vi => "en", Lang::En => "vi" }
+                >
+                    {move || t().other_language}
+                </button>
+            </div>
+        </header>
+        <nav class="app-nav" aria-label=move || t().main_nav>
+            <A href="/" exact=true>{move || t().nav_overview}</A>
+            <A href="/mo-hinh">{move || t().nav_models}</A>
+            <A href="/duyet">{move || t().nav_review}</A>
+            <A href="/khao-sat">{move || t().nav_survey}</A>
+            <A href="/dong-bo">{move || t().nav_sync}</A>
+        </nav>
+        <main id="main" class="app-main" tabindex="-1">
+            {children()}
+        </main>
+    }
+}

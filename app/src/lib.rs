@@ -1,0 +1,18 @@
+//! The DVK app: a Leptos client that keeps its data in IndexedDB and works with no network.
+//!
+//! Pages read and write the local store (`store/`); only `sync/` (to come) talks to the server.
+//! `platform` wraps the browser features the shell depends on (service worker, storage).
+
+pub mod app;
+pub mod components;
+pub mod i18n;
+pub mod pages;
+pub mod platform;
+pub mod store;
+
+/// Mounts the app on `<body>` and starts the browser-side services of the shell.
+pub fn start() {
+    console_error_panic_hook::set_once();
+    platform::register_service_worker();
+    leptos::mount::mount_to_body(app::App);
+}

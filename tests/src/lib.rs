@@ -1,0 +1,174 @@
+//! What the test suites share: the real server started in-process on a free port over a fresh
+//! database (a new SQLite file, or a new PostgreSQL database that is dropped afterwards), and a
+//! headless Chromium driven through chromedriver.
+
+use std::{
+    future::Future,
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use anyhow::{Context, Result, bail};
+use dvk_server::{Running, Settings};
+
+pub mod browser;
+
+/// The PostgreSQL server the tests create their databases in.
+pub fn test_database_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// The app as Trunk built it (`scripts/test` builds it before the browser tests).
+pub fn dist_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../app/dist")
+}
+
+/// Which database a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database made for one test and removed after it.
+pub enum TestDatabase {
+    Sqlite { dir: tempfile::TempDir },
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDatabase {
+    pub async fn new(backend: Backend) -> Result<Self> {
+        match backend {
+            Backend::Sqlite => Ok(TestDatabase::Sqlite {
+                dir: tempfile::tempdir()?,
+            }),
+            Backend::Postgres => {
+                let admin_url = test_database_url();
+                let name = format!("dvk_test_{}", uuid::Uuid::now_v7().simple());
+                let mut admin = connect_admin(&admin_url).await?;
+                // The name is ours (a uuid): nothing from outside reaches this statement.
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut admin)
+                    .await
+                    .with_context(|| format!("cannot create a test database on {admin_url}"))?;
+                Ok(TestDatabase::Postgres { admin_url, name })
+            }
+        }
+    }
+
+    pub fn url(&self) -> String {
+        match self {
+            TestDatabase::Sqlite { dir } => {
+                format!("sqlite://{}", dir.path().join("dvk.sqlite").display())
+            }
+            TestDatabase::Postgres { admin_url, name } => {
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map(|(base, _)| base)
+                    .unwrap_or(admin_url);
+                format!("{base}/{name}")
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let TestDatabase::Postgres { admin_url, name } = self {
+            // Drop runs outside async; a short-lived thread with its own runtime removes the
+            // database even when the test failed.
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?;
+                runtime.block_on(async {
+                    let mut admin = connect_admin(&admin_url).await?;
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .execute(&mut admin)
+                    .await?;
+                    anyhow::Ok(())
+                })
+            })
+            .join();
+        }
+    }
+}
+
+async fn connect_admin(url: &str) -> Result<sqlx::PgConnection> {
+    use sqlx::Connection;
+    sqlx::PgConnection::connect(url).await.with_context(|| {
+        format!(
+            "cannot reach PostgreSQL at {url}: start it (scripts/test does) or set TEST_DATABASE_URL"
+        )
+    })
+}
+
+/// The real server, in this process, on a free port of 127.0.0.1.
+pub struct TestServer {
+    pub base: String,
+    running: Option<Running>,
+    // Kept so the database outlives the server.
+    _database: TestDatabase,
+}
+
+impl TestServer {
+    pub async fn start(backend: Backend) -> Result<Self> {
+        Self::start_with(backend, dist_dir()).await
+    }
+
+    pub async fn start_with(backend: Backend, dist_dir: PathBuf) -> Result<Self> {
+        let database = TestDatabase::new(backend).await?;
+        let settings = Settings {
+            addr: "127.0.0.1:0".parse()?,
+            database_url: database.url(),
+            demo: false,
+            dist_dir,
+        };
+        let running = dvk_server::start(&settings).await?;
+        Ok(Self {
+            base: format!("http://{}", running.addr),
+            running: Some(running),
+            _database: database,
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Stops the server and waits until it no longer answers.
+    pub async fn stop(&mut self) -> Result<()> {
+        if let Some(running) = self.running.take() {
+            running.stop().await?;
+        }
+        Ok(())
+    }
+}
+
+/// Polls `check` until it answers `Ok(true)`, or fails after `timeout` with `what` in the error.
+pub async fn wait_until<F, Fut>(what: &str, timeout: Duration, mut check: F) -> Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<bool>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut last_error = None;
+    loop {
+        match check().await {
+            Ok(true) => return Ok(()),
+            Ok(false) => {}
+            Err(e) => last_error = Some(e),
+        }
+        if tokio::time::Instant::now() >= deadline {
+            match last_error {
+                Some(e) => bail!("timed out waiting for {what}; last error: {e:#}"),
+                None => bail!("timed out waiting for {what}"),
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
