@@ -11,7 +11,8 @@ pub fn register_service_worker() {
         return;
     };
     let container = window.navigator().service_worker();
-    leptos::task::spawn_local(async move {
+    // wasm_bindgen_futures directly: this runs before Leptos has set up its executor.
+    wasm_bindgen_futures::spawn_local(async move {
         if let Err(e) = JsFuture::from(container.register("/sw.js")).await {
             web_sys::console::warn_2(&"service worker registration failed:".into(), &e);
         }

@@ -76,7 +76,11 @@ async fn the_app_shell_opens_from_the_service_worker_when_the_server_is_gone() {
         Ok(())
     }));
 
-    stop_rx.await.unwrap();
+    if stop_rx.await.is_err() {
+        // The browsing half ended before asking for the stop: its error says why.
+        browsing.await.unwrap().unwrap();
+        panic!("the browser session ended before the server was stopped");
+    }
     server.stop().await.unwrap();
     wait_until(
         "the server to stop answering",

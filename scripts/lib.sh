@@ -1,0 +1,103 @@
+# Shared by scripts/run and scripts/test: find or install the tools, build the app.
+# Every install comes from a package registry this machine reaches (crates.io, npm, Debian);
+# nothing downloads binaries from anywhere else, and each step is skipped when already done.
+# shellcheck shell=bash
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+TRUNK_VERSION="0.21.14"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+die() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    die "need root to run: $* (run as root or install sudo)"; fi
+}
+
+apt_install() {
+  say "installing from Debian: $*"
+  if [ -z "${DVK_APT_UPDATED:-}" ]; then
+    as_root apt-get update -qq
+    DVK_APT_UPDATED=1
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# The wasm-bindgen version Cargo.lock pins; its CLI and Trunk.toml must say the same.
+wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
+}
+
+ensure_rust() {
+  command -v cargo >/dev/null || die "cargo not found: install Rust with rustup (the toolchain version is in rust-toolchain.toml)"
+  # rust-toolchain.toml names the toolchain; rustup installs it on first use. The wasm target
+  # must be added explicitly when the toolchain was already there.
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    say "adding the wasm32 target"
+    rustup target add wasm32-unknown-unknown
+  fi
+}
+
+ensure_trunk() {
+  if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
+    say "installing trunk $TRUNK_VERSION from crates.io (about 13 minutes, once)"
+    # --locked: without it newer CSS crates are picked and trunk fails to compile.
+    cargo install trunk --version "$TRUNK_VERSION" --locked
+  fi
+}
+
+ensure_wasm_bindgen() {
+  local want
+  want="$(wasm_bindgen_version)"
+  [ -n "$want" ] || die "no wasm-bindgen in Cargo.lock"
+  grep -q "wasm_bindgen = \"$want\"" Trunk.toml ||
+    die "Trunk.toml [tools] wasm_bindgen must be \"$want\", the version in Cargo.lock"
+  if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $want" ] ||
+     [ "$(wasm-bindgen-test-runner --version 2>/dev/null)" != "wasm-bindgen-test-runner $want" ]; then
+    say "installing wasm-bindgen-cli $want from crates.io (about 4 minutes, once)"
+    # Not --locked: its lock file names dependency versions the registry mirror may lack.
+    cargo install wasm-bindgen-cli --version "$want" --force
+  fi
+}
+
+ensure_wasm_opt() {
+  if [ "$(wasm-opt --version 2>/dev/null)" != "wasm-opt version 132 (version_132)" ]; then
+    command -v npm >/dev/null || die "npm not found: install Node.js 20 (needed for binaryen's wasm-opt)"
+    say "installing wasm-opt (binaryen 132) from npm"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+  [ "$(wasm-opt --version)" = "wasm-opt version 132 (version_132)" ] ||
+    die "wasm-opt on PATH is not binaryen 132 (Debian's binaryen breaks the app): check node_modules/.bin"
+}
+
+ensure_build_tools() {
+  ensure_rust
+  ensure_trunk
+  ensure_wasm_bindgen
+  ensure_wasm_opt
+}
+
+# A fingerprint of everything the app's build reads, so an unchanged app is not rebuilt.
+app_sources_stamp() {
+  {
+    find app shared style -type f ! -path 'app/dist/*' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
+    sha256sum Cargo.lock Cargo.toml Trunk.toml scripts/sw-precache.sh
+  } | sha256sum | cut -d' ' -f1
+}
+
+build_app() {
+  local stamp
+  stamp="$(app_sources_stamp)"
+  if [ -f app/dist/.build-stamp ] && [ "$(cat app/dist/.build-stamp)" = "$stamp" ]; then
+    say "app is up to date (app/dist)"
+    return
+  fi
+  say "building the app (trunk build --release)"
+  trunk build --release
+  echo "$stamp" > app/dist/.build-stamp
+}
