@@ -10,7 +10,13 @@ use std::{
 fn dvk() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_dvk"));
     // The tests decide every setting; nothing leaks in from the developer's shell.
-    for var in ["DVK_ADDR", "DATABASE_URL", "DVK_DATA_DIR", "DVK_DEMO", "DVK_DIST_DIR"] {
+    for var in [
+        "DVK_ADDR",
+        "DATABASE_URL",
+        "DVK_DATA_DIR",
+        "DVK_DEMO",
+        "DVK_DIST_DIR",
+    ] {
         command.env_remove(var);
     }
     command
@@ -34,8 +40,17 @@ fn help_lists_the_subcommands() {
 fn serve_help_documents_every_setting_with_its_environment_variable() {
     let help = stdout_of(dvk().args(["serve", "--help"]));
     for needle in [
-        "--addr", "DVK_ADDR", "127.0.0.1:8080", "--database-url", "DATABASE_URL", "--data-dir",
-        "DVK_DATA_DIR", "--demo", "DVK_DEMO", "--dist-dir", "DVK_DIST_DIR",
+        "--addr",
+        "DVK_ADDR",
+        "127.0.0.1:8080",
+        "--database-url",
+        "DATABASE_URL",
+        "--data-dir",
+        "DVK_DATA_DIR",
+        "--demo",
+        "DVK_DEMO",
+        "--dist-dir",
+        "DVK_DIST_DIR",
     ] {
         assert!(help.contains(needle), "missing {needle} in:\n{help}");
     }
@@ -73,7 +88,10 @@ fn an_unsupported_database_url_fails_with_a_message_that_says_what_to_use() {
         .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(stderr.contains("sqlite://") && stderr.contains("postgres://"), "{stderr}");
+    assert!(
+        stderr.contains("sqlite://") && stderr.contains("postgres://"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -100,7 +118,11 @@ fn serve_prints_its_address_and_answers_health() {
         let address = url.trim_start_matches("http://");
         let mut stream = std::net::TcpStream::connect(address).unwrap();
         use std::io::{Read, Write};
-        write!(stream, "GET /api/health HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").unwrap();
+        write!(
+            stream,
+            "GET /api/health HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
         let mut response = String::new();
         stream.read_to_string(&mut response).unwrap();
         response

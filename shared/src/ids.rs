@@ -1,0 +1,109 @@
+//! Ids of records: UUIDv7, made by whichever side creates the record (often a tablet, offline),
+//! so they are unique without asking the server and sort by creation time.
+
+use std::{fmt, str::FromStr};
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A text that is not a UUID, or not a version 7 one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a UUIDv7: {0:?}")]
+pub struct BadId(pub String);
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(Uuid);
+
+        impl $name {
+            /// A new id, UUIDv7 from the current time.
+            pub fn new() -> Self {
+                Self(Uuid::now_v7())
+            }
+
+            /// Parses an id; only UUIDv7 is accepted, so ids from elsewhere are refused early.
+            pub fn parse(text: &str) -> Result<Self, BadId> {
+                match Uuid::parse_str(text) {
+                    Ok(uuid) if uuid.get_version_num() == 7 => Ok(Self(uuid)),
+                    _ => Err(BadId(text.to_owned())),
+                }
+            }
+
+            pub fn as_uuid(&self) -> Uuid {
+                self.0
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = BadId;
+            fn from_str(text: &str) -> Result<Self, BadId> {
+                Self::parse(text)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A unit (đơn vị): province, town, commune or ward, agency, organisation.
+    UnitId
+);
+id_type!(
+    /// A model (mô hình).
+    ModelId
+);
+id_type!(
+    /// A user account.
+    UserId
+);
+id_type!(
+    /// A survey campaign (kế hoạch khảo sát) of one year.
+    CampaignId
+);
+id_type!(
+    /// One survey (phiếu khảo sát): one visit to one model.
+    SurveyId
+);
+id_type!(
+    /// An award (khen thưởng), proposed or decided.
+    AwardId
+);
+id_type!(
+    /// A replication link (nhân rộng).
+    ReplicationId
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_ids_are_version_7_and_round_trip() {
+        let id = ModelId::new();
+        assert_eq!(id.as_uuid().get_version_num(), 7);
+        assert_eq!(ModelId::parse(&id.to_string()), Ok(id));
+        let json = serde_json::to_string(&id).unwrap();
+        assert_eq!(serde_json::from_str::<ModelId>(&json).unwrap(), id);
+    }
+
+    #[test]
+    fn other_uuid_versions_and_garbage_are_refused() {
+        assert!(ModelId::parse("67e55044-10b1-426f-9247-bb680e5fe0c8").is_err()); // v4
+        assert!(ModelId::parse("not-an-id").is_err());
+        assert!(ModelId::parse("").is_err());
+    }
+}

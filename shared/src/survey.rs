@@ -1,0 +1,206 @@
+//! The yearly survey: campaigns with weighted criteria, and surveys with scores. The total and
+//! the rating are computed here so the tablet shows exactly what the server will store.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    date::{Date, Timestamp},
+    ids::{CampaignId, ModelId, SurveyId, UnitId, UserId},
+    model::Location,
+    validation::{FieldErrors, Problem},
+};
+
+/// Scores are whole points from 0 to this.
+pub const SCORE_MAX: u8 = 10;
+
+/// One criterion of a campaign, with its weight and the wording that tells a surveyor what each
+/// score means.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Criterion {
+    /// Stable key, e.g. `participation`.
+    pub key: String,
+    pub label: String,
+    /// Relative weight (any positive integers; the total is normalised).
+    pub weight: u32,
+    #[serde(default)]
+    pub rubric: String,
+}
+
+/// A survey plan (kế hoạch khảo sát) for one year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Campaign {
+    pub id: CampaignId,
+    pub year: u16,
+    pub name: String,
+    pub criteria: Vec<Criterion>,
+    /// Units whose models are in scope (with their subtrees).
+    #[serde(default)]
+    pub unit_ids: Vec<UnitId>,
+    /// Models in scope one by one, in addition to the units.
+    #[serde(default)]
+    pub model_ids: Vec<ModelId>,
+    /// Who surveys which model.
+    #[serde(default)]
+    pub assignments: BTreeMap<ModelId, UserId>,
+    pub deadline: Date,
+}
+
+/// The default criteria of DOMAIN.md; the Board edits them per campaign.
+pub fn default_criteria() -> Vec<Criterion> {
+    [
+        (
+            "task_fit",
+            "Phù hợp với nhiệm vụ chính trị của địa phương",
+            20,
+        ),
+        ("participation", "Sự tham gia của nhân dân", 25),
+        ("results", "Kết quả có số liệu cụ thể", 25),
+        ("sustainability", "Tính bền vững", 15),
+        ("replication", "Khả năng lan tỏa, nhân rộng", 15),
+    ]
+    .into_iter()
+    .map(|(key, label, weight)| Criterion {
+        key: key.into(),
+        label: label.into(),
+        weight,
+        rubric: String::new(),
+    })
+    .collect()
+}
+
+/// Xuất sắc / tốt / khá / trung bình / chưa đạt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rating {
+    Excellent,
+    Good,
+    Fair,
+    Average,
+    NotMet,
+}
+
+impl Rating {
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Rating::Excellent => "Xuất sắc",
+            Rating::Good => "Tốt",
+            Rating::Fair => "Khá",
+            Rating::Average => "Trung bình",
+            Rating::NotMet => "Chưa đạt",
+        }
+    }
+
+    /// The rating of a total out of 100.
+    pub fn of_total(total: f64) -> Rating {
+        match total {
+            t if t >= 90.0 => Rating::Excellent,
+            t if t >= 75.0 => Rating::Good,
+            t if t >= 60.0 => Rating::Fair,
+            t if t >= 50.0 => Rating::Average,
+            _ => Rating::NotMet,
+        }
+    }
+}
+
+/// The weighted total out of 100, or `None` while a criterion has no score yet.
+pub fn total_score(criteria: &[Criterion], scores: &BTreeMap<String, u8>) -> Option<f64> {
+    let weights: u64 = criteria.iter().map(|c| u64::from(c.weight)).sum();
+    if weights == 0 {
+        return None;
+    }
+    let mut sum = 0u64;
+    for criterion in criteria {
+        let score = (*scores.get(&criterion.key)?).min(SCORE_MAX);
+        sum += u64::from(criterion.weight) * u64::from(score);
+    }
+    // Rounded to one decimal so both sides store the same number.
+    let total = sum as f64 * 100.0 / (weights as f64 * f64::from(SCORE_MAX));
+    Some((total * 10.0).round() / 10.0)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SurveyStatus {
+    Draft,
+    /// Locked: a change needs the Board to reopen it.
+    Submitted,
+}
+
+/// One visit to one model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Survey {
+    pub id: SurveyId,
+    pub campaign_id: CampaignId,
+    pub model_id: ModelId,
+    pub surveyor_id: UserId,
+    #[serde(default)]
+    pub scores: BTreeMap<String, u8>,
+    #[serde(default)]
+    pub rating: Option<Rating>,
+    #[serde(default)]
+    pub notes: String,
+    #[serde(default)]
+    pub difficulties: Vec<String>,
+    #[serde(default)]
+    pub recommendations: String,
+    #[serde(default)]
+    pub visited_at: Option<Timestamp>,
+    #[serde(default)]
+    pub location: Option<Location>,
+    pub status: SurveyStatus,
+}
+
+impl Survey {
+    pub fn validate(&self, criteria: &[Criterion]) -> Result<(), FieldErrors> {
+        let mut errors = FieldErrors::default();
+        for (key, score) in &self.scores {
+            if !criteria.iter().any(|c| &c.key == key) {
+                errors.add(&format!("scores.{key}"), Problem::InvalidChoice);
+            } else if *score > SCORE_MAX {
+                errors.add(&format!("scores.{key}"), Problem::OutOfRange);
+            }
+        }
+        errors.text("notes", &self.notes, 4_000, false);
+        errors.text("recommendations", &self.recommendations, 4_000, false);
+        if self.difficulties.len() > 50 {
+            errors.add("difficulties", Problem::TooLong);
+        }
+        for difficulty in &self.difficulties {
+            errors.text("difficulties", difficulty, 500, true);
+        }
+        if self.status == SurveyStatus::Submitted {
+            for criterion in criteria {
+                if !self.scores.contains_key(&criterion.key) {
+                    errors.add(&format!("scores.{}", criterion.key), Problem::Required);
+                }
+            }
+        }
+        errors.into_result()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_marks_are_100_and_the_rating_follows_the_total() {
+        let criteria = default_criteria();
+        let all = |score| criteria.iter().map(|c| (c.key.clone(), score)).collect();
+        assert_eq!(total_score(&criteria, &all(10)), Some(100.0));
+        assert_eq!(total_score(&criteria, &all(0)), Some(0.0));
+        assert_eq!(total_score(&criteria, &all(8)), Some(80.0));
+        assert_eq!(Rating::of_total(80.0), Rating::Good);
+        assert_eq!(Rating::of_total(49.9), Rating::NotMet);
+    }
+
+    #[test]
+    fn a_missing_score_means_no_total_yet() {
+        let criteria = default_criteria();
+        let mut scores = BTreeMap::new();
+        scores.insert("task_fit".to_owned(), 9);
+        assert_eq!(total_score(&criteria, &scores), None);
+    }
+}
