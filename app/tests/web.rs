@@ -1,6 +1,9 @@
 //! wasm tests that run in headless Chromium (wasm-bindgen-test-runner): the parts of the app
 //! that only exist in a browser, against the browser's real IndexedDB.
 
+// A test states what must hold with unwrap/expect; the lint is for production code.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use dvk_app::store::LocalDb;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 

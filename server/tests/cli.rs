@@ -1,6 +1,9 @@
 //! The `dvk` binary as a person runs it: its help, its settings from flags and environment, and
 //! its errors.
 
+// A test states what must hold with unwrap/expect; the lint is for production code.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::{
     io::{BufRead, BufReader},
     process::{Command, Stdio},

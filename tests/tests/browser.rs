@@ -1,6 +1,9 @@
 //! End to end in headless Chromium at a tablet's size: the real server serving the real app
 //! built by Trunk (`scripts/test` builds it first).
 
+// A test states what must hold with unwrap/expect; the lint is for production code.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Duration;
 
 use dvk_tests::{Backend, TestServer, browser::with_browser, dist_dir, wait_until};

@@ -1,6 +1,9 @@
 //! The real server, started on a free port over a fresh SQLite file and a fresh PostgreSQL
 //! database: health, the JSON 404 of the API, and how it serves the app.
 
+// A test states what must hold with unwrap/expect; the lint is for production code.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::Path;
 
 use dvk_shared::api::{DatabaseKind, Health};

@@ -1,16 +1,27 @@
 //! Storage: one trait, implemented for SQLite (`sqlite.rs`) and PostgreSQL (`postgres.rs`).
 //!
-//! Handlers only ever see `dyn Store`; SQL lives in the two backends and nowhere else. Each
-//! backend runs its own migrations (`server/migrations/<backend>/`, same version numbers) when it
-//! connects, so a server never runs against a schema older than its code.
+//! Handlers only ever see `dyn Store`. Both backends run the same SQL (both accept `$N`
+//! parameters, `RETURNING` and `ON CONFLICT`), written once in `sql.rs` and expanded per backend
+//! so each is type-checked against its own driver; the backend files own connecting, migrating
+//! and anything dialect-specific. Each backend runs its migrations
+//! (`server/migrations/<backend>/`, same version numbers) when it connects.
 
 mod postgres;
+mod sql;
 mod sqlite;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use dvk_shared::api::DatabaseKind;
+use dvk_shared::{
+    api::{AuditEntry, DatabaseKind, ModelSummary},
+    award::{Award, AwardKind, RecipientType},
+    date::Timestamp,
+    ids::{ModelId, UnitId, UserId},
+    model::{Field, Model, Status},
+    unit::Unit,
+    user::User,
+};
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -29,6 +40,104 @@ pub enum StoreError {
         path: String,
         source: std::io::Error,
     },
+    #[error("a stored record does not decode: {0}")]
+    Corrupt(String),
+    /// A unique value (such as a username) is taken.
+    #[error("already exists: {0}")]
+    Conflict(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        StoreError::Corrupt(e.to_string())
+    }
+}
+
+/// Who makes a change, as the audit log records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub id: Option<UserId>,
+    pub name: String,
+}
+
+impl Actor {
+    /// Changes made by the server itself (demo data, command line).
+    pub fn system(name: &str) -> Self {
+        Self {
+            id: None,
+            name: name.to_owned(),
+        }
+    }
+
+    pub fn user(user: &User) -> Self {
+        Self {
+            id: Some(user.id),
+            name: user.username.clone(),
+        }
+    }
+}
+
+/// A model with what the server knows about it besides its fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredModel {
+    pub model: Model,
+    pub version: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub deleted: bool,
+}
+
+/// What `list_models` selects. `units: None` means every unit.
+#[derive(Debug, Clone, Default)]
+pub struct ModelFilter {
+    pub units: Option<Vec<UnitId>>,
+    pub field: Option<Field>,
+    pub year: Option<u16>,
+    pub status: Option<Status>,
+    /// Already folded with `dvk_shared::text::fold`.
+    pub folded_query: Option<String>,
+    pub offset: u64,
+    pub limit: u32,
+}
+
+/// Models counted by the columns the overview breaks them down by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelCount {
+    pub unit_id: UnitId,
+    pub field: Field,
+    pub status: Status,
+    pub year: u16,
+    pub count: u64,
+}
+
+/// Awards counted by the columns the overview breaks them down by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwardCount {
+    pub unit_id: UnitId,
+    pub kind: AwardKind,
+    pub recipient_type: RecipientType,
+    pub year: u16,
+    pub count: u64,
+}
+
+/// Everything an installation starts with, written in one transaction (the demo data).
+#[derive(Debug, Clone, Default)]
+pub struct Seed {
+    pub units: Vec<Unit>,
+    /// Users with their password hashes.
+    pub users: Vec<(User, String)>,
+    /// Models with the instant they were registered.
+    pub models: Vec<(Model, Timestamp)>,
+    pub awards: Vec<Award>,
+}
+
+/// A signed-in session as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub user: User,
+    pub expires_at: Timestamp,
 }
 
 /// Everything the server stores, whatever the database behind it.
@@ -43,6 +152,110 @@ pub trait Store: Send + Sync + 'static {
     /// The sync epoch (SYNC.md): made once when the database is created, and changed only if
     /// the database is restored or reset, so devices know to rebuild their replica.
     async fn epoch(&self) -> Result<String, StoreError>;
+
+    /// Whether no unit exists yet (a new installation).
+    async fn is_empty(&self) -> Result<bool, StoreError>;
+
+    /// Writes a whole starting set in one transaction: all of it or none.
+    async fn seed(&self, seed: &Seed, actor: &Actor, at: Timestamp) -> Result<(), StoreError>;
+
+    async fn units(&self) -> Result<Vec<Unit>, StoreError>;
+
+    /// Creates or replaces a unit, with an audit entry.
+    async fn put_unit(&self, unit: &Unit, actor: &Actor, at: Timestamp) -> Result<i64, StoreError>;
+
+    /// Fails with [`StoreError::Conflict`] if the username is taken.
+    async fn create_user(
+        &self,
+        user: &User,
+        password_hash: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// The user and their password hash, for signing in.
+    async fn user_with_hash(&self, username: &str) -> Result<Option<(User, String)>, StoreError>;
+
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: UserId,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// The session's user if the session exists and has not expired at `now`.
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<Session>, StoreError>;
+
+    async fn extend_session(
+        &self,
+        token_hash: &str,
+        expires_at: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
+
+    /// Records one failed sign-in under each key and forgets failures older than `forget_before`.
+    async fn record_login_failure(
+        &self,
+        keys: &[String],
+        at: Timestamp,
+        forget_before: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// When the failures under `key` since `since` happened, oldest first.
+    async fn login_failures(
+        &self,
+        key: &str,
+        since: Timestamp,
+    ) -> Result<Vec<Timestamp>, StoreError>;
+
+    async fn clear_login_failures(&self, key: &str) -> Result<(), StoreError>;
+
+    /// Stores a new model; returns its version.
+    async fn insert_model(
+        &self,
+        model: &Model,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<i64, StoreError>;
+
+    /// Replaces a model, recording `action` with the model before and after; returns the new
+    /// version. Fails with [`StoreError::NotFound`] for an unknown id.
+    async fn update_model(
+        &self,
+        model: &Model,
+        action: &str,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<i64, StoreError>;
+
+    async fn model(&self, id: ModelId) -> Result<Option<StoredModel>, StoreError>;
+
+    /// One page of models (not deleted) in Vietnamese order of their names, and how many match.
+    async fn list_models(
+        &self,
+        filter: &ModelFilter,
+    ) -> Result<(Vec<ModelSummary>, u64), StoreError>;
+
+    /// The audit log of one record, oldest first.
+    async fn history(&self, entity: &str, id: &str) -> Result<Vec<AuditEntry>, StoreError>;
+
+    async fn insert_award(
+        &self,
+        award: &Award,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<i64, StoreError>;
+
+    /// Registered models (drafts are not registered yet) counted per unit, field, status, year.
+    async fn model_counts(&self, year: Option<u16>) -> Result<Vec<ModelCount>, StoreError>;
+
+    /// Decided awards counted per unit, kind, recipient type and year.
+    async fn award_counts(&self, year: Option<u16>) -> Result<Vec<AwardCount>, StoreError>;
 }
 
 /// Opens the database named by `url`, creating it (for SQLite) and migrating it as needed.
@@ -59,4 +272,23 @@ pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
 /// A fresh epoch id; UUIDv7 so that epochs also sort by creation time.
 fn new_epoch() -> String {
     uuid::Uuid::now_v7().to_string()
+}
+
+/// Parses a column holding one of the shared enums' snake_case names.
+fn parse_enum<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StoreError> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned()))
+        .map_err(|e| StoreError::Corrupt(format!("{text:?}: {e}")))
+}
+
+/// The snake_case name of a shared enum value, as stored in its column.
+fn enum_name<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => String::new(),
+    }
+}
+
+fn parse_id<T: std::str::FromStr>(text: &str) -> Result<T, StoreError> {
+    text.parse()
+        .map_err(|_| StoreError::Corrupt(format!("bad id {text:?}")))
 }

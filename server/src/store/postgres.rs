@@ -3,11 +3,10 @@
 
 use std::time::Duration;
 
-use async_trait::async_trait;
 use dvk_shared::api::DatabaseKind;
 use sqlx::{PgPool, postgres::PgPoolOptions};
 
-use super::{Store, StoreError, new_epoch};
+use super::{StoreError, new_epoch};
 
 pub struct PgStore {
     pool: PgPool,
@@ -30,22 +29,4 @@ impl PgStore {
     }
 }
 
-#[async_trait]
-impl Store for PgStore {
-    fn kind(&self) -> DatabaseKind {
-        DatabaseKind::Postgres
-    }
-
-    async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
-    }
-
-    async fn epoch(&self) -> Result<String, StoreError> {
-        Ok(
-            sqlx::query_scalar("SELECT value FROM server_meta WHERE key = 'epoch'")
-                .fetch_one(&self.pool)
-                .await?,
-        )
-    }
-}
+super::sql::sql_store!(PgStore, sqlx::Postgres, DatabaseKind::Postgres);

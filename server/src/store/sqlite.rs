@@ -2,14 +2,13 @@
 
 use std::{path::Path, str::FromStr, time::Duration};
 
-use async_trait::async_trait;
 use dvk_shared::api::DatabaseKind;
 use sqlx::{
     SqlitePool,
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
-use super::{Store, StoreError, new_epoch};
+use super::{StoreError, new_epoch};
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -48,22 +47,4 @@ impl SqliteStore {
     }
 }
 
-#[async_trait]
-impl Store for SqliteStore {
-    fn kind(&self) -> DatabaseKind {
-        DatabaseKind::Sqlite
-    }
-
-    async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
-    }
-
-    async fn epoch(&self) -> Result<String, StoreError> {
-        Ok(
-            sqlx::query_scalar("SELECT value FROM server_meta WHERE key = 'epoch'")
-                .fetch_one(&self.pool)
-                .await?,
-        )
-    }
-}
+super::sql::sql_store!(SqliteStore, sqlx::Sqlite, DatabaseKind::Sqlite);

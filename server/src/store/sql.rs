@@ -1,0 +1,676 @@
+//! The SQL both backends share, as a macro expanded once per backend (`sql_store!`), so each
+//! expansion is type-checked against its own driver. Values always go through `.bind()`.
+//!
+//! Every write that changes a record takes the next value of the change counter inside its
+//! transaction (the counter's row lock orders concurrent writers), stamps the record with it,
+//! and appends to the audit log.
+
+macro_rules! sql_store {
+    ($store:ty, $db:ty, $kind:expr) => {
+        impl $store {
+            /// The next value of the change counter, inside the caller's transaction.
+            async fn next_version(
+                tx: &mut sqlx::Transaction<'_, $db>,
+            ) -> Result<i64, $crate::store::StoreError> {
+                Ok(sqlx::query_scalar(
+                    "UPDATE counters SET value = value + 1 WHERE name = 'version' RETURNING value",
+                )
+                .fetch_one(&mut **tx)
+                .await?)
+            }
+
+            async fn audit(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                change: $crate::store::sql::Change<'_>,
+                actor: &$crate::store::Actor,
+                at: dvk_shared::date::Timestamp,
+            ) -> Result<(), $crate::store::StoreError> {
+                let $crate::store::sql::Change { entity, entity_id, action, before, after } = change;
+                sqlx::query(
+                    "INSERT INTO audit_log (entity, entity_id, action, actor_id, actor_name, at, before, after) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(entity)
+                .bind(entity_id)
+                .bind(action)
+                .bind(actor.id.map(|id| id.to_string()))
+                .bind(&actor.name)
+                .bind(at.0)
+                .bind(before)
+                .bind(after)
+                .execute(&mut **tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn write_unit(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                unit: &dvk_shared::unit::Unit,
+                actor: &$crate::store::Actor,
+                at: dvk_shared::date::Timestamp,
+            ) -> Result<i64, $crate::store::StoreError> {
+                let before: Option<String> =
+                    sqlx::query_scalar("SELECT data FROM units WHERE id = $1")
+                        .bind(unit.id.to_string())
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                let version = Self::next_version(tx).await?;
+                let data = serde_json::to_string(unit)?;
+                sqlx::query(
+                    "INSERT INTO units (id, name, name_sort, kind, parent_id, merged_into, data, version, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                     ON CONFLICT (id) DO UPDATE SET name = excluded.name, name_sort = excluded.name_sort, \
+                     kind = excluded.kind, parent_id = excluded.parent_id, merged_into = excluded.merged_into, \
+                     data = excluded.data, version = excluded.version, updated_at = excluded.updated_at",
+                )
+                .bind(unit.id.to_string())
+                .bind(&unit.name)
+                .bind(dvk_shared::text::sort_key(&unit.name))
+                .bind($crate::store::enum_name(&unit.kind))
+                .bind(unit.parent_id.map(|id| id.to_string()))
+                .bind(unit.merged_into.map(|id| id.to_string()))
+                .bind(&data)
+                .bind(version)
+                .bind(at.0)
+                .execute(&mut **tx)
+                .await?;
+                let action = if before.is_some() { "unit.update" } else { "unit.create" };
+                Self::audit(
+                    tx,
+                    $crate::store::sql::Change {
+                        entity: "unit",
+                        entity_id: &unit.id.to_string(),
+                        action,
+                        before: before.as_deref(),
+                        after: Some(&data),
+                    },
+                    actor,
+                    at,
+                )
+                .await?;
+                Ok(version)
+            }
+
+            async fn write_user(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                user: &dvk_shared::user::User,
+                password_hash: &str,
+                at: dvk_shared::date::Timestamp,
+            ) -> Result<(), $crate::store::StoreError> {
+                let inserted = sqlx::query(
+                    "INSERT INTO users (id, username, display_name, role, unit_id, password_hash, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (username) DO NOTHING",
+                )
+                .bind(user.id.to_string())
+                .bind(&user.username)
+                .bind(&user.display_name)
+                .bind(user.role.as_str())
+                .bind(user.unit_id.to_string())
+                .bind(password_hash)
+                .bind(at.0)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected();
+                if inserted == 0 {
+                    return Err($crate::store::StoreError::Conflict(format!("username {}", user.username)));
+                }
+                Ok(())
+            }
+
+            async fn write_new_model(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                model: &dvk_shared::model::Model,
+                actor: &$crate::store::Actor,
+                at: dvk_shared::date::Timestamp,
+            ) -> Result<i64, $crate::store::StoreError> {
+                let version = Self::next_version(tx).await?;
+                let data = serde_json::to_string(model)?;
+                sqlx::query(
+                    "INSERT INTO models (id, unit_id, name, name_sort, search, field, year, status, data, version, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+                )
+                .bind(model.id.to_string())
+                .bind(model.unit_id.to_string())
+                .bind(&model.name)
+                .bind(dvk_shared::text::sort_key(&model.name))
+                .bind(dvk_shared::text::fold(&model.search_text()))
+                .bind(model.field.as_str())
+                .bind(i32::from(model.year))
+                .bind(model.status.as_str())
+                .bind(&data)
+                .bind(version)
+                .bind(at.0)
+                .execute(&mut **tx)
+                .await?;
+                Self::audit(
+                    tx,
+                    $crate::store::sql::Change {
+                        entity: "model",
+                        entity_id: &model.id.to_string(),
+                        action: "model.create",
+                        before: None,
+                        after: Some(&data),
+                    },
+                    actor,
+                    at,
+                )
+                .await?;
+                Ok(version)
+            }
+
+            async fn write_award(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                award: &dvk_shared::award::Award,
+                actor: &$crate::store::Actor,
+                at: dvk_shared::date::Timestamp,
+            ) -> Result<i64, $crate::store::StoreError> {
+                let version = Self::next_version(tx).await?;
+                let data = serde_json::to_string(award)?;
+                sqlx::query(
+                    "INSERT INTO awards (id, kind, recipient_type, unit_id, model_id, year, stage, data, version, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(award.id.to_string())
+                .bind(award.kind.as_str())
+                .bind(award.recipient_type.as_str())
+                .bind(award.unit_id.to_string())
+                .bind(award.model_id.map(|id| id.to_string()))
+                .bind(i32::from(award.year))
+                .bind($crate::store::enum_name(&award.stage))
+                .bind(&data)
+                .bind(version)
+                .bind(at.0)
+                .execute(&mut **tx)
+                .await?;
+                Self::audit(
+                    tx,
+                    $crate::store::sql::Change {
+                        entity: "award",
+                        entity_id: &award.id.to_string(),
+                        action: "award.create",
+                        before: None,
+                        after: Some(&data),
+                    },
+                    actor,
+                    at,
+                )
+                .await?;
+                Ok(version)
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::store::Store for $store {
+            fn kind(&self) -> dvk_shared::api::DatabaseKind {
+                $kind
+            }
+
+            async fn ping(&self) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn epoch(&self) -> Result<String, $crate::store::StoreError> {
+                Ok(sqlx::query_scalar("SELECT value FROM server_meta WHERE key = 'epoch'")
+                    .fetch_one(&self.pool)
+                    .await?)
+            }
+
+            async fn is_empty(&self) -> Result<bool, $crate::store::StoreError> {
+                let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM units")
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(count == 0)
+            }
+
+            async fn seed(
+                &self,
+                seed: &$crate::store::Seed,
+                actor: &$crate::store::Actor,
+                at: dvk_shared::date::Timestamp,
+            ) -> Result<(), $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                for unit in &seed.units {
+                    Self::write_unit(&mut tx, unit, actor, at).await?;
+                }
+                for (user, hash) in &seed.users {
+                    Self::write_user(&mut tx, user, hash, at).await?;
+                }
+                for (model, registered_at) in &seed.models {
+                    Self::write_new_model(&mut tx, model, actor, *registered_at).await?;
+                }
+                for award in &seed.awards {
+                    Self::write_award(&mut tx, award, actor, at).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn units(&self) -> Result<Vec<dvk_shared::unit::Unit>, $crate::store::StoreError> {
+                let rows: Vec<String> = sqlx::query_scalar("SELECT data FROM units ORDER BY name_sort, id")
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter()
+                    .map(|data| Ok(serde_json::from_str(data)?))
+                    .collect()
+            }
+
+            async fn put_unit(
+                &self,
+                unit: &dvk_shared::unit::Unit,
+                actor: &$crate::store::Actor,
+                at: dvk_shared::date::Timestamp,
+            ) -> Result<i64, $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let version = Self::write_unit(&mut tx, unit, actor, at).await?;
+                tx.commit().await?;
+                Ok(version)
+            }
+
+            async fn create_user(
+                &self,
+                user: &dvk_shared::user::User,
+                password_hash: &str,
+                at: dvk_shared::date::Timestamp,
+            ) -> Result<(), $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                Self::write_user(&mut tx, user, password_hash, at).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn user_with_hash(
+                &self,
+                username: &str,
+            ) -> Result<Option<(dvk_shared::user::User, String)>, $crate::store::StoreError> {
+                use sqlx::Row;
+                let row = sqlx::query(
+                    "SELECT id, username, display_name, role, unit_id, password_hash FROM users WHERE username = $1",
+                )
+                .bind(username)
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(row) = row else { return Ok(None) };
+                let user = dvk_shared::user::User {
+                    id: $crate::store::parse_id(row.try_get::<&str, _>("id")?)?,
+                    username: row.try_get("username")?,
+                    display_name: row.try_get("display_name")?,
+                    role: $crate::store::parse_enum(row.try_get::<&str, _>("role")?)?,
+                    unit_id: $crate::store::parse_id(row.try_get::<&str, _>("unit_id")?)?,
+                };
+                Ok(Some((user, row.try_get("password_hash")?)))
+            }
+
+            async fn create_session(
+                &self,
+                token_hash: &str,
+                user_id: dvk_shared::ids::UserId,
+                now: dvk_shared::date::Timestamp,
+                expires_at: dvk_shared::date::Timestamp,
+            ) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+                    .bind(token_hash)
+                    .bind(user_id.to_string())
+                    .bind(now.0)
+                    .bind(expires_at.0)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn session(
+                &self,
+                token_hash: &str,
+                now: dvk_shared::date::Timestamp,
+            ) -> Result<Option<$crate::store::Session>, $crate::store::StoreError> {
+                use sqlx::Row;
+                let row = sqlx::query(
+                    "SELECT u.id, u.username, u.display_name, u.role, u.unit_id, s.expires_at \
+                     FROM sessions s JOIN users u ON u.id = s.user_id \
+                     WHERE s.token_hash = $1 AND s.expires_at > $2",
+                )
+                .bind(token_hash)
+                .bind(now.0)
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some(row) = row else { return Ok(None) };
+                Ok(Some($crate::store::Session {
+                    user: dvk_shared::user::User {
+                        id: $crate::store::parse_id(row.try_get::<&str, _>("id")?)?,
+                        username: row.try_get("username")?,
+                        display_name: row.try_get("display_name")?,
+                        role: $crate::store::parse_enum(row.try_get::<&str, _>("role")?)?,
+                        unit_id: $crate::store::parse_id(row.try_get::<&str, _>("unit_id")?)?,
+                    },
+                    expires_at: dvk_shared::date::Timestamp(row.try_get("expires_at")?),
+                }))
+            }
+
+            async fn extend_session(
+                &self,
+                token_hash: &str,
+                expires_at: dvk_shared::date::Timestamp,
+            ) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("UPDATE sessions SET expires_at = $1 WHERE token_hash = $2")
+                    .bind(expires_at.0)
+                    .bind(token_hash)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn delete_session(&self, token_hash: &str) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn record_login_failure(
+                &self,
+                keys: &[String],
+                at: dvk_shared::date::Timestamp,
+                forget_before: dvk_shared::date::Timestamp,
+            ) -> Result<(), $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("DELETE FROM login_failures WHERE at < $1")
+                    .bind(forget_before.0)
+                    .execute(&mut *tx)
+                    .await?;
+                for key in keys {
+                    sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)")
+                        .bind(key)
+                        .bind(at.0)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn login_failures(
+                &self,
+                key: &str,
+                since: dvk_shared::date::Timestamp,
+            ) -> Result<Vec<dvk_shared::date::Timestamp>, $crate::store::StoreError> {
+                let rows: Vec<i64> =
+                    sqlx::query_scalar("SELECT at FROM login_failures WHERE key = $1 AND at >= $2 ORDER BY at")
+                        .bind(key)
+                        .bind(since.0)
+                        .fetch_all(&self.pool)
+                        .await?;
+                Ok(rows.into_iter().map(dvk_shared::date::Timestamp).collect())
+            }
+
+            async fn clear_login_failures(&self, key: &str) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("DELETE FROM login_failures WHERE key = $1")
+                    .bind(key)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn insert_model(
+                &self,
+                model: &dvk_shared::model::Model,
+                actor: &$crate::store::Actor,
+                at: dvk_shared::date::Timestamp,
+            ) -> Result<i64, $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let version = Self::write_new_model(&mut tx, model, actor, at).await?;
+                tx.commit().await?;
+                Ok(version)
+            }
+
+            async fn update_model(
+                &self,
+                model: &dvk_shared::model::Model,
+                action: &str,
+                actor: &$crate::store::Actor,
+                at: dvk_shared::date::Timestamp,
+            ) -> Result<i64, $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let before: Option<String> = sqlx::query_scalar("SELECT data FROM models WHERE id = $1")
+                    .bind(model.id.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some(before) = before else {
+                    return Err($crate::store::StoreError::NotFound(format!("model {}", model.id)));
+                };
+                let version = Self::next_version(&mut tx).await?;
+                let data = serde_json::to_string(model)?;
+                sqlx::query(
+                    "UPDATE models SET unit_id = $2, name = $3, name_sort = $4, search = $5, field = $6, \
+                     year = $7, status = $8, data = $9, version = $10, updated_at = $11 WHERE id = $1",
+                )
+                .bind(model.id.to_string())
+                .bind(model.unit_id.to_string())
+                .bind(&model.name)
+                .bind(dvk_shared::text::sort_key(&model.name))
+                .bind(dvk_shared::text::fold(&model.search_text()))
+                .bind(model.field.as_str())
+                .bind(i32::from(model.year))
+                .bind(model.status.as_str())
+                .bind(&data)
+                .bind(version)
+                .bind(at.0)
+                .execute(&mut *tx)
+                .await?;
+                Self::audit(
+                    &mut tx,
+                    $crate::store::sql::Change {
+                        entity: "model",
+                        entity_id: &model.id.to_string(),
+                        action,
+                        before: Some(&before),
+                        after: Some(&data),
+                    },
+                    actor,
+                    at,
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(version)
+            }
+
+            async fn model(
+                &self,
+                id: dvk_shared::ids::ModelId,
+            ) -> Result<Option<$crate::store::StoredModel>, $crate::store::StoreError> {
+                use sqlx::Row;
+                let row = sqlx::query("SELECT data, version, created_at, updated_at, deleted FROM models WHERE id = $1")
+                    .bind(id.to_string())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                let Some(row) = row else { return Ok(None) };
+                Ok(Some($crate::store::StoredModel {
+                    model: serde_json::from_str(row.try_get::<&str, _>("data")?)?,
+                    version: row.try_get("version")?,
+                    created_at: dvk_shared::date::Timestamp(row.try_get("created_at")?),
+                    updated_at: dvk_shared::date::Timestamp(row.try_get("updated_at")?),
+                    deleted: row.try_get("deleted")?,
+                }))
+            }
+
+            async fn list_models(
+                &self,
+                filter: &$crate::store::ModelFilter,
+            ) -> Result<(Vec<dvk_shared::api::ModelSummary>, u64), $crate::store::StoreError> {
+                use sqlx::Row;
+                fn conditions(builder: &mut sqlx::QueryBuilder<$db>, filter: &$crate::store::ModelFilter) {
+                    builder.push(" WHERE m.deleted = FALSE");
+                    if let Some(units) = &filter.units {
+                        if units.is_empty() {
+                            builder.push(" AND 1 = 0");
+                        } else {
+                            builder.push(" AND m.unit_id IN (");
+                            let mut list = builder.separated(", ");
+                            for unit in units {
+                                list.push_bind(unit.to_string());
+                            }
+                            builder.push(")");
+                        }
+                    }
+                    if let Some(field) = filter.field {
+                        builder.push(" AND m.field = ").push_bind(field.as_str());
+                    }
+                    if let Some(year) = filter.year {
+                        builder.push(" AND m.year = ").push_bind(i32::from(year));
+                    }
+                    if let Some(status) = filter.status {
+                        builder.push(" AND m.status = ").push_bind(status.as_str());
+                    }
+                    if let Some(q) = &filter.folded_query {
+                        // The query is folded like the column; LIKE wildcards in it are escaped.
+                        let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+                        builder
+                            .push(" AND m.search LIKE ")
+                            .push_bind(format!("%{escaped}%"))
+                            .push(" ESCAPE '\\'");
+                    }
+                }
+
+                let mut count = sqlx::QueryBuilder::<$db>::new("SELECT COUNT(*) FROM models m");
+                conditions(&mut count, filter);
+                let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
+
+                let mut select = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT m.id, m.name, m.field, m.year, m.status, m.unit_id, u.name AS unit_name, m.updated_at \
+                     FROM models m JOIN units u ON u.id = m.unit_id",
+                );
+                conditions(&mut select, filter);
+                select
+                    .push(" ORDER BY m.name_sort, m.id LIMIT ")
+                    .push_bind(i64::from(filter.limit))
+                    .push(" OFFSET ")
+                    .push_bind(filter.offset as i64);
+                let rows = select.build().fetch_all(&self.pool).await?;
+                let items = rows
+                    .iter()
+                    .map(|row| {
+                        Ok(dvk_shared::api::ModelSummary {
+                            id: $crate::store::parse_id(row.try_get::<&str, _>("id")?)?,
+                            name: row.try_get("name")?,
+                            field: $crate::store::parse_enum(row.try_get::<&str, _>("field")?)?,
+                            year: u16::try_from(row.try_get::<i32, _>("year")?).unwrap_or_default(),
+                            status: $crate::store::parse_enum(row.try_get::<&str, _>("status")?)?,
+                            unit_id: $crate::store::parse_id(row.try_get::<&str, _>("unit_id")?)?,
+                            unit_name: row.try_get("unit_name")?,
+                            updated_at: dvk_shared::date::Timestamp(row.try_get("updated_at")?),
+                        })
+                    })
+                    .collect::<Result<Vec<_>, $crate::store::StoreError>>()?;
+                Ok((items, total as u64))
+            }
+
+            async fn history(
+                &self,
+                entity: &str,
+                id: &str,
+            ) -> Result<Vec<dvk_shared::api::AuditEntry>, $crate::store::StoreError> {
+                use sqlx::Row;
+                let rows = sqlx::query(
+                    "SELECT at, actor_name, action, before, after FROM audit_log \
+                     WHERE entity = $1 AND entity_id = $2 ORDER BY id",
+                )
+                .bind(entity)
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        let json = |column: &str| -> Result<Option<serde_json::Value>, $crate::store::StoreError> {
+                            Ok(row
+                                .try_get::<Option<String>, _>(column)?
+                                .map(|text| serde_json::from_str(&text))
+                                .transpose()?)
+                        };
+                        Ok(dvk_shared::api::AuditEntry {
+                            at: dvk_shared::date::Timestamp(row.try_get("at")?),
+                            actor: row.try_get("actor_name")?,
+                            action: row.try_get("action")?,
+                            before: json("before")?,
+                            after: json("after")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn insert_award(
+                &self,
+                award: &dvk_shared::award::Award,
+                actor: &$crate::store::Actor,
+                at: dvk_shared::date::Timestamp,
+            ) -> Result<i64, $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let version = Self::write_award(&mut tx, award, actor, at).await?;
+                tx.commit().await?;
+                Ok(version)
+            }
+
+            async fn model_counts(
+                &self,
+                year: Option<u16>,
+            ) -> Result<Vec<$crate::store::ModelCount>, $crate::store::StoreError> {
+                use sqlx::Row;
+                let rows = sqlx::query(
+                    "SELECT unit_id, field, status, year, COUNT(*) AS n FROM models \
+                     WHERE deleted = FALSE AND status <> 'draft' AND ($1 IS NULL OR year = $1) \
+                     GROUP BY unit_id, field, status, year",
+                )
+                .bind(year.map(i32::from))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok($crate::store::ModelCount {
+                            unit_id: $crate::store::parse_id(row.try_get::<&str, _>("unit_id")?)?,
+                            field: $crate::store::parse_enum(row.try_get::<&str, _>("field")?)?,
+                            status: $crate::store::parse_enum(row.try_get::<&str, _>("status")?)?,
+                            year: u16::try_from(row.try_get::<i32, _>("year")?).unwrap_or_default(),
+                            count: row.try_get::<i64, _>("n")? as u64,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn award_counts(
+                &self,
+                year: Option<u16>,
+            ) -> Result<Vec<$crate::store::AwardCount>, $crate::store::StoreError> {
+                use sqlx::Row;
+                let rows = sqlx::query(
+                    "SELECT unit_id, kind, recipient_type, year, COUNT(*) AS n FROM awards \
+                     WHERE deleted = FALSE AND stage = 'decided' AND ($1 IS NULL OR year = $1) \
+                     GROUP BY unit_id, kind, recipient_type, year",
+                )
+                .bind(year.map(i32::from))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok($crate::store::AwardCount {
+                            unit_id: $crate::store::parse_id(row.try_get::<&str, _>("unit_id")?)?,
+                            kind: $crate::store::parse_enum(row.try_get::<&str, _>("kind")?)?,
+                            recipient_type: $crate::store::parse_enum(row.try_get::<&str, _>("recipient_type")?)?,
+                            year: u16::try_from(row.try_get::<i32, _>("year")?).unwrap_or_default(),
+                            count: row.try_get::<i64, _>("n")? as u64,
+                        })
+                    })
+                    .collect()
+            }
+        }
+    };
+}
+
+pub(crate) use sql_store;
+
+/// One entry for the audit log: a record's state before and after a change, as JSON.
+pub(crate) struct Change<'a> {
+    pub entity: &'a str,
+    pub entity_id: &'a str,
+    pub action: &'a str,
+    pub before: Option<&'a str>,
+    pub after: Option<&'a str>,
+}
