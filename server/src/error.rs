@@ -1,40 +1,213 @@
 //! The one error type of the API, and how it maps to HTTP.
 //!
-//! A client gets a stable snake_case `code` it can translate and a message a person can act on;
-//! causes of 5xx answers go to the log only, never into the response.
+//! A client gets a stable snake_case `code` it can translate and a message a person can act on
+//! (Vietnamese in `message`, English in `message_en`); causes of 5xx answers go to the log only,
+//! never into the response.
 
 use axum::{
     Json,
-    http::StatusCode,
+    extract::Request,
+    http::{HeaderValue, StatusCode, header},
+    middleware::Next,
     response::{IntoResponse, Response},
 };
-use serde_json::json;
+use dvk_shared::{api::ErrorBody, validation::FieldErrors};
 
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    /// The database did not answer; the client should retry later.
+    #[error("not signed in")]
+    Unauthenticated,
+    #[error("wrong username or password")]
+    InvalidCredentials,
+    #[error("too many failed sign-ins; retry after {retry_after_secs}s")]
+    TooManyAttempts { retry_after_secs: u64 },
+    #[error("forbidden: {0:?}")]
+    Forbidden(Forbidden),
+    #[error("not found")]
+    NotFound,
+    #[error("bad request: {code}")]
+    BadRequest { code: &'static str, detail: String },
+    #[error("request body too large")]
+    PayloadTooLarge,
+    #[error("invalid fields: {0}")]
+    Validation(FieldErrors),
+    #[error("conflict: {0}")]
+    Conflict(String),
     #[error("storage failed: {0}")]
-    Store(#[from] StoreError),
+    Store(StoreError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// Why a signed-in user is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Forbidden {
+    /// A change sent from a page of another site.
+    CrossSite,
+    /// The record or unit lies outside the user's units.
+    OutsideYourUnits,
+    /// The user's role may not do this.
+    Role,
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(what) => ApiError::Conflict(what),
+            StoreError::NotFound(_) => ApiError::NotFound,
+            other => ApiError::Store(other),
+        }
+    }
+}
+
+impl From<FieldErrors> for ApiError {
+    fn from(errors: FieldErrors) -> Self {
+        ApiError::Validation(errors)
+    }
+}
+
+fn body(code: &str, message: &str, message_en: &str) -> ErrorBody {
+    ErrorBody {
+        code: code.to_owned(),
+        message: message.to_owned(),
+        message_en: message_en.to_owned(),
+        fields: None,
+    }
+}
+
+fn too_large() -> ErrorBody {
+    body(
+        "payload_too_large",
+        "Dữ liệu gửi lên quá lớn. Hãy gửi ít thay đổi hơn trong một lần, hoặc rút gọn nội dung.",
+        "What was sent is too large. Send fewer changes at once or shorten the content.",
+    )
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        match self {
+        let (status, body) = match &self {
+            ApiError::Unauthenticated => (
+                StatusCode::UNAUTHORIZED,
+                body(
+                    "sign_in_required",
+                    "Bạn chưa đăng nhập hoặc phiên đăng nhập đã hết hạn. Hãy đăng nhập lại; dữ liệu chưa gửi vẫn được giữ trên máy.",
+                    "You are not signed in or your session has expired. Sign in again; unsent data stays on this device.",
+                ),
+            ),
+            ApiError::InvalidCredentials => (
+                StatusCode::UNAUTHORIZED,
+                body(
+                    "invalid_credentials",
+                    "Tên đăng nhập hoặc mật khẩu không đúng. Hãy kiểm tra lại và thử lần nữa.",
+                    "Wrong username or password. Check them and try again.",
+                ),
+            ),
+            ApiError::TooManyAttempts { retry_after_secs } => {
+                let minutes = retry_after_secs.div_ceil(60);
+                let mut response = (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    Json(body(
+                        "too_many_attempts",
+                        &format!(
+                            "Đăng nhập sai quá nhiều lần. Hãy thử lại sau khoảng {minutes} phút."
+                        ),
+                        &format!("Too many failed sign-ins. Try again in about {minutes} minutes."),
+                    )),
+                )
+                    .into_response();
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+                return response;
+            }
+            ApiError::Forbidden(Forbidden::CrossSite) => (
+                StatusCode::FORBIDDEN,
+                body(
+                    "cross_site_request",
+                    "Yêu cầu thay đổi dữ liệu đến từ một trang khác nên đã bị từ chối. Hãy thao tác trực tiếp trong ứng dụng.",
+                    "A change sent from another site was refused. Use the app itself.",
+                ),
+            ),
+            ApiError::Forbidden(Forbidden::OutsideYourUnits) => (
+                StatusCode::FORBIDDEN,
+                body(
+                    "outside_your_units",
+                    "Nội dung này thuộc đơn vị ngoài phạm vi của bạn. Nếu cần, hãy liên hệ Ban Dân vận.",
+                    "This belongs to a unit outside yours. Contact the Board if you need it.",
+                ),
+            ),
+            ApiError::Forbidden(Forbidden::Role) => (
+                StatusCode::FORBIDDEN,
+                body(
+                    "role_not_allowed",
+                    "Vai trò của bạn không được thực hiện thao tác này.",
+                    "Your role may not do this.",
+                ),
+            ),
+            ApiError::NotFound => (
+                StatusCode::NOT_FOUND,
+                body(
+                    "not_found",
+                    "Không tìm thấy nội dung này; có thể nó đã bị xoá hoặc nằm ngoài phạm vi của bạn.",
+                    "Not found; it may have been deleted or lie outside your units.",
+                ),
+            ),
+            ApiError::BadRequest { code, detail } => (
+                StatusCode::BAD_REQUEST,
+                body(
+                    code,
+                    &format!(
+                        "Yêu cầu không hợp lệ: {detail}. Hãy cập nhật ứng dụng hoặc kiểm tra dữ liệu gửi đi."
+                    ),
+                    &format!("Invalid request: {detail}. Update the app or check what was sent."),
+                ),
+            ),
+            ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, too_large()),
+            ApiError::Validation(fields) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorBody {
+                    fields: Some(fields.clone()),
+                    ..body(
+                        "validation_failed",
+                        "Một số mục chưa hợp lệ; hãy sửa các mục được đánh dấu.",
+                        "Some fields are not valid; fix the marked ones.",
+                    )
+                },
+            ),
+            ApiError::Conflict(_) => (
+                StatusCode::CONFLICT,
+                body(
+                    "already_exists",
+                    "Đã có một bản ghi trùng (ví dụ tên đăng nhập đã được dùng). Hãy chọn giá trị khác.",
+                    "This already exists (for example the username is taken). Choose another value.",
+                ),
+            ),
             ApiError::Store(cause) => {
                 tracing::error!(%cause, "request failed in storage");
                 (
                     StatusCode::SERVICE_UNAVAILABLE,
-                    Json(json!({
-                        "code": "storage_unavailable",
-                        "message": "Máy chủ tạm thời không truy cập được cơ sở dữ liệu. Vui lòng thử lại sau ít phút.",
-                        "message_en": "The server cannot reach its database right now. Please try again in a few minutes.",
-                    })),
+                    body(
+                        "storage_unavailable",
+                        "Máy chủ tạm thời không truy cập được cơ sở dữ liệu. Vui lòng thử lại sau ít phút.",
+                        "The server cannot reach its database right now. Please try again in a few minutes.",
+                    ),
                 )
-                    .into_response()
             }
-        }
+            ApiError::Internal(cause) => {
+                tracing::error!(%cause, "request failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    body(
+                        "internal_error",
+                        "Máy chủ gặp lỗi. Vui lòng thử lại; nếu vẫn lỗi, hãy báo quản trị hệ thống.",
+                        "The server failed. Please try again; if it keeps failing, tell the administrator.",
+                    ),
+                )
+            }
+        };
+        (status, Json(body)).into_response()
     }
 }
 
@@ -42,11 +215,39 @@ impl IntoResponse for ApiError {
 pub async fn api_not_found() -> Response {
     (
         StatusCode::NOT_FOUND,
-        Json(json!({
-            "code": "not_found",
-            "message": "Không có địa chỉ API này. Hãy kiểm tra đường dẫn hoặc cập nhật ứng dụng.",
-            "message_en": "There is no such API address. Check the path or update the app.",
-        })),
+        Json(body(
+            "not_found",
+            "Không có địa chỉ API này. Hãy kiểm tra đường dẫn hoặc cập nhật ứng dụng.",
+            "There is no such API address. Check the path or update the app.",
+        )),
     )
         .into_response()
+}
+
+/// Body-limit and other framework refusals come back as plain text; give them the API's shape so
+/// a client can always show a message.
+pub async fn json_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if is_json {
+        return response;
+    }
+    match response.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            (StatusCode::PAYLOAD_TOO_LARGE, Json(too_large())).into_response()
+        }
+        StatusCode::METHOD_NOT_ALLOWED => (
+            StatusCode::METHOD_NOT_ALLOWED,
+            Json(body(
+                "method_not_allowed",
+                "Địa chỉ này không nhận phương thức này. Hãy cập nhật ứng dụng.",
+                "This address does not accept this method. Update the app.",
+            )),
+        )
+            .into_response(),
+        _ => response,
+    }
 }

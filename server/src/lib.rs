@@ -3,14 +3,23 @@
 //! `main.rs` only parses the command line and calls into here. One module per resource, each
 //! owning its `router()`; storage lives behind [`store::Store`].
 
+pub mod access;
+pub mod admin;
+pub mod auth;
+pub mod demo;
 pub mod error;
+pub mod extract;
 pub mod health;
+pub mod models;
+pub mod stats;
 pub mod store;
+pub mod units;
 pub mod web;
 
 use std::{future::Future, net::SocketAddr, path::PathBuf, sync::Arc};
 
-use axum::Router;
+use axum::{Router, extract::DefaultBodyLimit, middleware};
+use dvk_shared::date::Timestamp;
 use tokio::net::TcpListener;
 use tower_http::{
     compression::CompressionLayer,
@@ -19,6 +28,17 @@ use tower_http::{
 use tracing::Level;
 
 pub use store::Store;
+
+/// The largest request body the API accepts.
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// The current instant. Every "now" of the server comes from here.
+pub fn now() -> Timestamp {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    Timestamp(i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX))
+}
 
 /// What `dvk serve` needs to start; filled from flags, then environment, then defaults.
 #[derive(Debug, Clone)]
@@ -44,7 +64,15 @@ pub struct AppState {
 pub fn router(state: AppState, dist_dir: &std::path::Path) -> Router {
     let api = Router::new()
         .merge(health::router())
-        .fallback(error::api_not_found);
+        .merge(auth::router())
+        .merge(units::router())
+        .merge(models::router())
+        .merge(stats::router())
+        .fallback(error::api_not_found)
+        .layer(middleware::from_fn(auth::same_origin_writes))
+        // Every body is bounded; sync batches, the largest, stay well under this.
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(error::json_errors));
     Router::new()
         .nest("/api", api)
         .with_state(state)
@@ -79,6 +107,9 @@ impl Running {
 /// background.
 pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
     let store = store::connect(&settings.database_url).await?;
+    if settings.demo && store.is_empty().await? {
+        load_demo(store.as_ref()).await?;
+    }
     let listener = TcpListener::bind(settings.addr).await?;
     let addr = listener.local_addr()?;
     let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -97,6 +128,22 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
         shutdown,
         task,
     })
+}
+
+/// Loads the demo town into an empty database, in one transaction.
+pub async fn load_demo(store: &dyn Store) -> anyhow::Result<()> {
+    let hash = auth::hash_password(demo::DEMO_PASSWORD)?;
+    let seed = demo::build(&hash)?;
+    tracing::info!(
+        units = seed.units.len(),
+        models = seed.models.len(),
+        awards = seed.awards.len(),
+        "loading the demo data"
+    );
+    store
+        .seed(&seed, &store::Actor::system("demo"), now())
+        .await?;
+    Ok(())
 }
 
 async fn serve(

@@ -5,6 +5,8 @@ use std::{net::SocketAddr, path::PathBuf};
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, builder::BoolishValueParser};
+use dvk_server::admin;
+use dvk_shared::{unit::UnitKind, user::Role};
 
 #[derive(Parser)]
 #[command(
@@ -27,6 +29,55 @@ enum Command {
     Serve(ServeArgs),
     /// Create or upgrade the database schema, then exit.
     Migrate(DatabaseArgs),
+    /// Create a unit; the first unit of an installation is its top unit and needs no parent.
+    CreateUnit(CreateUnitArgs),
+    /// Create an account. The password is read from standard input when it is not a terminal,
+    /// otherwise asked for twice without echo.
+    CreateUser(CreateUserArgs),
+}
+
+#[derive(Args)]
+struct CreateUnitArgs {
+    /// The unit's full name, e.g. "Xã Điện Hòa".
+    name: String,
+    /// province, district_town, commune, ward, agency, party_committee, mass_organisation
+    #[arg(long, value_parser = parse_unit_kind)]
+    kind: UnitKind,
+    /// The parent unit: its id or its exact name.
+    #[arg(long)]
+    parent: Option<String>,
+    #[command(flatten)]
+    database: DatabaseArgs,
+}
+
+#[derive(Args)]
+struct CreateUserArgs {
+    /// Lower-case letters, digits, dot, dash, underscore; 3 to 32 characters.
+    username: String,
+    /// admin, board, leader, registrar or surveyor.
+    #[arg(long, value_parser = parse_role)]
+    role: Role,
+    /// The user's unit: its id or its exact name. What they see is limited to it and below.
+    #[arg(long)]
+    unit: String,
+    /// The name shown in the app [default: the username]
+    #[arg(long)]
+    display_name: Option<String>,
+    #[command(flatten)]
+    database: DatabaseArgs,
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    Role::parse(text).ok_or_else(|| "expected admin, board, leader, registrar or surveyor".into())
+}
+
+fn parse_unit_kind(text: &str) -> Result<UnitKind, String> {
+    UnitKind::ALL
+        .into_iter()
+        .find(|kind| serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(|s| s == text)) == Some(true))
+        .ok_or_else(|| {
+            "expected province, district_town, commune, ward, agency, party_committee or mass_organisation".into()
+        })
 }
 
 #[derive(Args)]
@@ -81,6 +132,64 @@ async fn main() -> anyhow::Result<()> {
             println!("Cơ sở dữ liệu đã ở phiên bản mới nhất / the database schema is up to date.");
             Ok(())
         }
+        Command::CreateUnit(args) => {
+            let store = open(&args.database).await?;
+            let unit = admin::create_unit(
+                store.as_ref(),
+                &args.name,
+                args.kind,
+                args.parent.as_deref(),
+            )
+            .await?;
+            println!("Đã tạo đơn vị / created unit {} ({})", unit.name, unit.id);
+            Ok(())
+        }
+        Command::CreateUser(args) => {
+            let password = read_password()?;
+            let store = open(&args.database).await?;
+            let user = admin::create_user(
+                store.as_ref(),
+                &args.username,
+                args.display_name.as_deref(),
+                args.role,
+                &args.unit,
+                &password,
+            )
+            .await?;
+            println!(
+                "Đã tạo tài khoản / created account {} ({}) at unit {}",
+                user.username,
+                user.role.as_str(),
+                args.unit
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn open(args: &DatabaseArgs) -> anyhow::Result<std::sync::Arc<dyn dvk_server::Store>> {
+    let url = args.url();
+    dvk_server::store::connect(&url)
+        .await
+        .with_context(|| format!("cannot open the database at {url}"))
+}
+
+/// The new account's password: the first line of standard input when it is piped, else asked
+/// twice on the terminal without echo.
+fn read_password() -> anyhow::Result<String> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Mật khẩu / password: ")?;
+        let again = rpassword::prompt_password("Nhập lại / again: ")?;
+        anyhow::ensure!(
+            first == again,
+            "the two passwords differ; nothing was created"
+        );
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
     }
 }
 
@@ -98,6 +207,20 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         )
     })?;
     println!("DVK đang chạy tại / is running at http://{}", running.addr);
+    if settings.demo {
+        println!(
+            "Tài khoản demo / demo accounts (mật khẩu / password: {}):",
+            dvk_server::demo::DEMO_PASSWORD
+        );
+        for account in dvk_server::demo::accounts() {
+            println!(
+                "  {:<10} {:<10} {}",
+                account.username,
+                account.role.as_str(),
+                account.unit_name
+            );
+        }
+    }
     tokio::signal::ctrl_c()
         .await
         .context("cannot listen for ctrl-c")?;

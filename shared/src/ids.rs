@@ -19,9 +19,21 @@ macro_rules! id_type {
         pub struct $name(Uuid);
 
         impl $name {
-            /// A new id, UUIDv7 from the current time.
+            /// A new id, UUIDv7 from the current time (native only: in the browser, make the
+            /// UUID with the app's clock and entropy and pass it to `from_uuid`).
+            #[cfg(not(target_arch = "wasm32"))]
+            #[allow(clippy::new_without_default)]
             pub fn new() -> Self {
                 Self(Uuid::now_v7())
+            }
+
+            /// Wraps a UUID made elsewhere; only version 7 is accepted.
+            pub fn from_uuid(uuid: Uuid) -> Result<Self, BadId> {
+                if uuid.get_version_num() == 7 {
+                    Ok(Self(uuid))
+                } else {
+                    Err(BadId(uuid.to_string()))
+                }
             }
 
             /// Parses an id; only UUIDv7 is accepted, so ids from elsewhere are refused early.
@@ -34,12 +46,6 @@ macro_rules! id_type {
 
             pub fn as_uuid(&self) -> Uuid {
                 self.0
-            }
-        }
-
-        impl Default for $name {
-            fn default() -> Self {
-                Self::new()
             }
         }
 

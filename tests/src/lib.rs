@@ -120,12 +120,31 @@ impl TestServer {
         Self::start_with(backend, dist_dir()).await
     }
 
+    /// The real server over the demo town (as `scripts/run` starts it).
+    pub async fn start_demo(backend: Backend) -> Result<Self> {
+        Self::launch(TestDatabase::new(backend).await?, true, dist_dir()).await
+    }
+
     pub async fn start_with(backend: Backend, dist_dir: PathBuf) -> Result<Self> {
-        let database = TestDatabase::new(backend).await?;
+        Self::launch(TestDatabase::new(backend).await?, false, dist_dir).await
+    }
+
+    /// A second server process over the same database, as behind a load balancer.
+    pub async fn another_on_same_database(&self) -> Result<Running> {
+        let settings = Settings {
+            addr: "127.0.0.1:0".parse()?,
+            database_url: self._database.url(),
+            demo: false,
+            dist_dir: dist_dir(),
+        };
+        dvk_server::start(&settings).await
+    }
+
+    async fn launch(database: TestDatabase, demo: bool, dist_dir: PathBuf) -> Result<Self> {
         let settings = Settings {
             addr: "127.0.0.1:0".parse()?,
             database_url: database.url(),
-            demo: false,
+            demo,
             dist_dir,
         };
         let running = dvk_server::start(&settings).await?;
@@ -140,12 +159,80 @@ impl TestServer {
         format!("{}{}", self.base, path)
     }
 
+    /// The server's store, for arranging what the API cannot (yet) write.
+    pub fn store(&self) -> &dyn dvk_server::Store {
+        match &self.running {
+            Some(running) => running.store.as_ref(),
+            None => panic!("the server was stopped"),
+        }
+    }
+
+    /// A client with its own cookie jar, like one browser.
+    pub fn client(&self) -> Client {
+        Client {
+            base: self.base.clone(),
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .build()
+                .unwrap_or_default(),
+        }
+    }
+
     /// Stops the server and waits until it no longer answers.
     pub async fn stop(&mut self) -> Result<()> {
         if let Some(running) = self.running.take() {
             running.stop().await?;
         }
         Ok(())
+    }
+}
+
+/// An HTTP client with a cookie jar, talking to one server.
+pub struct Client {
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+impl Client {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Result<reqwest::Response> {
+        Ok(self
+            .http
+            .post(self.url("/api/auth/login"))
+            .json(&serde_json::json!({"username": username, "password": password}))
+            .send()
+            .await?)
+    }
+
+    /// Signs in with the demo password and fails the test if that does not work.
+    pub async fn login_demo(&self, username: &str) -> Result<()> {
+        let response = self
+            .login(username, dvk_server::demo::DEMO_PASSWORD)
+            .await?;
+        anyhow::ensure!(
+            response.status() == 200,
+            "cannot sign in as {username}: {}",
+            response.status()
+        );
+        Ok(())
+    }
+
+    pub async fn get(&self, path: &str) -> Result<reqwest::Response> {
+        Ok(self.http.get(self.url(path)).send().await?)
+    }
+
+    /// GET, expecting 200 and JSON.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T> {
+        let response = self.get(path).await?;
+        anyhow::ensure!(
+            response.status() == 200,
+            "GET {path}: {}",
+            response.status()
+        );
+        Ok(response.json().await?)
     }
 }
 

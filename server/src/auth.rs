@@ -1,0 +1,316 @@
+//! Accounts and sessions: sign in, sign out, who am I; the `CurrentUser` extractor; password
+//! hashing (Argon2id); throttling of failed sign-ins; refusing changes sent from other sites.
+//!
+//! Sessions and failure counts live in the database, so any server process can answer any
+//! request and a throttle holds across processes.
+
+use std::{net::SocketAddr, time::Duration};
+
+use argon2::{
+    Argon2, PasswordHash, PasswordHasher, PasswordVerifier,
+    password_hash::{SaltString, rand_core::OsRng, rand_core::RngCore},
+};
+use axum::{
+    Json, Router,
+    extract::{ConnectInfo, FromRequestParts, Request, State},
+    http::{HeaderMap, HeaderValue, Method, header, request::Parts},
+    middleware::Next,
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use dvk_shared::{api::LoginRequest, date::Timestamp, user::User};
+use sha2::{Digest, Sha256};
+
+use crate::{
+    AppState,
+    error::{ApiError, Forbidden},
+    extract::ApiJson,
+    now,
+};
+
+pub const SESSION_COOKIE: &str = "dvk_session";
+/// Long enough for a tablet to stay signed in through days offline; every use slides it.
+pub const SESSION_TTL_MS: i64 = 30 * 24 * 3_600_000;
+/// Sliding writes at most this often per session, not on every request.
+const SLIDE_EVERY_MS: i64 = 3_600_000;
+/// The cookie outlives the session: the server's expiry is the one that counts.
+const COOKIE_MAX_AGE_SECS: i64 = 400 * 24 * 3600;
+
+/// Failures are counted over this window.
+pub const FAILURE_WINDOW_MS: i64 = 15 * 60_000;
+/// From this many failures on, each answer is slowed down.
+pub const SLOW_DOWN_AFTER: usize = 3;
+/// This many failures for one account within the window locks it until the window passes.
+pub const ACCOUNT_LIMIT: usize = 8;
+/// This many failures from one address within the window (many accounts tried) blocks it.
+pub const ADDRESS_LIMIT: usize = 30;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/login", post(login))
+        .route("/auth/logout", post(logout))
+        .route("/auth/me", get(me))
+}
+
+/// Hashes a password with Argon2id and a random salt.
+pub fn hash_password(password: &str) -> Result<String, ApiError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| ApiError::Internal(format!("cannot hash a password: {e}")))
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+/// A hash to verify against when the username does not exist, so that answer takes as long
+/// as a wrong password and timing does not reveal which accounts exist.
+fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| hash_password("decoy password that never matches").unwrap_or_default())
+}
+
+/// The session token: 32 random bytes, hex. Only its SHA-256 is stored, so a copy of the
+/// database does not let anyone sign in.
+fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    hex(&bytes)
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn session_cookie(token: &str, max_age_secs: i64) -> HeaderValue {
+    let cookie = format!(
+        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age_secs}"
+    );
+    HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, token)| token.to_owned())
+        .filter(|token| token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// How long until the oldest failure in the window leaves it.
+fn retry_after(failures: &[Timestamp], now: Timestamp) -> u64 {
+    let oldest = failures.first().map_or(now.0, |t| t.0);
+    u64::try_from((oldest + FAILURE_WINDOW_MS - now.0).max(1000) / 1000).unwrap_or(1)
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ApiJson(request): ApiJson<LoginRequest>,
+) -> Result<Response, ApiError> {
+    let now = now();
+    // Usernames are lower case; folding here lets "DienHoa" sign in and share one throttle.
+    let username = request.username.trim().to_lowercase();
+    let account_key = format!("user:{username}");
+    let address_key = format!("addr:{}", peer.ip());
+    let since = Timestamp(now.0 - FAILURE_WINDOW_MS);
+
+    let account_failures = state.store.login_failures(&account_key, since).await?;
+    let address_failures = state.store.login_failures(&address_key, since).await?;
+    if account_failures.len() >= ACCOUNT_LIMIT {
+        return Err(ApiError::TooManyAttempts {
+            retry_after_secs: retry_after(&account_failures, now),
+        });
+    }
+    if address_failures.len() >= ADDRESS_LIMIT {
+        return Err(ApiError::TooManyAttempts {
+            retry_after_secs: retry_after(&address_failures, now),
+        });
+    }
+    let failures = account_failures.len().max(address_failures.len() / 4);
+    if failures >= SLOW_DOWN_AFTER {
+        let steps = (failures - SLOW_DOWN_AFTER + 1) as u64;
+        tokio::time::sleep(Duration::from_millis((250 * steps).min(2000))).await;
+    }
+
+    // Bounded before hashing: a megabyte "password" must not cost the server a megabyte of work.
+    let plausible = !username.is_empty()
+        && username.len() <= dvk_shared::user::USERNAME_MAX
+        && request.password.chars().count() <= dvk_shared::user::PASSWORD_MAX;
+    let found = if plausible {
+        state.store.user_with_hash(&username).await?
+    } else {
+        None
+    };
+    let password = request.password;
+    let (user, hash) = match found {
+        Some((user, hash)) => (Some(user), hash),
+        None => (None, decoy_hash().to_owned()),
+    };
+    // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
+    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let Some(user) = user.filter(|_| matches) else {
+        state
+            .store
+            .record_login_failure(
+                &[account_key, address_key],
+                now,
+                Timestamp(now.0 - FAILURE_WINDOW_MS),
+            )
+            .await?;
+        tracing::info!(%username, ip = %peer.ip(), "failed sign-in");
+        return Err(ApiError::InvalidCredentials);
+    };
+
+    state.store.clear_login_failures(&account_key).await?;
+    let token = new_token();
+    state
+        .store
+        .create_session(
+            &token_hash(&token),
+            user.id,
+            now,
+            Timestamp(now.0 + SESSION_TTL_MS),
+        )
+        .await?;
+    let mut response = Json(user).into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        session_cookie(&token, COOKIE_MAX_AGE_SECS),
+    );
+    Ok(response)
+}
+
+async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    if let Some(token) = cookie_token(&headers) {
+        state.store.delete_session(&token_hash(&token)).await?;
+    }
+    let mut response = axum::http::StatusCode::NO_CONTENT.into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, session_cookie("", 0));
+    Ok(response)
+}
+
+async fn me(CurrentUser(user): CurrentUser) -> Json<User> {
+    Json(user)
+}
+
+/// The signed-in user; a request without a valid session is answered 401.
+pub struct CurrentUser(pub User);
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = cookie_token(&parts.headers).ok_or(ApiError::Unauthenticated)?;
+        let hash = token_hash(&token);
+        let now = now();
+        let session = state
+            .store
+            .session(&hash, now)
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
+        if session.expires_at.0 - now.0 < SESSION_TTL_MS - SLIDE_EVERY_MS {
+            state
+                .store
+                .extend_session(&hash, Timestamp(now.0 + SESSION_TTL_MS))
+                .await?;
+        }
+        Ok(CurrentUser(session.user))
+    }
+}
+
+/// Refuses requests that change something and come from a page of another site: the
+/// `SameSite=Strict` cookie already stays home, this is the second lock on the door.
+pub async fn same_origin_writes(request: Request, next: Next) -> Response {
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if !safe && is_cross_site(request.headers()) {
+        return ApiError::Forbidden(Forbidden::CrossSite).into_response();
+    }
+    next.run(request).await
+}
+
+fn is_cross_site(headers: &HeaderMap) -> bool {
+    if headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() == b"cross-site")
+    {
+        return true;
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        // Programs other than browsers send no Origin; browsers always do on writes.
+        return false;
+    };
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let origin_host = origin.split_once("://").map(|(_, rest)| rest);
+    origin == "null" || origin_host.is_none() || origin_host != host
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_verifies_against_its_own_hash_only() {
+        let hash = hash_password("demo-dvk").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("demo-dvk", &hash));
+        assert!(!verify_password("demo-dvk ", &hash));
+        assert!(!verify_password("demo-dvk", "not a hash"));
+    }
+
+    #[test]
+    fn the_session_cookie_is_read_among_others_and_garbage_is_ignored() {
+        let token = new_token();
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_str(&format!("a=b; {SESSION_COOKIE}={token}; c=d")).unwrap(),
+        );
+        assert_eq!(cookie_token(&headers), Some(token));
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("dvk_session=short"),
+        );
+        assert_eq!(cookie_token(&headers), None);
+    }
+
+    #[test]
+    fn writes_from_another_site_are_recognised() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8080"));
+        assert!(!is_cross_site(&headers), "no Origin: not a browser page");
+        headers.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://127.0.0.1:8080"),
+        );
+        assert!(!is_cross_site(&headers));
+        headers.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://evil.example"),
+        );
+        assert!(is_cross_site(&headers));
+        headers.insert(header::ORIGIN, HeaderValue::from_static("null"));
+        assert!(is_cross_site(&headers));
+    }
+}

@@ -1,0 +1,99 @@
+//! `GET /api/models` (filtered, searched, paginated, in Vietnamese order) and
+//! `GET /api/models/{id}` (with its history for the Board). Writes arrive through sync.
+
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    routing::get,
+};
+use dvk_shared::{
+    api::{
+        ModelDetail, ModelQuery, ModelSummary, PER_PAGE_DEFAULT, PER_PAGE_MAX, Page,
+        QUERY_MAX_CHARS,
+    },
+    ids::ModelId,
+    text::fold,
+};
+
+use crate::{
+    AppState, access::Viewer, auth::CurrentUser, error::ApiError, extract::ApiQuery,
+    store::ModelFilter,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/models", get(list))
+        .route("/models/{id}", get(detail))
+}
+
+async fn list(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiQuery(query): ApiQuery<ModelQuery>,
+) -> Result<Json<Page<ModelSummary>>, ApiError> {
+    let viewer = Viewer::load(state.store.as_ref(), user).await?;
+    let page = query.page.unwrap_or(1).max(1);
+    let per_page = query
+        .per_page
+        .unwrap_or(PER_PAGE_DEFAULT)
+        .clamp(1, PER_PAGE_MAX);
+    let folded_query = match query.q.as_deref().map(str::trim) {
+        Some(q) if q.chars().count() > QUERY_MAX_CHARS => {
+            return Err(ApiError::BadRequest {
+                code: "query_too_long",
+                detail: format!("q has more than {QUERY_MAX_CHARS} characters"),
+            });
+        }
+        Some(q) if !q.is_empty() => Some(fold(q)),
+        _ => None,
+    };
+    let filter = ModelFilter {
+        units: viewer.units_within(query.unit)?,
+        field: query.field,
+        year: query.year,
+        status: query.status,
+        folded_query,
+        offset: u64::from(page - 1) * u64::from(per_page),
+        limit: per_page,
+    };
+    let (items, total) = state.store.list_models(&filter).await?;
+    Ok(Json(Page {
+        items,
+        page,
+        per_page,
+        total,
+    }))
+}
+
+async fn detail(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<ModelDetail>, ApiError> {
+    let id = ModelId::parse(&id).map_err(|_| ApiError::NotFound)?;
+    let viewer = Viewer::load(state.store.as_ref(), user).await?;
+    // Outside the user's units answers the same as missing: existence is not disclosed.
+    let stored = state
+        .store
+        .model(id)
+        .await?
+        .filter(|stored| !stored.deleted && viewer.sees(stored.model.unit_id))
+        .ok_or(ApiError::NotFound)?;
+    let history = if viewer.reads_history() {
+        state.store.history("model", &id.to_string()).await?
+    } else {
+        Vec::new()
+    };
+    let unit_name = viewer
+        .tree
+        .get(stored.model.unit_id)
+        .map(|u| u.name.clone())
+        .unwrap_or_default();
+    Ok(Json(ModelDetail {
+        model: stored.model,
+        unit_name,
+        version: stored.version,
+        updated_at: stored.updated_at,
+        history,
+    }))
+}

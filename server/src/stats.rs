@@ -1,0 +1,98 @@
+//! `GET /api/stats?year=&unit=`: the numbers of the leadership overview, over the units the
+//! user sees. Drafts are not registered yet and are not counted; merged units are counted under
+//! the unit that absorbed them.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use axum::{Json, Router, extract::State, routing::get};
+use dvk_shared::{
+    api::{AwardStats, FieldCounts, Stats, UnitStats},
+    ids::UnitId,
+    model::{Field, Status},
+    text::sort_key,
+};
+use serde::Deserialize;
+
+use crate::{AppState, access::Viewer, auth::CurrentUser, error::ApiError, extract::ApiQuery};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/stats", get(stats))
+}
+
+#[derive(Debug, Deserialize)]
+struct StatsQuery {
+    year: Option<u16>,
+    unit: Option<UnitId>,
+}
+
+fn zero_fields() -> FieldCounts {
+    Field::ALL.into_iter().map(|f| (f, 0)).collect()
+}
+
+async fn stats(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiQuery(query): ApiQuery<StatsQuery>,
+) -> Result<Json<Stats>, ApiError> {
+    let viewer = Viewer::load(state.store.as_ref(), user).await?;
+    let units: Option<BTreeSet<UnitId>> = viewer
+        .units_within(query.unit)?
+        .map(|units| units.into_iter().collect());
+    let counted = |unit: &UnitId| units.as_ref().is_none_or(|set| set.contains(unit));
+
+    let mut stats = Stats {
+        total: 0,
+        by_field: zero_fields(),
+        by_status: Status::ALL
+            .into_iter()
+            .filter(|s| *s != Status::Draft)
+            .map(|s| (s, 0))
+            .collect(),
+        by_year: BTreeMap::new(),
+        by_unit: Vec::new(),
+        awards: Vec::new(),
+    };
+    let mut by_unit: BTreeMap<UnitId, UnitStats> = BTreeMap::new();
+    for row in state.store.model_counts(query.year).await? {
+        if !counted(&row.unit_id) {
+            continue;
+        }
+        stats.total += row.count;
+        *stats.by_field.entry(row.field).or_default() += row.count;
+        *stats.by_status.entry(row.status).or_default() += row.count;
+        *stats.by_year.entry(row.year.to_string()).or_default() += row.count;
+        let current = viewer.tree.current(row.unit_id);
+        let line = by_unit.entry(current).or_insert_with(|| UnitStats {
+            unit_id: current,
+            name: viewer
+                .tree
+                .get(current)
+                .map(|u| u.name.clone())
+                .unwrap_or_default(),
+            total: 0,
+            by_field: zero_fields(),
+        });
+        line.total += row.count;
+        *line.by_field.entry(row.field).or_default() += row.count;
+    }
+    stats.by_unit = by_unit.into_values().collect();
+    stats
+        .by_unit
+        .sort_by_cached_key(|line| sort_key(&line.name));
+
+    let mut awards: BTreeMap<_, u64> = BTreeMap::new();
+    for row in state.store.award_counts(query.year).await? {
+        if counted(&row.unit_id) {
+            *awards.entry((row.kind, row.recipient_type)).or_default() += row.count;
+        }
+    }
+    stats.awards = awards
+        .into_iter()
+        .map(|((kind, recipient_type), count)| AwardStats {
+            kind,
+            recipient_type,
+            count,
+        })
+        .collect();
+    Ok(Json(stats))
+}

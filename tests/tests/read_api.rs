@@ -1,0 +1,410 @@
+//! The read API over the demo town, on SQLite and PostgreSQL: the report's figures, who may see
+//! what (every role against every endpoint, on its own unit and another), search with or
+//! without diacritics, Vietnamese order, pagination and bad queries.
+
+// A test states what must hold with unwrap/expect; the lint is for production code.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use dvk_server::{
+    admin, now,
+    store::{Actor, ModelFilter},
+};
+use dvk_shared::{
+    api::{ErrorBody, ModelDetail, ModelSummary, Page, Stats, UnitNode},
+    award::{AwardKind, RecipientType},
+    date::Date,
+    ids::{ModelId, UnitId},
+    model::{Field, Status},
+    text::sort_key,
+    unit::Unit,
+    user::Role,
+};
+use dvk_tests::{Backend, Client, TestServer};
+
+async fn unit_named(server: &TestServer, name: &str) -> Unit {
+    server
+        .store()
+        .units()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.name == name)
+        .unwrap_or_else(|| panic!("no unit {name}"))
+}
+
+async fn first_model_of(client: &Client, unit: UnitId) -> ModelSummary {
+    let page: Page<ModelSummary> = client
+        .get_json(&format!("/api/models?unit={unit}&per_page=1"))
+        .await
+        .unwrap();
+    page.items.into_iter().next().expect("the unit has models")
+}
+
+async fn the_demo_statistics_equal_the_report(backend: Backend) {
+    let server = TestServer::start_demo(backend).await.unwrap();
+    let leader = server.client();
+    leader.login_demo("lanhdao").await.unwrap();
+    let stats: Stats = leader.get_json("/api/stats").await.unwrap();
+    assert_eq!(stats.total, 348);
+    assert_eq!(stats.by_field[&Field::EconomicDevelopment], 149);
+    assert_eq!(stats.by_field[&Field::CultureSociety], 167);
+    assert_eq!(stats.by_field[&Field::DefenceSecurity], 23);
+    assert_eq!(stats.by_field[&Field::PoliticalSystem], 9);
+    assert_eq!(stats.by_status.values().sum::<u64>(), 348);
+    assert!(
+        !stats.by_status.contains_key(&Status::Draft),
+        "drafts are not registered"
+    );
+    assert_eq!(stats.by_year.values().sum::<u64>(), 348);
+    assert_eq!(stats.by_unit.iter().map(|u| u.total).sum::<u64>(), 348);
+    let award = |kind, recipient| {
+        stats
+            .awards
+            .iter()
+            .find(|a| a.kind == kind && a.recipient_type == recipient)
+            .map_or(0, |a| a.count)
+    };
+    assert_eq!(
+        award(AwardKind::CommemorativeMedal, RecipientType::Individual),
+        4
+    );
+    assert_eq!(
+        award(AwardKind::CertificateOfMerit, RecipientType::Collective),
+        4
+    );
+    assert_eq!(
+        award(AwardKind::CertificateOfMerit, RecipientType::Individual),
+        2
+    );
+    // The raw JSON has the documented shape.
+    let raw: serde_json::Value = leader.get_json("/api/stats").await.unwrap();
+    assert_eq!(raw["by_field"]["economic_development"], 149);
+    assert!(raw["by_unit"][0]["unit_id"].is_string());
+    assert!(raw["by_unit"][0]["by_field"]["political_system"].is_number());
+    assert!(raw["awards"][0]["count"].as_u64().is_some());
+}
+
+#[tokio::test]
+async fn the_demo_statistics_equal_the_report_on_sqlite() {
+    the_demo_statistics_equal_the_report(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_demo_statistics_equal_the_report_on_postgres() {
+    the_demo_statistics_equal_the_report(Backend::Postgres).await;
+}
+
+/// What each role gets from each endpoint, on its own unit (Điện Hòa) and on another (Điện Ngọc).
+async fn every_role_sees_only_what_it_may(backend: Backend) {
+    let server = TestServer::start_demo(backend).await.unwrap();
+    let dien_hoa = unit_named(&server, "Xã Điện Hòa").await;
+    let dien_ngoc = unit_named(&server, "Phường Điện Ngọc").await;
+    admin::create_user(
+        server.store(),
+        "dienngoc",
+        None,
+        Role::Registrar,
+        "Phường Điện Ngọc",
+        "demo-dvk",
+    )
+    .await
+    .unwrap();
+
+    let board = server.client();
+    board.login_demo("bandanvan").await.unwrap();
+    let model_hoa = first_model_of(&board, dien_hoa.id).await;
+    let model_ngoc = first_model_of(&board, dien_ngoc.id).await;
+
+    let anonymous = server.client();
+    for path in [
+        "/api/units",
+        "/api/models",
+        "/api/stats",
+        &format!("/api/models/{}", model_hoa.id),
+    ] {
+        assert_eq!(anonymous.get(path).await.unwrap().status(), 401, "{path}");
+    }
+
+    // (account, sees everything, sees Điện Hòa, sees Điện Ngọc, reads history)
+    let matrix = [
+        ("admin", true, true, true, true),
+        ("bandanvan", true, true, true, true),
+        ("lanhdao", true, true, true, false),
+        ("khaosat", true, true, true, false),
+        ("dienhoa", false, true, false, false),
+        ("dienngoc", false, false, true, false),
+    ];
+    for (account, everything, hoa, ngoc, history) in matrix {
+        let client = server.client();
+        client.login_demo(account).await.unwrap();
+        let status = |code: u16, sees: bool, what: &str| {
+            assert_eq!(code == 200, sees, "{account} on {what}: {code}");
+        };
+
+        let units: Vec<UnitNode> = client.get_json("/api/units").await.unwrap();
+        let count = count_units(&units);
+        assert_eq!(count > 1, everything, "{account} sees {count} units");
+
+        let all: Page<ModelSummary> = client.get_json("/api/models?per_page=200").await.unwrap();
+        assert_eq!(
+            all.total >= 348,
+            everything,
+            "{account}: {} models",
+            all.total
+        );
+        for item in &all.items {
+            let visible = everything
+                || (hoa && item.unit_id == dien_hoa.id)
+                || (ngoc && item.unit_id == dien_ngoc.id);
+            assert!(visible, "{account} was shown a model of {}", item.unit_name);
+        }
+
+        for (unit, sees) in [(&dien_hoa, hoa), (&dien_ngoc, ngoc)] {
+            let list = client
+                .get(&format!("/api/models?unit={}", unit.id))
+                .await
+                .unwrap();
+            status(
+                list.status().as_u16(),
+                sees,
+                &format!("models of {}", unit.name),
+            );
+            if !sees {
+                let body: ErrorBody = list.json().await.unwrap();
+                assert_eq!(body.code, "outside_your_units");
+            }
+            let stats = client
+                .get(&format!("/api/stats?unit={}", unit.id))
+                .await
+                .unwrap();
+            status(
+                stats.status().as_u16(),
+                sees,
+                &format!("stats of {}", unit.name),
+            );
+        }
+        for (model, sees) in [(&model_hoa, hoa), (&model_ngoc, ngoc)] {
+            let detail = client
+                .get(&format!("/api/models/{}", model.id))
+                .await
+                .unwrap();
+            status(
+                detail.status().as_u16(),
+                sees,
+                &format!("model of {}", model.unit_name),
+            );
+            if sees {
+                let detail: ModelDetail = detail.json().await.unwrap();
+                assert_eq!(!detail.history.is_empty(), history, "{account} history");
+            } else {
+                assert_eq!(detail.status(), 404, "existence is not disclosed");
+            }
+        }
+    }
+}
+
+fn count_units(nodes: &[UnitNode]) -> usize {
+    nodes.iter().map(|n| 1 + count_units(&n.children)).sum()
+}
+
+#[tokio::test]
+async fn every_role_sees_only_what_it_may_on_sqlite() {
+    every_role_sees_only_what_it_may(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn every_role_sees_only_what_it_may_on_postgres() {
+    every_role_sees_only_what_it_may(Backend::Postgres).await;
+}
+
+async fn search_ignores_diacritics_and_results_sort_in_vietnamese_order(backend: Backend) {
+    let server = TestServer::start_demo(backend).await.unwrap();
+    let dien_hoa = unit_named(&server, "Xã Điện Hòa").await;
+    let filter = ModelFilter {
+        units: Some(vec![dien_hoa.id]),
+        limit: 1,
+        ..ModelFilter::default()
+    };
+    let (items, _) = server.store().list_models(&filter).await.unwrap();
+    let mut model = server
+        .store()
+        .model(items[0].id)
+        .await
+        .unwrap()
+        .unwrap()
+        .model;
+    model.id = ModelId::new();
+    model.name = "Dân vận khéo ở khu dân cư Đông Hòa".into();
+    server
+        .store()
+        .insert_model(&model, &Actor::system("test"), now())
+        .await
+        .unwrap();
+
+    let client = server.client();
+    client.login_demo("bandanvan").await.unwrap();
+    for q in ["dan van kheo", "DÂN VẬN KHÉO", "Dân vận khéo", "dong hoa"] {
+        let page: Page<ModelSummary> = client
+            .get_json(&format!("/api/models?q={}", urlencode(q)))
+            .await
+            .unwrap();
+        assert!(
+            page.items.iter().any(|m| m.name == model.name),
+            "{q:?} did not find it"
+        );
+    }
+    let none: Page<ModelSummary> = client
+        .get_json("/api/models?q=khong%20co%20dau%20xyz")
+        .await
+        .unwrap();
+    assert_eq!(none.total, 0);
+    // LIKE wildcards in a query are taken literally.
+    let percent: Page<ModelSummary> = client.get_json("/api/models?q=%25").await.unwrap();
+    assert_eq!(percent.total, 0);
+
+    let mut names = Vec::new();
+    let mut total = 0;
+    for page in 1..=4 {
+        let list: Page<ModelSummary> = client
+            .get_json(&format!("/api/models?per_page=100&page={page}"))
+            .await
+            .unwrap();
+        total = list.total;
+        names.extend(list.items.into_iter().map(|m| m.name));
+    }
+    assert_eq!(names.len() as u64, total);
+    assert!(total > 348, "the demo's models, its drafts and the new one");
+    assert!(
+        names.windows(2).all(|w| sort_key(&w[0]) <= sort_key(&w[1])),
+        "not in Vietnamese order"
+    );
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn search_and_order_on_sqlite() {
+    search_ignores_diacritics_and_results_sort_in_vietnamese_order(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn search_and_order_on_postgres() {
+    search_ignores_diacritics_and_results_sort_in_vietnamese_order(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn filters_combine_and_bad_queries_answer_400() {
+    let server = TestServer::start_demo(Backend::Sqlite).await.unwrap();
+    let client = server.client();
+    client.login_demo("bandanvan").await.unwrap();
+    let page: Page<ModelSummary> = client
+        .get_json("/api/models?field=defence_security&per_page=200")
+        .await
+        .unwrap();
+    assert!(page.items.iter().all(|m| m.field == Field::DefenceSecurity));
+    let registered = page
+        .items
+        .iter()
+        .filter(|m| m.status != Status::Draft)
+        .count();
+    assert_eq!(
+        registered, 23,
+        "the report's figure; drafts are listed but not registered"
+    );
+    let typical: Page<ModelSummary> = client.get_json("/api/models?status=typical").await.unwrap();
+    assert!(typical.items.iter().all(|m| m.status == Status::Typical));
+    let year: Page<ModelSummary> = client.get_json("/api/models?year=2020").await.unwrap();
+    assert!(year.items.iter().all(|m| m.year == 2020));
+    let clamped: Page<ModelSummary> = client
+        .get_json("/api/models?per_page=100000")
+        .await
+        .unwrap();
+    assert_eq!(clamped.per_page, 200);
+
+    for (path, code) in [
+        ("/api/models?field=farming", "invalid_query"),
+        ("/api/models?year=last", "invalid_query"),
+        ("/api/models?unit=not-a-unit", "invalid_query"),
+        (
+            &format!("/api/models?q={}", "a".repeat(201)),
+            "query_too_long",
+        ),
+    ] {
+        let response = client.get(path).await.unwrap();
+        assert_eq!(response.status(), 400, "{path}");
+        let body: ErrorBody = response.json().await.unwrap();
+        assert_eq!(body.code, code, "{path}");
+    }
+    assert_eq!(
+        client.get("/api/models/not-an-id").await.unwrap().status(),
+        404
+    );
+    assert_eq!(
+        client
+            .get(&format!("/api/models/{}", ModelId::new()))
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+}
+
+async fn a_merged_unit_is_counted_under_its_successor(backend: Backend) {
+    let server = TestServer::start_demo(backend).await.unwrap();
+    let client = server.client();
+    client.login_demo("lanhdao").await.unwrap();
+    let before: Stats = client.get_json("/api/stats").await.unwrap();
+    let mut tien = unit_named(&server, "Xã Điện Tiến").await;
+    let hong = unit_named(&server, "Xã Điện Hồng").await;
+    let line = |stats: &Stats, id: UnitId| {
+        stats
+            .by_unit
+            .iter()
+            .find(|u| u.unit_id == id)
+            .map(|u| u.total)
+    };
+    let (tien_total, hong_total) = (
+        line(&before, tien.id).unwrap(),
+        line(&before, hong.id).unwrap(),
+    );
+
+    tien.merged_into = Some(hong.id);
+    tien.merged_on = Some(Date::new(2025, 7, 1).unwrap());
+    server
+        .store()
+        .put_unit(&tien, &Actor::system("test"), now())
+        .await
+        .unwrap();
+
+    let after: Stats = client.get_json("/api/stats").await.unwrap();
+    assert_eq!(after.total, before.total);
+    assert_eq!(
+        line(&after, tien.id),
+        None,
+        "the merged unit has no line of its own"
+    );
+    assert_eq!(line(&after, hong.id), Some(tien_total + hong_total));
+    // Its models stay attached to it.
+    let page: Page<ModelSummary> = client
+        .get_json(&format!("/api/models?unit={}&per_page=200", hong.id))
+        .await
+        .unwrap();
+    assert!(page.items.iter().any(|m| m.unit_id == tien.id));
+}
+
+#[tokio::test]
+async fn a_merged_unit_is_counted_under_its_successor_on_sqlite() {
+    a_merged_unit_is_counted_under_its_successor(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_merged_unit_is_counted_under_its_successor_on_postgres() {
+    a_merged_unit_is_counted_under_its_successor(Backend::Postgres).await;
+}

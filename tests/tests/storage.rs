@@ -1,0 +1,337 @@
+//! Storage stories, the same on SQLite and PostgreSQL: records read back as written, every
+//! change is versioned and audited, seeds are all or nothing, usernames are unique, failed
+//! sign-ins are counted and forgotten.
+
+// A test states what must hold with unwrap/expect; the lint is for production code.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use dvk_server::store::{self, Actor, ModelFilter, Seed, Store};
+use dvk_shared::{
+    date::{Date, Timestamp},
+    ids::{ModelId, UnitId, UserId},
+    model::{Contact, Field, Location, Model, Results, Status},
+    unit::{Unit, UnitKind},
+    user::{Role, User},
+};
+use dvk_tests::{Backend, TestDatabase};
+
+fn unit(name: &str, parent: Option<UnitId>) -> Unit {
+    Unit {
+        id: UnitId::new(),
+        name: name.into(),
+        kind: UnitKind::Commune,
+        parent_id: parent,
+        former_names: vec![],
+        merged_into: None,
+        merged_on: None,
+    }
+}
+
+fn model(unit: UnitId, name: &str) -> Model {
+    Model {
+        id: ModelId::new(),
+        unit_id: unit,
+        name: name.into(),
+        field: Field::EconomicDevelopment,
+        year: 2020,
+        start_date: Some(Date::new(2019, 5, 1).unwrap()),
+        objectives: "Mục tiêu".into(),
+        content: "Nội dung, cách làm".into(),
+        participants: "Hội viên".into(),
+        results: Results {
+            people_reached: Some(120),
+            money_vnd: Some(1_500_000_000),
+            labour_days: None,
+            land_m2: Some(350),
+            households: Some(40),
+        },
+        effectiveness: "Hiệu quả".into(),
+        replication_scope: String::new(),
+        contact: Contact {
+            name: "Nguyễn Thị Lan".into(),
+            position: "Chủ tịch Hội".into(),
+            phone: "0905 123 456".into(),
+        },
+        location: Some(Location {
+            latitude: Some(15.89),
+            longitude: Some(108.25),
+            address: "Thôn 1".into(),
+        }),
+        status: Status::Draft,
+        review_comment: None,
+    }
+}
+
+async fn fresh(backend: Backend) -> (TestDatabase, std::sync::Arc<dyn Store>) {
+    let db = TestDatabase::new(backend).await.unwrap();
+    let store = store::connect(&db.url()).await.unwrap();
+    (db, store)
+}
+
+const AT: Timestamp = Timestamp(1_600_000_000_000);
+
+async fn a_model_reads_back_as_written_and_every_change_is_versioned_and_audited(backend: Backend) {
+    let (_db, store) = fresh(backend).await;
+    let town = unit("Thị xã Điện Bàn", None);
+    let actor = Actor::system("test");
+    let v_unit = store.put_unit(&town, &actor, AT).await.unwrap();
+    let mut m = model(town.id, "Hiến đất làm đường");
+    let v_create = store.insert_model(&m, &actor, AT).await.unwrap();
+    assert!(v_create > v_unit);
+
+    let stored = store.model(m.id).await.unwrap().unwrap();
+    assert_eq!(stored.model, m);
+    assert_eq!(stored.version, v_create);
+    assert!(!stored.deleted);
+
+    m.status = Status::Submitted;
+    m.results.people_reached = Some(150);
+    let v_update = store
+        .update_model(&m, "model.submit", &actor, Timestamp(AT.0 + 1000))
+        .await
+        .unwrap();
+    assert!(v_update > v_create);
+    let stored = store.model(m.id).await.unwrap().unwrap();
+    assert_eq!(stored.model, m);
+    assert_eq!(stored.updated_at, Timestamp(AT.0 + 1000));
+
+    let history = store.history("model", &m.id.to_string()).await.unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[0].action, "model.create");
+    assert_eq!(history[0].before, None);
+    assert_eq!(history[1].action, "model.submit");
+    assert_eq!(history[1].actor, "test");
+    assert_eq!(history[1].before.as_ref().unwrap()["status"], "draft");
+    assert_eq!(history[1].after.as_ref().unwrap()["status"], "submitted");
+    assert_eq!(
+        history[1].after.as_ref().unwrap()["results"]["people_reached"],
+        150
+    );
+
+    let unknown = model(town.id, "Không có");
+    assert!(matches!(
+        store
+            .update_model(&unknown, "model.update", &actor, AT)
+            .await,
+        Err(store::StoreError::NotFound(_))
+    ));
+}
+
+#[tokio::test]
+async fn models_are_versioned_and_audited_on_sqlite() {
+    a_model_reads_back_as_written_and_every_change_is_versioned_and_audited(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn models_are_versioned_and_audited_on_postgres() {
+    a_model_reads_back_as_written_and_every_change_is_versioned_and_audited(Backend::Postgres)
+        .await;
+}
+
+async fn lists_filter_count_and_page(backend: Backend) {
+    let (_db, store) = fresh(backend).await;
+    let actor = Actor::system("test");
+    let town = unit("Thị xã", None);
+    let a = unit("Xã A", Some(town.id));
+    let b = unit("Xã B", Some(town.id));
+    for u in [&town, &a, &b] {
+        store.put_unit(u, &actor, AT).await.unwrap();
+    }
+    for (i, name) in ["Ươm mầm", "Ánh sáng", "Bếp ăn", "Anh em", "Đường hoa"]
+        .iter()
+        .enumerate()
+    {
+        let mut m = model(if i % 2 == 0 { a.id } else { b.id }, name);
+        if i == 4 {
+            m.field = Field::CultureSociety;
+            m.year = 2018;
+        }
+        store.insert_model(&m, &actor, AT).await.unwrap();
+    }
+    let all = |limit| ModelFilter {
+        limit,
+        ..ModelFilter::default()
+    };
+    let (items, total) = store.list_models(&all(10)).await.unwrap();
+    assert_eq!(total, 5);
+    let names: Vec<_> = items.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["Anh em", "Ánh sáng", "Bếp ăn", "Đường hoa", "Ươm mầm"]
+    );
+    assert_eq!(items[0].unit_name, "Xã B");
+
+    let (page, total) = store
+        .list_models(&ModelFilter {
+            offset: 2,
+            ..all(2)
+        })
+        .await
+        .unwrap();
+    assert_eq!(total, 5);
+    assert_eq!(page.len(), 2);
+    assert_eq!(page[0].name, "Bếp ăn");
+
+    let only_a = ModelFilter {
+        units: Some(vec![a.id]),
+        ..all(10)
+    };
+    assert_eq!(store.list_models(&only_a).await.unwrap().1, 3);
+    let culture = ModelFilter {
+        field: Some(Field::CultureSociety),
+        year: Some(2018),
+        ..all(10)
+    };
+    assert_eq!(store.list_models(&culture).await.unwrap().1, 1);
+    let none = ModelFilter {
+        units: Some(vec![]),
+        ..all(10)
+    };
+    assert_eq!(store.list_models(&none).await.unwrap().1, 0);
+    let search = ModelFilter {
+        folded_query: Some("duong hoa".into()),
+        ..all(10)
+    };
+    assert_eq!(store.list_models(&search).await.unwrap().1, 1);
+
+    // Drafts are not registered: the overview's counts leave them out.
+    assert!(store.model_counts(None).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn lists_filter_count_and_page_on_sqlite() {
+    lists_filter_count_and_page(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn lists_filter_count_and_page_on_postgres() {
+    lists_filter_count_and_page(Backend::Postgres).await;
+}
+
+async fn a_seed_is_all_or_nothing(backend: Backend) {
+    let (_db, store) = fresh(backend).await;
+    let town = unit("Thị xã", None);
+    let orphan = model(UnitId::new(), "Mô hình của đơn vị không tồn tại");
+    let seed = Seed {
+        units: vec![town.clone()],
+        models: vec![(model(town.id, "Hợp lệ"), AT), (orphan, AT)],
+        ..Seed::default()
+    };
+    assert!(store.seed(&seed, &Actor::system("test"), AT).await.is_err());
+    assert!(
+        store.is_empty().await.unwrap(),
+        "nothing of a failed seed remains"
+    );
+}
+
+#[tokio::test]
+async fn a_seed_is_all_or_nothing_on_sqlite() {
+    a_seed_is_all_or_nothing(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_seed_is_all_or_nothing_on_postgres() {
+    a_seed_is_all_or_nothing(Backend::Postgres).await;
+}
+
+async fn accounts_and_sign_in_bookkeeping(backend: Backend) {
+    let (_db, store) = fresh(backend).await;
+    let town = unit("Thị xã", None);
+    store
+        .put_unit(&town, &Actor::system("test"), AT)
+        .await
+        .unwrap();
+    let user = User {
+        id: UserId::new(),
+        username: "dienhoa".into(),
+        display_name: "Cán bộ xã Điện Hòa".into(),
+        role: Role::Registrar,
+        unit_id: town.id,
+    };
+    store
+        .create_user(&user, "$argon2id$hash", AT)
+        .await
+        .unwrap();
+    let twin = User {
+        id: UserId::new(),
+        ..user.clone()
+    };
+    assert!(matches!(
+        store.create_user(&twin, "x", AT).await,
+        Err(store::StoreError::Conflict(_))
+    ));
+    let (found, hash) = store.user_with_hash("dienhoa").await.unwrap().unwrap();
+    assert_eq!((found, hash.as_str()), (user.clone(), "$argon2id$hash"));
+    assert!(store.user_with_hash("DienHoa").await.unwrap().is_none());
+
+    store
+        .create_session("h1", user.id, AT, Timestamp(AT.0 + 10_000))
+        .await
+        .unwrap();
+    assert_eq!(store.session("h1", AT).await.unwrap().unwrap().user, user);
+    assert!(
+        store
+            .session("h1", Timestamp(AT.0 + 10_000))
+            .await
+            .unwrap()
+            .is_none(),
+        "expired"
+    );
+    store.delete_session("h1").await.unwrap();
+    assert!(store.session("h1", AT).await.unwrap().is_none());
+
+    let keys = ["user:dienhoa".to_owned(), "addr:127.0.0.1".to_owned()];
+    for i in 0..3 {
+        store
+            .record_login_failure(&keys, Timestamp(AT.0 + i), Timestamp(0))
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        store
+            .login_failures("user:dienhoa", AT)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    assert_eq!(
+        store
+            .login_failures("user:dienhoa", Timestamp(AT.0 + 2))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    // A later failure forgets the ones before its window.
+    store
+        .record_login_failure(&keys, Timestamp(AT.0 + 100), Timestamp(AT.0 + 50))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .login_failures("addr:127.0.0.1", Timestamp(0))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    store.clear_login_failures("user:dienhoa").await.unwrap();
+    assert!(
+        store
+            .login_failures("user:dienhoa", Timestamp(0))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn accounts_and_sign_in_bookkeeping_on_sqlite() {
+    accounts_and_sign_in_bookkeeping(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn accounts_and_sign_in_bookkeeping_on_postgres() {
+    accounts_and_sign_in_bookkeeping(Backend::Postgres).await;
+}
