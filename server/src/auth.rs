@@ -18,7 +18,11 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, post},
 };
-use dvk_shared::{api::LoginRequest, date::Timestamp, user::User};
+use dvk_shared::{
+    api::{ErrorBody, LoginRequest},
+    date::Timestamp,
+    user::User,
+};
 use sha2::{Digest, Sha256};
 
 use crate::{
@@ -117,7 +121,28 @@ fn retry_after(failures: &[Timestamp], now: Timestamp) -> u64 {
     u64::try_from((oldest + FAILURE_WINDOW_MS - now.0).max(1000) / 1000).unwrap_or(1)
 }
 
-async fn login(
+/// Signs in and starts a session.
+///
+/// Failed attempts are counted per account and per address over 15 minutes: after a few, answers
+/// slow down; after too many the account (or the address) is refused until they age out.
+#[utoipa::path(
+    post,
+    path = "/api/auth/login",
+    operation_id = "login",
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in. The session travels in the `dvk_session` cookie set here; send it back on every later request.", body = User,
+            headers(("Set-Cookie" = String, description = "`dvk_session=<token>; HttpOnly; SameSite=Strict; Path=/; Max-Age=…`"))),
+        (status = 400, description = "The body is not the expected JSON (`invalid_body`).", body = ErrorBody),
+        (status = 401, description = "Wrong username or password (`invalid_credentials`).", body = ErrorBody),
+        (status = 403, description = "Sent from a page of another site (`cross_site_request`).", body = ErrorBody),
+        (status = 413, description = "The body is too large (`payload_too_large`).", body = ErrorBody),
+        (status = 429, description = "Too many failed sign-ins (`too_many_attempts`); `Retry-After` says when to try again.", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait."))),
+    )
+)]
+pub(crate) async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ApiJson(request): ApiJson<LoginRequest>,
@@ -197,7 +222,22 @@ async fn login(
     Ok(response)
 }
 
-async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+/// Ends the session of the cookie sent, if any, and clears the cookie.
+#[utoipa::path(
+    post,
+    path = "/api/auth/logout",
+    operation_id = "logout",
+    tag = "auth",
+    responses(
+        (status = 204, description = "Signed out (also when no session was open).",
+            headers(("Set-Cookie" = String, description = "Clears `dvk_session` (`Max-Age=0`)."))),
+        (status = 403, description = "Sent from a page of another site (`cross_site_request`).", body = ErrorBody),
+    )
+)]
+pub(crate) async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     if let Some(token) = cookie_token(&headers) {
         state.store.delete_session(&token_hash(&token)).await?;
     }
@@ -208,7 +248,19 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
     Ok(response)
 }
 
-async fn me(CurrentUser(user): CurrentUser) -> Json<User> {
+/// The signed-in user.
+#[utoipa::path(
+    get,
+    path = "/api/auth/me",
+    operation_id = "me",
+    tag = "auth",
+    security(("dvk_session" = [])),
+    responses(
+        (status = 200, description = "The user of this session.", body = User),
+        (status = 401, description = "No valid session (`sign_in_required`).", body = ErrorBody),
+    )
+)]
+pub(crate) async fn me(CurrentUser(user): CurrentUser) -> Json<User> {
     Json(user)
 }
 

@@ -11,6 +11,7 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod models;
+pub mod openapi;
 pub mod stats;
 pub mod store;
 pub mod units;
@@ -68,6 +69,7 @@ pub fn router(state: AppState, dist_dir: &std::path::Path) -> Router {
         .merge(units::router())
         .merge(models::router())
         .merge(stats::router())
+        .merge(openapi::router())
         .fallback(error::api_not_found)
         .layer(middleware::from_fn(auth::same_origin_writes))
         // Every body is bounded; sync batches, the largest, stay well under this.

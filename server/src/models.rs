@@ -8,7 +8,7 @@ use axum::{
 };
 use dvk_shared::{
     api::{
-        ModelDetail, ModelQuery, ModelSummary, PER_PAGE_DEFAULT, PER_PAGE_MAX, Page,
+        ErrorBody, ModelDetail, ModelQuery, ModelSummary, PER_PAGE_DEFAULT, PER_PAGE_MAX, Page,
         QUERY_MAX_CHARS,
     },
     ids::ModelId,
@@ -26,7 +26,22 @@ pub fn router() -> Router<AppState> {
         .route("/models/{id}", get(detail))
 }
 
-async fn list(
+/// The models the user sees, filtered, searched and paginated, in Vietnamese order of name.
+#[utoipa::path(
+    get,
+    path = "/api/models",
+    operation_id = "list_models",
+    tag = "models",
+    security(("dvk_session" = [])),
+    params(ModelQuery),
+    responses(
+        (status = 200, description = "One page of the matching models.", body = Page<ModelSummary>),
+        (status = 400, description = "A parameter is not valid (`invalid_query`, `query_too_long`).", body = ErrorBody),
+        (status = 401, description = "No valid session (`sign_in_required`).", body = ErrorBody),
+        (status = 403, description = "`unit` lies outside the user's units (`outside_your_units`).", body = ErrorBody),
+    )
+)]
+pub(crate) async fn list(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     ApiQuery(query): ApiQuery<ModelQuery>,
@@ -65,7 +80,21 @@ async fn list(
     }))
 }
 
-async fn detail(
+/// One model, with its history for the roles that review (Board, admin).
+#[utoipa::path(
+    get,
+    path = "/api/models/{id}",
+    operation_id = "get_model",
+    tag = "models",
+    security(("dvk_session" = [])),
+    params(("id" = ModelId, Path, description = "The model's id (UUIDv7).")),
+    responses(
+        (status = 200, description = "The model.", body = ModelDetail),
+        (status = 401, description = "No valid session (`sign_in_required`).", body = ErrorBody),
+        (status = 404, description = "No such model, or outside the user's units: the two answer alike (`not_found`).", body = ErrorBody),
+    )
+)]
+pub(crate) async fn detail(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     Path(id): Path<String>,

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use axum::{Json, Router, extract::State, routing::get};
 use dvk_shared::{
-    api::{AwardStats, FieldCounts, Stats, UnitStats},
+    api::{AwardStats, ErrorBody, FieldCounts, Stats, UnitStats},
     ids::UnitId,
     model::{Field, Status},
     text::sort_key,
@@ -19,9 +19,12 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/stats", get(stats))
 }
 
-#[derive(Debug, Deserialize)]
-struct StatsQuery {
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct StatsQuery {
+    /// Only models and awards of this year; every year when left out.
     year: Option<u16>,
+    /// The unit and its subtree; all the user's units when left out.
     unit: Option<UnitId>,
 }
 
@@ -29,7 +32,22 @@ fn zero_fields() -> FieldCounts {
     Field::ALL.into_iter().map(|f| (f, 0)).collect()
 }
 
-async fn stats(
+/// The numbers of the leadership overview, over the units the user sees.
+#[utoipa::path(
+    get,
+    path = "/api/stats",
+    operation_id = "stats",
+    tag = "stats",
+    security(("dvk_session" = [])),
+    params(StatsQuery),
+    responses(
+        (status = 200, description = "The counts.", body = Stats),
+        (status = 400, description = "A parameter is not valid (`invalid_query`).", body = ErrorBody),
+        (status = 401, description = "No valid session (`sign_in_required`).", body = ErrorBody),
+        (status = 403, description = "`unit` lies outside the user's units (`outside_your_units`).", body = ErrorBody),
+    )
+)]
+pub(crate) async fn stats(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     ApiQuery(query): ApiQuery<StatsQuery>,

@@ -3,7 +3,12 @@
 use std::collections::BTreeMap;
 
 use axum::{Json, Router, extract::State, routing::get};
-use dvk_shared::{api::UnitNode, ids::UnitId, text::sort_key, unit::Unit};
+use dvk_shared::{
+    api::{ErrorBody, UnitNode},
+    ids::UnitId,
+    text::sort_key,
+    unit::Unit,
+};
 
 use crate::{AppState, access::Viewer, auth::CurrentUser, error::ApiError};
 
@@ -11,7 +16,21 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/units", get(list))
 }
 
-async fn list(
+/// The units the user sees, as a forest in Vietnamese order.
+///
+/// A visible unit whose parent is not visible is a root.
+#[utoipa::path(
+    get,
+    path = "/api/units",
+    operation_id = "list_units",
+    tag = "units",
+    security(("dvk_session" = [])),
+    responses(
+        (status = 200, description = "The visible units, nested under their parents.", body = [UnitNode]),
+        (status = 401, description = "No valid session (`sign_in_required`).", body = ErrorBody),
+    )
+)]
+pub(crate) async fn list(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
 ) -> Result<Json<Vec<UnitNode>>, ApiError> {

@@ -17,6 +17,7 @@ use crate::{
 /// Which database a server stores its data in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum DatabaseKind {
     /// The embedded default: one file next to the binary.
     Sqlite,
@@ -26,6 +27,7 @@ pub enum DatabaseKind {
 
 /// The answer of `GET /api/health`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
     /// Always `"ok"` when the server could reach its database.
     pub status: String,
@@ -37,18 +39,23 @@ pub struct Health {
 
 /// The body of every error answer: a stable code for programs, a message for people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
+    /// Stable, snake_case: `sign_in_required`, `not_found`, `invalid_query`, …
     pub code: String,
     /// Vietnamese, saying what to do next.
     pub message: String,
     pub message_en: String,
     /// For 422: every problem, by field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    // Left out when there is nothing to say, never `null`.
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub fields: Option<FieldErrors>,
 }
 
 /// `POST /api/auth/login`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
@@ -59,14 +66,19 @@ pub type Me = User;
 
 /// A unit of `GET /api/units`, with the units below it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UnitNode {
     #[serde(flatten)]
     pub unit: Unit,
+    // The schema refers to itself here; `no_recursion` keeps the schema collection from
+    // following that reference forever.
+    #[cfg_attr(feature = "openapi", schema(no_recursion))]
     pub children: Vec<UnitNode>,
 }
 
 /// One page of a list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub items: Vec<T>,
     /// 1-based.
@@ -78,21 +90,28 @@ pub struct Page<T> {
 
 /// The filters of `GET /api/models`; every one is optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct ModelQuery {
     /// The unit and its subtree.
     #[serde(default)]
     pub unit: Option<UnitId>,
+    /// Only models of this field.
     #[serde(default)]
     pub field: Option<Field>,
+    /// Only models registered in this year.
     #[serde(default)]
     pub year: Option<u16>,
+    /// Only models in this status.
     #[serde(default)]
     pub status: Option<Status>,
-    /// Matches names and content, with or without diacritics.
+    /// Matches names and content, with or without diacritics; at most 200 characters.
     #[serde(default)]
     pub q: Option<String>,
+    /// 1-based; 1 when left out.
     #[serde(default)]
     pub page: Option<u32>,
+    /// 50 when left out; clamped to 1..=200.
     #[serde(default)]
     pub per_page: Option<u32>,
 }
@@ -103,6 +122,7 @@ pub const QUERY_MAX_CHARS: usize = 200;
 
 /// A model in a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ModelSummary {
     pub id: ModelId,
     pub name: String,
@@ -116,17 +136,23 @@ pub struct ModelSummary {
 
 /// One entry of a record's history: who changed what, when, before and after.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     pub at: Timestamp,
     pub actor: String,
     /// E.g. `model.create`, `model.update`, `model.approve`, `model.return`.
     pub action: String,
+    /// The record as it was before the change; `null` when the change created it.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub before: Option<serde_json::Value>,
+    /// The record as the change left it.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub after: Option<serde_json::Value>,
 }
 
 /// `GET /api/models/{id}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ModelDetail {
     pub model: Model,
     pub unit_name: String,
@@ -142,14 +168,18 @@ pub type FieldCounts = BTreeMap<Field, u64>;
 
 /// A unit's line of the overview; merged units are counted under their successor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UnitStats {
     pub unit_id: UnitId,
     pub name: String,
     pub total: u64,
+    // Spelled out: the derive cannot see through the `FieldCounts` alias.
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<Field, u64>))]
     pub by_field: FieldCounts,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AwardStats {
     pub kind: AwardKind,
     pub recipient_type: RecipientType,
@@ -158,9 +188,13 @@ pub struct AwardStats {
 
 /// `GET /api/stats`: the numbers of the leadership overview.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Stats {
     pub total: u64,
+    /// Every field, zero included.
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<Field, u64>))]
     pub by_field: FieldCounts,
+    /// Every status but `draft` (drafts are not registered yet), zero included.
     pub by_status: BTreeMap<Status, u64>,
     /// Keys are years as text (JSON object keys).
     pub by_year: BTreeMap<String, u64>,

@@ -123,9 +123,35 @@ impl<'de> Deserialize<'de> for Date {
     }
 }
 
+/// A date is its `YYYY-MM-DD` text on the wire (the `Serialize` above), which the derive cannot
+/// infer from the three fields: its schema is written here by hand.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Date {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
+            .description(Some(
+                "A day of the Gregorian calendar, `YYYY-MM-DD`, years 1900 to 2200.",
+            ))
+            .examples(["2025-07-01"])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Date {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("Date")
+    }
+}
+
 /// An instant: milliseconds since 1970-01-01 UTC. The side that records an event stamps it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(examples(1_751_328_000_000_i64)))]
 pub struct Timestamp(pub i64);
 
 #[cfg(test)]

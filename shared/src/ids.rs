@@ -16,6 +16,16 @@ macro_rules! id_type {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(transparent)]
+        // On the wire an id is the UUID's text (serde is transparent over `Uuid`).
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[cfg_attr(
+            feature = "openapi",
+            schema(
+                value_type = String,
+                format = Uuid,
+                examples("0190f3c4-1b2a-7000-8000-000000000000")
+            )
+        )]
         pub struct $name(Uuid);
 
         impl $name {

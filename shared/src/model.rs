@@ -15,6 +15,7 @@ use crate::{
 /// The four fields of the movement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Field {
     /// Phát triển kinh tế.
     EconomicDevelopment,
@@ -69,6 +70,7 @@ impl Field {
 /// Where a model is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Status {
     Draft,
     /// Đăng ký: waiting for the Board's review.
@@ -283,6 +285,7 @@ impl Action {
 
 /// Results with figures that reports add up. `None` is "not reported yet", not zero.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Results {
     #[serde(default)]
     pub people_reached: Option<u64>,
@@ -300,6 +303,7 @@ pub struct Results {
 
 /// Who to call about the model.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Contact {
     #[serde(default)]
     pub name: String,
@@ -311,6 +315,7 @@ pub struct Contact {
 
 /// Where the model runs, if it is one place.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Location {
     #[serde(default)]
     pub latitude: Option<f64>,
@@ -322,6 +327,7 @@ pub struct Location {
 
 /// A model with every field of DOMAIN.md.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Model {
     pub id: ModelId,
     pub unit_id: UnitId,

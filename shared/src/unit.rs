@@ -15,6 +15,7 @@ use crate::{
 /// The kinds of unit of DOMAIN.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum UnitKind {
     /// Tỉnh / thành phố.
     Province,
@@ -70,6 +71,7 @@ impl UnitKind {
 
 /// A name a unit had until a date (it has been renamed since).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FormerName {
     pub name: String,
     /// The day the new name took effect.
@@ -78,6 +80,7 @@ pub struct FormerName {
 
 /// A unit as stored and sent to clients.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Unit {
     pub id: UnitId,
     /// The current name.

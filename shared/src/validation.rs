@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 /// Why a field is not acceptable. The snake_case names are part of the API: never rename one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Problem {
     Required,
     TooLong,
@@ -51,6 +52,8 @@ impl Problem {
 /// ones: `results.people_reached`). Empty means valid.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
+// Transparent: on the wire this is the map itself, an object from field name to `Problem`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldErrors(pub BTreeMap<String, Problem>);
 
 impl FieldErrors {

@@ -1,5 +1,5 @@
 //! The real server, started on a free port over a fresh SQLite file and a fresh PostgreSQL
-//! database: health, the JSON 404 of the API, and how it serves the app.
+//! database: health, the JSON 404 of the API, its OpenAPI document, and how it serves the app.
 
 // A test states what must hold with unwrap/expect; the lint is for production code.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -86,6 +86,67 @@ async fn an_unknown_api_path_answers_a_json_404_not_the_app() {
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["code"], "not_found");
     assert!(body["message"].as_str().unwrap().contains("API"));
+}
+
+/// Follows a local `$ref` (`#/components/schemas/Name`) to the schema it names.
+fn resolve<'a>(
+    document: &'a serde_json::Value,
+    schema: &'a serde_json::Value,
+) -> &'a serde_json::Value {
+    match schema["$ref"].as_str() {
+        Some(reference) => {
+            let pointer = reference.strip_prefix('#').unwrap();
+            resolve(document, document.pointer(pointer).unwrap())
+        }
+        None => schema,
+    }
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_route_without_signing_in() {
+    let server = TestServer::start(Backend::Sqlite).await.unwrap();
+    let response = reqwest::get(server.url("/api/openapi.json")).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+    let document: serde_json::Value =
+        serde_json::from_str(&response.text().await.unwrap()).unwrap();
+
+    assert!(
+        document["openapi"].as_str().unwrap().starts_with("3."),
+        "{}",
+        document["openapi"]
+    );
+    assert_eq!(document["info"]["title"], "DVK API");
+    assert_eq!(document["info"]["version"], env!("CARGO_PKG_VERSION"));
+    for (method, path) in [
+        ("get", "/api/health"),
+        ("post", "/api/auth/login"),
+        ("post", "/api/auth/logout"),
+        ("get", "/api/auth/me"),
+        ("get", "/api/units"),
+        ("get", "/api/models"),
+        ("get", "/api/models/{id}"),
+        ("get", "/api/stats"),
+        ("get", "/api/openapi.json"),
+    ] {
+        assert!(
+            document["paths"][path][method].is_object(),
+            "{method} {path} is missing"
+        );
+    }
+
+    let schemas = &document["components"]["schemas"];
+    let stats = &schemas["Stats"]["properties"];
+    assert!(stats["by_field"].is_object(), "{stats}");
+    assert!(stats["by_unit"].is_object(), "{stats}");
+    let id = resolve(&document, &schemas["ModelSummary"]["properties"]["id"]);
+    assert_eq!(id["type"], "string", "{id}");
+    assert_eq!(id["format"], "uuid", "{id}");
 }
 
 /// A dist directory shaped like Trunk's output, so these tests do not need a wasm build.
