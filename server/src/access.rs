@@ -22,6 +22,29 @@ pub enum Scope {
     Units(BTreeSet<UnitId>),
 }
 
+impl Scope {
+    /// A short fingerprint of the scope: when it changes between two pulls of a device, the
+    /// device rebuilds its replica, so it gains what became visible and drops what no longer is.
+    pub fn key(&self) -> String {
+        use sha2::{Digest, Sha256};
+        match self {
+            Scope::All => "all".to_owned(),
+            Scope::Units(units) => {
+                let mut hasher = Sha256::new();
+                for unit in units {
+                    hasher.update(unit.to_string().as_bytes());
+                }
+                hasher
+                    .finalize()
+                    .iter()
+                    .take(16)
+                    .map(|b| format!("{b:02x}"))
+                    .collect()
+            }
+        }
+    }
+}
+
 /// A signed-in user with the unit tree and their scope, loaded once per request.
 pub struct Viewer {
     pub user: User,

@@ -50,6 +50,8 @@ pub enum Forbidden {
     OutsideYourUnits,
     /// The user's role may not do this.
     Role,
+    /// The device id is bound to another user.
+    DeviceOfAnotherUser,
 }
 
 impl From<StoreError> for ApiError {
@@ -144,6 +146,14 @@ impl IntoResponse for ApiError {
                     "role_not_allowed",
                     "Vai trò của bạn không được thực hiện thao tác này.",
                     "Your role may not do this.",
+                ),
+            ),
+            ApiError::Forbidden(Forbidden::DeviceOfAnotherUser) => (
+                StatusCode::FORBIDDEN,
+                body(
+                    "device_of_another_user",
+                    "Thiết bị này đang được dùng với một tài khoản khác. Hãy đăng nhập bằng tài khoản đó, hoặc xoá dữ liệu ứng dụng trên máy để dùng tài khoản mới.",
+                    "This device is in use with another account. Sign in with that account, or clear the app's data on this device to use a new one.",
                 ),
             ),
             ApiError::NotFound => (

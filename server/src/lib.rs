@@ -14,6 +14,7 @@ pub mod models;
 pub mod openapi;
 pub mod stats;
 pub mod store;
+pub mod sync;
 pub mod units;
 pub mod web;
 
@@ -69,6 +70,7 @@ pub fn router(state: AppState, dist_dir: &std::path::Path) -> Router {
         .merge(units::router())
         .merge(models::router())
         .merge(stats::router())
+        .merge(sync::router())
         .merge(openapi::router())
         .fallback(error::api_not_found)
         .layer(middleware::from_fn(auth::same_origin_writes))

@@ -10,6 +10,7 @@ pub mod date;
 pub mod ids;
 pub mod model;
 pub mod survey;
+pub mod sync;
 pub mod text;
 pub mod unit;
 pub mod user;

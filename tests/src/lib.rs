@@ -12,6 +12,7 @@ use anyhow::{Context, Result, bail};
 use dvk_server::{Running, Settings};
 
 pub mod browser;
+pub mod device;
 
 /// The PostgreSQL server the tests create their databases in.
 pub fn test_database_url() -> String {
@@ -176,6 +177,20 @@ impl TestServer {
                 .build()
                 .unwrap_or_default(),
         }
+    }
+
+    /// Stops the server and starts it again on the same address and database, as after a
+    /// crash and restart.
+    pub async fn restart(&mut self) -> Result<()> {
+        self.stop().await?;
+        let settings = Settings {
+            addr: self.base.trim_start_matches("http://").parse()?,
+            database_url: self._database.url(),
+            demo: false,
+            dist_dir: dist_dir(),
+        };
+        self.running = Some(dvk_server::start(&settings).await?);
+        Ok(())
     }
 
     /// Stops the server and waits until it no longer answers.

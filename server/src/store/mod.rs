@@ -140,6 +140,70 @@ pub struct Session {
     pub expires_at: Timestamp,
 }
 
+/// A device as sync knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    pub id: String,
+    pub user_id: UserId,
+    /// The last `seq` applied (0 before the first).
+    pub last_seq: u64,
+    /// What its user could see at the last pull (`access::Scope::key`).
+    pub scope_key: String,
+}
+
+/// A model with what sync needs to merge into it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncModel {
+    pub stored: StoredModel,
+    pub field_versions: dvk_shared::sync::FieldVersions,
+    /// Who made the last change, and when (for conflicts: "changed by … at …").
+    pub last_actor: String,
+    pub last_at: Timestamp,
+}
+
+/// One sync request's transaction: everything it does commits together or not at all; each
+/// pushed change runs inside a savepoint so a rejected one never undoes the ones before it.
+#[async_trait]
+pub trait SyncTx: Send {
+    async fn epoch(&mut self) -> Result<String, StoreError>;
+    async fn device(&mut self, id: &str) -> Result<Option<Device>, StoreError>;
+    /// Creates or updates the device row.
+    async fn save_device(&mut self, device: &Device, now: Timestamp) -> Result<(), StoreError>;
+    async fn savepoint(&mut self) -> Result<(), StoreError>;
+    async fn release_savepoint(&mut self) -> Result<(), StoreError>;
+    async fn rollback_to_savepoint(&mut self) -> Result<(), StoreError>;
+    async fn model(&mut self, id: ModelId) -> Result<Option<SyncModel>, StoreError>;
+    async fn insert_model(
+        &mut self,
+        model: &Model,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<i64, StoreError>;
+    async fn update_model(
+        &mut self,
+        model: &Model,
+        action: &str,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<i64, StoreError>;
+    /// Marks the model deleted (it stays for the audit log and for devices to learn of it).
+    async fn delete_model(
+        &mut self,
+        id: ModelId,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<i64, StoreError>;
+    /// Units and models with `version > cursor` in `units` (all if `None`), in version order,
+    /// at most `limit`; and whether more wait.
+    async fn changes_since(
+        &mut self,
+        cursor: i64,
+        units: Option<&[UnitId]>,
+        limit: u32,
+    ) -> Result<(Vec<dvk_shared::sync::Change>, bool), StoreError>;
+    async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}
+
 /// Everything the server stores, whatever the database behind it.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -256,6 +320,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Decided awards counted per unit, kind, recipient type and year.
     async fn award_counts(&self, year: Option<u16>) -> Result<Vec<AwardCount>, StoreError>;
+
+    /// Starts the transaction of one sync request.
+    async fn begin_sync(&self) -> Result<Box<dyn SyncTx>, StoreError>;
 }
 
 /// Opens the database named by `url`, creating it (for SQLite) and migrating it as needed.

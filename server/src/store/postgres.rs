@@ -29,4 +29,4 @@ impl PgStore {
     }
 }
 
-super::sql::sql_store!(PgStore, sqlx::Postgres, DatabaseKind::Postgres);
+super::sql::sql_store!(PgStore, PgSyncTx, sqlx::Postgres, DatabaseKind::Postgres);

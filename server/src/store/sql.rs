@@ -6,7 +6,7 @@
 //! and appends to the audit log.
 
 macro_rules! sql_store {
-    ($store:ty, $db:ty, $kind:expr) => {
+    ($store:ty, $tx:ident, $db:ty, $kind:expr) => {
         impl $store {
             /// The next value of the change counter, inside the caller's transaction.
             async fn next_version(
@@ -126,8 +126,8 @@ macro_rules! sql_store {
                 let version = Self::next_version(tx).await?;
                 let data = serde_json::to_string(model)?;
                 sqlx::query(
-                    "INSERT INTO models (id, unit_id, name, name_sort, search, field, year, status, data, version, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+                    "INSERT INTO models (id, unit_id, name, name_sort, search, field, year, status, data, version, created_at, updated_at, field_versions) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12)",
                 )
                 .bind(model.id.to_string())
                 .bind(model.unit_id.to_string())
@@ -140,6 +140,7 @@ macro_rules! sql_store {
                 .bind(&data)
                 .bind(version)
                 .bind(at.0)
+                .bind(serde_json::to_string(&$crate::store::sql::all_fields_at(&data, version))?)
                 .execute(&mut **tx)
                 .await?;
                 Self::audit(
@@ -149,6 +150,68 @@ macro_rules! sql_store {
                         entity_id: &model.id.to_string(),
                         action: "model.create",
                         before: None,
+                        after: Some(&data),
+                    },
+                    actor,
+                    at,
+                )
+                .await?;
+                Ok(version)
+            }
+
+            /// Replaces a model, bumping the versions of the fields that changed, with an audit
+            /// entry of the record before and after.
+            async fn write_model_update(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                model: &dvk_shared::model::Model,
+                action: &str,
+                actor: &$crate::store::Actor,
+                at: dvk_shared::date::Timestamp,
+            ) -> Result<i64, $crate::store::StoreError> {
+                use sqlx::Row;
+                let row = sqlx::query("SELECT data, field_versions FROM models WHERE id = $1")
+                    .bind(model.id.to_string())
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                let Some(row) = row else {
+                    return Err($crate::store::StoreError::NotFound(format!("model {}", model.id)));
+                };
+                let before: String = row.try_get("data")?;
+                let mut field_versions: dvk_shared::sync::FieldVersions =
+                    serde_json::from_str(row.try_get::<&str, _>("field_versions")?)?;
+                let version = Self::next_version(tx).await?;
+                let data = serde_json::to_string(model)?;
+                for field in dvk_shared::sync::changed_fields(
+                    &serde_json::from_str(&before)?,
+                    &serde_json::to_value(model)?,
+                ) {
+                    field_versions.insert(field, version);
+                }
+                sqlx::query(
+                    "UPDATE models SET unit_id = $2, name = $3, name_sort = $4, search = $5, field = $6, \
+                     year = $7, status = $8, data = $9, version = $10, updated_at = $11, field_versions = $12 WHERE id = $1",
+                )
+                .bind(model.id.to_string())
+                .bind(model.unit_id.to_string())
+                .bind(&model.name)
+                .bind(dvk_shared::text::sort_key(&model.name))
+                .bind(dvk_shared::text::fold(&model.search_text()))
+                .bind(model.field.as_str())
+                .bind(i32::from(model.year))
+                .bind(model.status.as_str())
+                .bind(&data)
+                .bind(version)
+                .bind(at.0)
+                .bind(serde_json::to_string(&field_versions)?)
+                .execute(&mut **tx)
+                .await?;
+                Self::audit(
+                    tx,
+                    $crate::store::sql::Change {
+                        entity: "model",
+                        entity_id: &model.id.to_string(),
+                        action,
+                        before: Some(&before),
                         after: Some(&data),
                     },
                     actor,
@@ -431,45 +494,7 @@ macro_rules! sql_store {
                 at: dvk_shared::date::Timestamp,
             ) -> Result<i64, $crate::store::StoreError> {
                 let mut tx = self.pool.begin().await?;
-                let before: Option<String> = sqlx::query_scalar("SELECT data FROM models WHERE id = $1")
-                    .bind(model.id.to_string())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                let Some(before) = before else {
-                    return Err($crate::store::StoreError::NotFound(format!("model {}", model.id)));
-                };
-                let version = Self::next_version(&mut tx).await?;
-                let data = serde_json::to_string(model)?;
-                sqlx::query(
-                    "UPDATE models SET unit_id = $2, name = $3, name_sort = $4, search = $5, field = $6, \
-                     year = $7, status = $8, data = $9, version = $10, updated_at = $11 WHERE id = $1",
-                )
-                .bind(model.id.to_string())
-                .bind(model.unit_id.to_string())
-                .bind(&model.name)
-                .bind(dvk_shared::text::sort_key(&model.name))
-                .bind(dvk_shared::text::fold(&model.search_text()))
-                .bind(model.field.as_str())
-                .bind(i32::from(model.year))
-                .bind(model.status.as_str())
-                .bind(&data)
-                .bind(version)
-                .bind(at.0)
-                .execute(&mut *tx)
-                .await?;
-                Self::audit(
-                    &mut tx,
-                    $crate::store::sql::Change {
-                        entity: "model",
-                        entity_id: &model.id.to_string(),
-                        action,
-                        before: Some(&before),
-                        after: Some(&data),
-                    },
-                    actor,
-                    at,
-                )
-                .await?;
+                let version = Self::write_model_update(&mut tx, model, action, actor, at).await?;
                 tx.commit().await?;
                 Ok(version)
             }
@@ -660,11 +685,224 @@ macro_rules! sql_store {
                     })
                     .collect()
             }
+
+            async fn begin_sync(&self) -> Result<Box<dyn $crate::store::SyncTx>, $crate::store::StoreError> {
+                Ok(Box::new($tx { tx: self.pool.begin().await? }))
+            }
+        }
+
+        pub struct $tx {
+            tx: sqlx::Transaction<'static, $db>,
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::store::SyncTx for $tx {
+            async fn epoch(&mut self) -> Result<String, $crate::store::StoreError> {
+                Ok(sqlx::query_scalar("SELECT value FROM server_meta WHERE key = 'epoch'")
+                    .fetch_one(&mut *self.tx)
+                    .await?)
+            }
+
+            async fn device(&mut self, id: &str) -> Result<Option<$crate::store::Device>, $crate::store::StoreError> {
+                use sqlx::Row;
+                let row = sqlx::query("SELECT id, user_id, last_seq, scope_key FROM devices WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *self.tx)
+                    .await?;
+                let Some(row) = row else { return Ok(None) };
+                Ok(Some($crate::store::Device {
+                    id: row.try_get("id")?,
+                    user_id: $crate::store::parse_id(row.try_get::<&str, _>("user_id")?)?,
+                    last_seq: u64::try_from(row.try_get::<i64, _>("last_seq")?).unwrap_or_default(),
+                    scope_key: row.try_get("scope_key")?,
+                }))
+            }
+
+            async fn save_device(
+                &mut self,
+                device: &$crate::store::Device,
+                now: dvk_shared::date::Timestamp,
+            ) -> Result<(), $crate::store::StoreError> {
+                sqlx::query(
+                    "INSERT INTO devices (id, user_id, last_seq, scope_key, created_at, seen_at) VALUES ($1, $2, $3, $4, $5, $5) \
+                     ON CONFLICT (id) DO UPDATE SET last_seq = excluded.last_seq, scope_key = excluded.scope_key, seen_at = excluded.seen_at",
+                )
+                .bind(&device.id)
+                .bind(device.user_id.to_string())
+                .bind(i64::try_from(device.last_seq).unwrap_or(i64::MAX))
+                .bind(&device.scope_key)
+                .bind(now.0)
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn savepoint(&mut self) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("SAVEPOINT push").execute(&mut *self.tx).await?;
+                Ok(())
+            }
+
+            async fn release_savepoint(&mut self) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("RELEASE SAVEPOINT push").execute(&mut *self.tx).await?;
+                Ok(())
+            }
+
+            async fn rollback_to_savepoint(&mut self) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("ROLLBACK TO SAVEPOINT push").execute(&mut *self.tx).await?;
+                sqlx::query("RELEASE SAVEPOINT push").execute(&mut *self.tx).await?;
+                Ok(())
+            }
+
+            async fn model(
+                &mut self,
+                id: dvk_shared::ids::ModelId,
+            ) -> Result<Option<$crate::store::SyncModel>, $crate::store::StoreError> {
+                use sqlx::Row;
+                let row = sqlx::query(
+                    "SELECT data, version, created_at, updated_at, deleted, field_versions FROM models WHERE id = $1",
+                )
+                .bind(id.to_string())
+                .fetch_optional(&mut *self.tx)
+                .await?;
+                let Some(row) = row else { return Ok(None) };
+                let last = sqlx::query(
+                    "SELECT actor_name, at FROM audit_log WHERE entity = 'model' AND entity_id = $1 ORDER BY id DESC LIMIT 1",
+                )
+                .bind(id.to_string())
+                .fetch_optional(&mut *self.tx)
+                .await?;
+                let (last_actor, last_at) = match last {
+                    Some(last) => (last.try_get("actor_name")?, dvk_shared::date::Timestamp(last.try_get("at")?)),
+                    None => (String::new(), dvk_shared::date::Timestamp(0)),
+                };
+                Ok(Some($crate::store::SyncModel {
+                    stored: $crate::store::StoredModel {
+                        model: serde_json::from_str(row.try_get::<&str, _>("data")?)?,
+                        version: row.try_get("version")?,
+                        created_at: dvk_shared::date::Timestamp(row.try_get("created_at")?),
+                        updated_at: dvk_shared::date::Timestamp(row.try_get("updated_at")?),
+                        deleted: row.try_get("deleted")?,
+                    },
+                    field_versions: serde_json::from_str(row.try_get::<&str, _>("field_versions")?)?,
+                    last_actor,
+                    last_at,
+                }))
+            }
+
+            async fn insert_model(
+                &mut self,
+                model: &dvk_shared::model::Model,
+                actor: &$crate::store::Actor,
+                at: dvk_shared::date::Timestamp,
+            ) -> Result<i64, $crate::store::StoreError> {
+                <$store>::write_new_model(&mut self.tx, model, actor, at).await
+            }
+
+            async fn update_model(
+                &mut self,
+                model: &dvk_shared::model::Model,
+                action: &str,
+                actor: &$crate::store::Actor,
+                at: dvk_shared::date::Timestamp,
+            ) -> Result<i64, $crate::store::StoreError> {
+                <$store>::write_model_update(&mut self.tx, model, action, actor, at).await
+            }
+
+            async fn delete_model(
+                &mut self,
+                id: dvk_shared::ids::ModelId,
+                actor: &$crate::store::Actor,
+                at: dvk_shared::date::Timestamp,
+            ) -> Result<i64, $crate::store::StoreError> {
+                let before: Option<String> = sqlx::query_scalar("SELECT data FROM models WHERE id = $1")
+                    .bind(id.to_string())
+                    .fetch_optional(&mut *self.tx)
+                    .await?;
+                let Some(before) = before else {
+                    return Err($crate::store::StoreError::NotFound(format!("model {id}")));
+                };
+                let version = <$store>::next_version(&mut self.tx).await?;
+                sqlx::query("UPDATE models SET deleted = TRUE, version = $2, updated_at = $3 WHERE id = $1")
+                    .bind(id.to_string())
+                    .bind(version)
+                    .bind(at.0)
+                    .execute(&mut *self.tx)
+                    .await?;
+                <$store>::audit(
+                    &mut self.tx,
+                    $crate::store::sql::Change {
+                        entity: "model",
+                        entity_id: &id.to_string(),
+                        action: "model.delete",
+                        before: Some(&before),
+                        after: None,
+                    },
+                    actor,
+                    at,
+                )
+                .await?;
+                Ok(version)
+            }
+
+            async fn changes_since(
+                &mut self,
+                cursor: i64,
+                units: Option<&[dvk_shared::ids::UnitId]>,
+                limit: u32,
+            ) -> Result<(Vec<dvk_shared::sync::Change>, bool), $crate::store::StoreError> {
+                use sqlx::Row;
+                let mut changes = Vec::new();
+                for (entity, sql, unit_column) in [
+                    ("unit", "SELECT id, version, FALSE AS deleted, data FROM units WHERE version > ", "id"),
+                    ("model", "SELECT id, version, deleted, data FROM models WHERE version > ", "unit_id"),
+                ] {
+                    let mut query = sqlx::QueryBuilder::<$db>::new(sql);
+                    query.push_bind(cursor);
+                    if let Some(units) = units {
+                        if units.is_empty() {
+                            continue;
+                        }
+                        query.push(format_args!(" AND {unit_column} IN ("));
+                        let mut list = query.separated(", ");
+                        for unit in units {
+                            list.push_bind(unit.to_string());
+                        }
+                        query.push(")");
+                    }
+                    query.push(" ORDER BY version LIMIT ").push_bind(i64::from(limit) + 1);
+                    for row in query.build().fetch_all(&mut *self.tx).await? {
+                        let deleted: bool = row.try_get("deleted")?;
+                        changes.push(dvk_shared::sync::Change {
+                            entity: entity.to_owned(),
+                            id: $crate::store::parse_id(row.try_get::<&str, _>("id")?)?,
+                            version: row.try_get("version")?,
+                            op: if deleted { dvk_shared::sync::ChangeOp::Delete } else { dvk_shared::sync::ChangeOp::Put },
+                            data: if deleted { None } else { Some(serde_json::from_str(row.try_get::<&str, _>("data")?)?) },
+                        });
+                    }
+                }
+                changes.sort_by_key(|c| c.version);
+                let more = changes.len() > limit as usize;
+                changes.truncate(limit as usize);
+                Ok((changes, more))
+            }
+
+            async fn commit(self: Box<Self>) -> Result<(), $crate::store::StoreError> {
+                self.tx.commit().await?;
+                Ok(())
+            }
         }
     };
 }
 
 pub(crate) use sql_store;
+
+/// Field versions of a new record: every field at its creation version.
+pub(crate) fn all_fields_at(data: &str, version: i64) -> dvk_shared::sync::FieldVersions {
+    serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(data)
+        .map(|fields| fields.keys().map(|k| (k.clone(), version)).collect())
+        .unwrap_or_default()
+}
 
 /// One entry for the audit log: a record's state before and after a change, as JSON.
 pub(crate) struct Change<'a> {

@@ -47,4 +47,9 @@ impl SqliteStore {
     }
 }
 
-super::sql::sql_store!(SqliteStore, sqlx::Sqlite, DatabaseKind::Sqlite);
+super::sql::sql_store!(
+    SqliteStore,
+    SqliteSyncTx,
+    sqlx::Sqlite,
+    DatabaseKind::Sqlite
+);
