@@ -24,8 +24,8 @@ pub const SESSION_SCHEME: &str = "dvk_session";
     info(
         title = "DVK API",
         version = env!("CARGO_PKG_VERSION"),
-        description = "API của Dân vận khéo: đăng nhập, đơn vị, mô hình và số liệu tổng hợp; mọi câu trả lời là JSON, lỗi có `code` ổn định và lời nhắn tiếng Việt (`message`) lẫn tiếng Anh (`message_en`). \
-                       The API of Dân vận khéo (DVK): sign-in, units, models and statistics; every answer is JSON, and errors carry a stable `code` with a Vietnamese and an English message."
+        description = "API của Dân vận khéo: đăng nhập, đơn vị, mô hình, số liệu tổng hợp và đồng bộ; mọi câu trả lời là JSON, lỗi có `code` ổn định và lời nhắn tiếng Việt (`message`) lẫn tiếng Anh (`message_en`). \
+                       The API of Dân vận khéo (DVK): sign-in, units, models, statistics and sync; every answer is JSON, and errors carry a stable `code` with a Vietnamese and an English message."
     ),
     paths(
         crate::health::health,
@@ -36,6 +36,7 @@ pub const SESSION_SCHEME: &str = "dvk_session";
         crate::models::list,
         crate::models::detail,
         crate::stats::stats,
+        crate::sync::sync_handler,
         openapi_json,
     ),
     modifiers(&SessionCookie),
@@ -45,6 +46,7 @@ pub const SESSION_SCHEME: &str = "dvk_session";
         (name = "units", description = "Units (đơn vị) the user sees."),
         (name = "models", description = "Models (mô hình)."),
         (name = "stats", description = "The leadership overview."),
+        (name = "sync", description = "The offline-first sync of SYNC.md: push a device's changes, pull what changed."),
         (name = "openapi", description = "This document."),
     )
 )]
@@ -159,6 +161,7 @@ mod tests {
             ("/api/models", "get", true),
             ("/api/models/{id}", "get", true),
             ("/api/stats", "get", true),
+            ("/api/sync", "post", true),
             ("/api/openapi.json", "get", false),
         ] {
             let operation = &document["paths"][path][method];
@@ -463,6 +466,8 @@ mod tests {
                     action: "model.create".into(),
                     before: None,
                     after: Some(serde_json::to_value(model).unwrap()),
+                    device_id: Some("0190f3c4-1b2a-7000-8000-000000000000".into()),
+                    seq: Some(3),
                 }],
             };
             fits("/api/models/{id}", "200", json(&detail));

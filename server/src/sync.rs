@@ -12,6 +12,7 @@ use axum::{
     routing::post,
 };
 use dvk_shared::{
+    api::ErrorBody,
     date::Timestamp,
     ids::ModelId,
     model::{Action, Model, Status, TransitionError},
@@ -38,7 +39,25 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/sync", post(sync_handler))
 }
 
-async fn sync_handler(
+/// Pushes a device's changes and pulls what changed since its cursor, in one round trip
+/// (SYNC.md). Every outcome the server decided answers 200, with one result per change.
+#[utoipa::path(
+    post,
+    path = "/api/sync",
+    operation_id = "sync",
+    tag = "sync",
+    security(("dvk_session" = [])),
+    request_body = SyncRequest,
+    responses(
+        (status = 200, description = "Each change's result, then the changes since the cursor.", body = SyncResponse),
+        (status = 400, description = "A malformed request: unknown kind, unknown field, wrong type, out of order, too many changes (`invalid_sync_request`, `invalid_body`). Nothing was applied.", body = ErrorBody),
+        (status = 401, description = "No valid session (`sign_in_required`): keep the outbox and sign in again.", body = ErrorBody),
+        (status = 403, description = "The device id belongs to another user (`device_of_another_user`), or the request came from another site.", body = ErrorBody),
+        (status = 409, description = "A gap in `seq`: resend from `expected`. Nothing was applied.", body = SeqGap),
+        (status = 413, description = "The body is too large (`payload_too_large`).", body = ErrorBody),
+    )
+)]
+pub(crate) async fn sync_handler(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     ApiJson(request): ApiJson<SyncRequest>,
@@ -171,6 +190,7 @@ async fn run(
             return Ok(Outcome::Gap(device.last_seq + 1));
         }
         tx.savepoint().await?;
+        let actor = actor.on_device(&device.id, push.seq);
         let outcome = apply(tx, viewer, &actor, &push.mutation, now).await?;
         if matches!(outcome.status, PushStatus::Applied | PushStatus::Duplicate) {
             tx.release_savepoint().await?;

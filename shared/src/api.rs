@@ -148,6 +148,11 @@ pub struct AuditEntry {
     /// The record as the change left it.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub after: Option<serde_json::Value>,
+    /// The device a synced change came from, and its number there.
+    #[serde(default)]
+    pub device_id: Option<String>,
+    #[serde(default)]
+    pub seq: Option<u64>,
 }
 
 /// `GET /api/models/{id}`.

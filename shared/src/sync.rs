@@ -21,6 +21,7 @@ pub const PULL_LIMIT_MAX: u32 = 5000;
 
 /// `POST /api/sync`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SyncRequest {
     /// Made by the app once per device; bound to the first user who syncs with it.
@@ -38,6 +39,7 @@ pub struct SyncRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Push {
     /// 1, 2, 3, … per device, with no gaps.
@@ -47,6 +49,7 @@ pub struct Push {
 
 /// One change as the device made it: `kind` is `<entity>.<verb>`, e.g. `model.update`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Mutation {
     pub kind: String,
@@ -55,10 +58,12 @@ pub struct Mutation {
     pub base_version: Option<i64>,
     /// The fields it sets, by the shared types' field names.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub fields: Map<String, Value>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PushStatus {
     Applied,
@@ -71,6 +76,7 @@ pub enum PushStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushError {
     pub code: String,
     pub message: String,
@@ -80,6 +86,7 @@ pub struct PushError {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ConflictKind {
     /// Descriptive text changed on two devices: the later edit won, the other value is kept here.
@@ -91,15 +98,19 @@ pub enum ConflictKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldConflict {
     pub field: String,
     /// The server's value (someone else's).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub theirs: Value,
     /// The value this device sent.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub mine: Value,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConflictInfo {
     pub kind: ConflictKind,
     pub fields: Vec<FieldConflict>,
@@ -110,6 +121,7 @@ pub struct ConflictInfo {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushResult {
     pub seq: u64,
     pub status: PushStatus,
@@ -124,6 +136,7 @@ pub struct PushResult {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeOp {
     Put,
@@ -132,6 +145,7 @@ pub enum ChangeOp {
 
 /// A record the device should hold (or drop) after this pull.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Change {
     /// `unit` or `model`.
     pub entity: String,
@@ -140,10 +154,12 @@ pub struct Change {
     pub op: ChangeOp,
     /// The record as the shared type, for `put`.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub data: Option<Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SyncResponse {
     pub epoch: String,
     /// The device must drop its replica (keeping its outbox) and rebuild it from these changes:
@@ -158,6 +174,7 @@ pub struct SyncResponse {
 
 /// The body of a 409 for a gap in `seq`: resend from `expected`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SeqGap {
     pub code: String,
     pub expected: u64,

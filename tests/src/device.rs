@@ -28,6 +28,8 @@ pub struct Device {
     pub replica: BTreeMap<(String, Uuid), Held>,
     pub cursor: Option<String>,
     pub epoch: Option<String>,
+    /// The record each saved change was about, by seq.
+    pub saved: BTreeMap<u64, Uuid>,
 }
 
 /// The result of one round trip.
@@ -48,6 +50,7 @@ impl Device {
             replica: BTreeMap::new(),
             cursor: None,
             epoch: None,
+            saved: BTreeMap::new(),
         }
     }
 
@@ -55,6 +58,7 @@ impl Device {
     pub fn save(&mut self, kind: &str, id: Uuid, base_version: Option<i64>, fields: Value) -> u64 {
         let seq = self.next_seq;
         self.next_seq += 1;
+        self.saved.insert(seq, id);
         self.outbox.push(Push {
             seq,
             mutation: Mutation {

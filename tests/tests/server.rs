@@ -132,6 +132,7 @@ async fn the_openapi_document_describes_every_route_without_signing_in() {
         ("get", "/api/models"),
         ("get", "/api/models/{id}"),
         ("get", "/api/stats"),
+        ("post", "/api/sync"),
         ("get", "/api/openapi.json"),
     ] {
         assert!(

@@ -13,3 +13,8 @@ CREATE TABLE devices (
 
 -- JSON object: field name -> the version at which it last changed.
 ALTER TABLE models ADD COLUMN field_versions TEXT NOT NULL DEFAULT '{}';
+
+-- Where a synced change came from: no (device, seq) may appear twice.
+ALTER TABLE audit_log ADD COLUMN device_id TEXT;
+ALTER TABLE audit_log ADD COLUMN seq BIGINT;
+CREATE UNIQUE INDEX audit_log_device_seq ON audit_log (device_id, seq);

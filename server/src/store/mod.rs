@@ -60,6 +60,9 @@ impl From<serde_json::Error> for StoreError {
 pub struct Actor {
     pub id: Option<UserId>,
     pub name: String,
+    /// The device and its change number, for changes that came through sync: the audit log
+    /// then shows where a change was made, and that no change was ever applied twice.
+    pub origin: Option<(String, u64)>,
 }
 
 impl Actor {
@@ -68,6 +71,7 @@ impl Actor {
         Self {
             id: None,
             name: name.to_owned(),
+            origin: None,
         }
     }
 
@@ -75,6 +79,15 @@ impl Actor {
         Self {
             id: Some(user.id),
             name: user.username.clone(),
+            origin: None,
+        }
+    }
+
+    /// The same actor, for the change `seq` of `device`.
+    pub fn on_device(&self, device: &str, seq: u64) -> Self {
+        Self {
+            origin: Some((device.to_owned(), seq)),
+            ..self.clone()
         }
     }
 }

@@ -27,8 +27,8 @@ macro_rules! sql_store {
             ) -> Result<(), $crate::store::StoreError> {
                 let $crate::store::sql::Change { entity, entity_id, action, before, after } = change;
                 sqlx::query(
-                    "INSERT INTO audit_log (entity, entity_id, action, actor_id, actor_name, at, before, after) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    "INSERT INTO audit_log (entity, entity_id, action, actor_id, actor_name, at, before, after, device_id, seq) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                 )
                 .bind(entity)
                 .bind(entity_id)
@@ -38,6 +38,8 @@ macro_rules! sql_store {
                 .bind(at.0)
                 .bind(before)
                 .bind(after)
+                .bind(actor.origin.as_ref().map(|(device, _)| device.as_str()))
+                .bind(actor.origin.as_ref().map(|(_, seq)| i64::try_from(*seq).unwrap_or(i64::MAX)))
                 .execute(&mut **tx)
                 .await?;
                 Ok(())
@@ -596,7 +598,7 @@ macro_rules! sql_store {
             ) -> Result<Vec<dvk_shared::api::AuditEntry>, $crate::store::StoreError> {
                 use sqlx::Row;
                 let rows = sqlx::query(
-                    "SELECT at, actor_name, action, before, after FROM audit_log \
+                    "SELECT at, actor_name, action, before, after, device_id, seq FROM audit_log \
                      WHERE entity = $1 AND entity_id = $2 ORDER BY id",
                 )
                 .bind(entity)
@@ -617,6 +619,10 @@ macro_rules! sql_store {
                             action: row.try_get("action")?,
                             before: json("before")?,
                             after: json("after")?,
+                            device_id: row.try_get("device_id")?,
+                            seq: row
+                                .try_get::<Option<i64>, _>("seq")?
+                                .and_then(|seq| u64::try_from(seq).ok()),
                         })
                     })
                     .collect()
