@@ -305,18 +305,22 @@ fn malformed(detail: String) -> PushResult {
     )
 }
 
-fn conflict(
+/// A conflict report, naming who made the change this one met and when (read only now:
+/// conflicts are rare, and the lookup would slow every change).
+async fn conflict(
+    tx: &mut dyn SyncTx,
     kind: ConflictKind,
     fields: Vec<sync::FieldConflict>,
     current: &SyncModel,
-) -> ConflictInfo {
-    ConflictInfo {
+) -> Result<ConflictInfo, ApiError> {
+    let (by, at) = tx.last_change(current.stored.model.id).await?;
+    Ok(ConflictInfo {
         kind,
         fields,
-        by: current.last_actor.clone(),
-        at: current.last_at,
+        by,
+        at,
         server_version: current.stored.version,
-    }
+    })
 }
 
 /// Applies one model mutation; `Err` only for failures of the store itself.
@@ -332,13 +336,8 @@ async fn apply(
         return Ok(malformed("id is not a UUIDv7".into()));
     };
     let op = ModelOp::parse(&mutation.kind).ok_or(ApiError::Internal("kind checked".into()))?;
-    let current = tx.model(id).await?;
 
     if op == ModelOp::Create {
-        if current.is_some() {
-            // The same record created twice (another device, or a replay): one record.
-            return Ok(result(0, PushStatus::Duplicate));
-        }
         if !matches!(role, Role::Admin | Role::Board | Role::Registrar) {
             return Ok(role_not_allowed());
         }
@@ -359,14 +358,17 @@ async fn apply(
         if let Err(errors) = model.validate_draft() {
             return Ok(invalid(errors));
         }
-        let version = tx.insert_model(&model, actor, now).await?;
-        return Ok(PushResult {
-            version: Some(version),
-            ..result(0, PushStatus::Applied)
+        return Ok(match tx.insert_model(&model, actor, now).await? {
+            Some(version) => PushResult {
+                version: Some(version),
+                ..result(0, PushStatus::Applied)
+            },
+            // The same record created twice (another device, or a replay): one record.
+            None => result(0, PushStatus::Duplicate),
         });
     }
 
-    let Some(current) = current else {
+    let Some(current) = tx.model(id).await? else {
         return Ok(not_found());
     };
     if !viewer.sees(current.stored.model.unit_id) {
@@ -377,7 +379,7 @@ async fn apply(
             return Ok(result(0, PushStatus::Duplicate));
         }
         return Ok(PushResult {
-            conflict: Some(conflict(ConflictKind::Deleted, Vec::new(), &current)),
+            conflict: Some(conflict(tx, ConflictKind::Deleted, Vec::new(), &current).await?),
             ..result(0, PushStatus::Conflict)
         });
     }
@@ -412,7 +414,7 @@ async fn apply(
             ) {
                 Merge::Hard(fields) => {
                     return Ok(PushResult {
-                        conflict: Some(conflict(ConflictKind::Hard, fields, &current)),
+                        conflict: Some(conflict(tx, ConflictKind::Hard, fields, &current).await?),
                         ..result(0, PushStatus::Conflict)
                     });
                 }
@@ -432,11 +434,16 @@ async fn apply(
             if let Err(errors) = model.validate_draft() {
                 return Ok(invalid(errors));
             }
+            // Read who wrote the overwritten values before this change becomes the last one.
+            let soft = if overwritten.is_empty() {
+                None
+            } else {
+                Some(conflict(tx, ConflictKind::Soft, overwritten, &current).await?)
+            };
             let version = tx.update_model(&model, "model.update", actor, now).await?;
             Ok(PushResult {
                 version: Some(version),
-                conflict: (!overwritten.is_empty())
-                    .then(|| conflict(ConflictKind::Soft, overwritten, &current)),
+                conflict: soft,
                 ..result(0, PushStatus::Applied)
             })
         }
@@ -471,15 +478,19 @@ async fn transition(
             return Ok(result(0, PushStatus::Duplicate));
         }
         return Ok(PushResult {
-            conflict: Some(conflict(
-                ConflictKind::Hard,
-                vec![sync::FieldConflict {
-                    field: "status".into(),
-                    theirs,
-                    mine,
-                }],
-                current,
-            )),
+            conflict: Some(
+                conflict(
+                    tx,
+                    ConflictKind::Hard,
+                    vec![sync::FieldConflict {
+                        field: "status".into(),
+                        theirs,
+                        mine,
+                    }],
+                    current,
+                )
+                .await?,
+            ),
             ..result(0, PushStatus::Conflict)
         });
     }

@@ -169,9 +169,6 @@ pub struct Device {
 pub struct SyncModel {
     pub stored: StoredModel,
     pub field_versions: dvk_shared::sync::FieldVersions,
-    /// Who made the last change, and when (for conflicts: "changed by … at …").
-    pub last_actor: String,
-    pub last_at: Timestamp,
 }
 
 /// One sync request's transaction: everything it does commits together or not at all; each
@@ -186,12 +183,15 @@ pub trait SyncTx: Send {
     async fn release_savepoint(&mut self) -> Result<(), StoreError>;
     async fn rollback_to_savepoint(&mut self) -> Result<(), StoreError>;
     async fn model(&mut self, id: ModelId) -> Result<Option<SyncModel>, StoreError>;
+    /// Who made the last change of a model, and when (for conflicts: "changed by … at …").
+    async fn last_change(&mut self, id: ModelId) -> Result<(String, Timestamp), StoreError>;
+    /// Stores a new model and returns its version, or `None` if the id exists already.
     async fn insert_model(
         &mut self,
         model: &Model,
         actor: &Actor,
         at: Timestamp,
-    ) -> Result<i64, StoreError>;
+    ) -> Result<Option<i64>, StoreError>;
     async fn update_model(
         &mut self,
         model: &Model,

@@ -119,17 +119,18 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            /// Inserts a new model; `None` (and nothing written) if the id exists already.
             async fn write_new_model(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 model: &dvk_shared::model::Model,
                 actor: &$crate::store::Actor,
                 at: dvk_shared::date::Timestamp,
-            ) -> Result<i64, $crate::store::StoreError> {
+            ) -> Result<Option<i64>, $crate::store::StoreError> {
                 let version = Self::next_version(tx).await?;
                 let data = serde_json::to_string(model)?;
-                sqlx::query(
+                let inserted = sqlx::query(
                     "INSERT INTO models (id, unit_id, name, name_sort, search, field, year, status, data, version, created_at, updated_at, field_versions) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12)",
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12) ON CONFLICT (id) DO NOTHING",
                 )
                 .bind(model.id.to_string())
                 .bind(model.unit_id.to_string())
@@ -144,7 +145,11 @@ macro_rules! sql_store {
                 .bind(at.0)
                 .bind(serde_json::to_string(&$crate::store::sql::all_fields_at(&data, version))?)
                 .execute(&mut **tx)
-                .await?;
+                .await?
+                .rows_affected();
+                if inserted == 0 {
+                    return Ok(None);
+                }
                 Self::audit(
                     tx,
                     $crate::store::sql::Change {
@@ -158,7 +163,7 @@ macro_rules! sql_store {
                     at,
                 )
                 .await?;
-                Ok(version)
+                Ok(Some(version))
             }
 
             /// Replaces a model, bumping the versions of the fields that changed, with an audit
@@ -302,7 +307,9 @@ macro_rules! sql_store {
                     Self::write_user(&mut tx, user, hash, at).await?;
                 }
                 for (model, registered_at) in &seed.models {
-                    Self::write_new_model(&mut tx, model, actor, *registered_at).await?;
+                    Self::write_new_model(&mut tx, model, actor, *registered_at)
+                        .await?
+                        .ok_or_else(|| $crate::store::StoreError::Conflict(format!("model {}", model.id)))?;
                 }
                 for award in &seed.awards {
                     Self::write_award(&mut tx, award, actor, at).await?;
@@ -483,7 +490,9 @@ macro_rules! sql_store {
                 at: dvk_shared::date::Timestamp,
             ) -> Result<i64, $crate::store::StoreError> {
                 let mut tx = self.pool.begin().await?;
-                let version = Self::write_new_model(&mut tx, model, actor, at).await?;
+                let version = Self::write_new_model(&mut tx, model, actor, at)
+                    .await?
+                    .ok_or_else(|| $crate::store::StoreError::Conflict(format!("model {}", model.id)))?;
                 tx.commit().await?;
                 Ok(version)
             }
@@ -771,16 +780,6 @@ macro_rules! sql_store {
                 .fetch_optional(&mut *self.tx)
                 .await?;
                 let Some(row) = row else { return Ok(None) };
-                let last = sqlx::query(
-                    "SELECT actor_name, at FROM audit_log WHERE entity = 'model' AND entity_id = $1 ORDER BY id DESC LIMIT 1",
-                )
-                .bind(id.to_string())
-                .fetch_optional(&mut *self.tx)
-                .await?;
-                let (last_actor, last_at) = match last {
-                    Some(last) => (last.try_get("actor_name")?, dvk_shared::date::Timestamp(last.try_get("at")?)),
-                    None => (String::new(), dvk_shared::date::Timestamp(0)),
-                };
                 Ok(Some($crate::store::SyncModel {
                     stored: $crate::store::StoredModel {
                         model: serde_json::from_str(row.try_get::<&str, _>("data")?)?,
@@ -790,9 +789,24 @@ macro_rules! sql_store {
                         deleted: row.try_get("deleted")?,
                     },
                     field_versions: serde_json::from_str(row.try_get::<&str, _>("field_versions")?)?,
-                    last_actor,
-                    last_at,
                 }))
+            }
+
+            async fn last_change(
+                &mut self,
+                id: dvk_shared::ids::ModelId,
+            ) -> Result<(String, dvk_shared::date::Timestamp), $crate::store::StoreError> {
+                use sqlx::Row;
+                let last = sqlx::query(
+                    "SELECT actor_name, at FROM audit_log WHERE entity = 'model' AND entity_id = $1 ORDER BY id DESC LIMIT 1",
+                )
+                .bind(id.to_string())
+                .fetch_optional(&mut *self.tx)
+                .await?;
+                Ok(match last {
+                    Some(last) => (last.try_get("actor_name")?, dvk_shared::date::Timestamp(last.try_get("at")?)),
+                    None => (String::new(), dvk_shared::date::Timestamp(0)),
+                })
             }
 
             async fn insert_model(
@@ -800,7 +814,7 @@ macro_rules! sql_store {
                 model: &dvk_shared::model::Model,
                 actor: &$crate::store::Actor,
                 at: dvk_shared::date::Timestamp,
-            ) -> Result<i64, $crate::store::StoreError> {
+            ) -> Result<Option<i64>, $crate::store::StoreError> {
                 <$store>::write_new_model(&mut self.tx, model, actor, at).await
             }
 
