@@ -15,7 +15,7 @@ use crate::{
         upcoming::{Area, Upcoming},
     },
     platform,
-    store::LocalDb,
+    store::{LocalDb, LocalStore},
 };
 
 /// What the shell knows about this device, filled in as the browser answers.

@@ -1,6 +1,6 @@
 //! The DVK app: a Leptos client that keeps its data in IndexedDB and works with no network.
 //!
-//! Pages read and write the local store (`store/`); only `sync/` (to come) talks to the server.
+//! Pages read and write the local store (`store/`); only `sync/` talks to the server.
 //! `platform` wraps the browser features the shell depends on (service worker, storage).
 
 pub mod app;
@@ -9,6 +9,7 @@ pub mod i18n;
 pub mod pages;
 pub mod platform;
 pub mod store;
+pub mod sync;
 
 /// Mounts the app on `<body>` and starts the browser-side services of the shell.
 pub fn start() {

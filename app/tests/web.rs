@@ -4,7 +4,7 @@
 // A test states what must hold with unwrap/expect; the lint is for production code.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use dvk_app::store::LocalDb;
+use dvk_app::store::{LocalDb, LocalStore};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);

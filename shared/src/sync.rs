@@ -293,10 +293,90 @@ pub fn changed_fields(before: &Value, after: &Value) -> Vec<String> {
         .collect()
 }
 
+/// What a device shows while a change waits in its outbox: the record as it will be once the
+/// server applies the change (`None`: gone). The server may still decide otherwise; the
+/// answer then replaces this guess.
+pub fn apply_locally(record: Option<Value>, mutation: &Mutation) -> Option<Value> {
+    let op = ModelOp::parse(&mutation.kind)?;
+    match op {
+        ModelOp::Create => {
+            let mut fields = mutation.fields.clone();
+            fields.insert("id".into(), Value::String(mutation.id.to_string()));
+            fields.insert("status".into(), Value::String("draft".into()));
+            Some(Value::Object(fields))
+        }
+        ModelOp::Delete => None,
+        ModelOp::Update => {
+            let mut record = record?;
+            if let Some(object) = record.as_object_mut() {
+                for (field, value) in &mutation.fields {
+                    object.insert(field.clone(), value.clone());
+                }
+            }
+            Some(record)
+        }
+        ModelOp::Transition(action) => {
+            let mut record = record?;
+            if let Some(object) = record.as_object_mut() {
+                object.insert("status".into(), Value::String(action.to().as_str().into()));
+                match action {
+                    Action::Return => {
+                        let comment = mutation
+                            .fields
+                            .get("comment")
+                            .cloned()
+                            .unwrap_or(Value::Null);
+                        object.insert("review_comment".into(), comment);
+                    }
+                    Action::Submit | Action::Approve => {
+                        object.insert("review_comment".into(), Value::Null);
+                    }
+                    _ => {}
+                }
+            }
+            Some(record)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn pending_changes_show_as_the_server_will_apply_them() {
+        let id = Uuid::nil();
+        let create = Mutation {
+            kind: "model.create".into(),
+            id,
+            base_version: None,
+            fields: fields(json!({"name": "A", "unit_id": "u"})),
+        };
+        let created = apply_locally(None, &create).unwrap();
+        assert_eq!(created["status"], "draft");
+        let update = Mutation {
+            kind: "model.update".into(),
+            base_version: Some(1),
+            fields: fields(json!({"name": "B"})),
+            ..create.clone()
+        };
+        let updated = apply_locally(Some(created), &update).unwrap();
+        assert_eq!(updated["name"], "B");
+        let back = Mutation {
+            kind: "model.return".into(),
+            fields: fields(json!({"comment": "Bổ sung"})),
+            ..update.clone()
+        };
+        let returned = apply_locally(Some(updated), &back).unwrap();
+        assert_eq!(returned["status"], "returned");
+        assert_eq!(returned["review_comment"], "Bổ sung");
+        let delete = Mutation {
+            kind: "model.delete".into(),
+            ..update
+        };
+        assert_eq!(apply_locally(Some(returned), &delete), None);
+    }
 
     fn fields(value: Value) -> Map<String, Value> {
         value.as_object().cloned().unwrap_or_default()

@@ -1,0 +1,18 @@
+//! The sync engine: the only part of the app that talks to the server. It sends the outbox,
+//! learns the answer into the local store, and says when to try again.
+
+mod engine;
+mod transport;
+
+pub use engine::{Progress, SyncError, sync_until_settled};
+pub use transport::{HttpTransport, Transport, TransportError};
+
+/// How long to wait before retry `attempt` (1, 2, …) after a failure: doubling from 2 s up to
+/// 5 minutes, with jitter (`random` in 0..1) so a whole district's tablets coming back online
+/// at once do not knock together.
+pub fn backoff_ms(attempt: u32, random: f64) -> u64 {
+    let base = 2_000u64.saturating_mul(1u64 << attempt.saturating_sub(1).min(8));
+    let capped = base.min(300_000);
+    let jitter = (capped as f64 * 0.5 * random.clamp(0.0, 1.0)) as u64;
+    capped / 2 + jitter + capped / 4
+}
