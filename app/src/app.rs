@@ -11,11 +11,16 @@ use crate::{
     i18n::{Lang, provide_lang},
     pages::{
         home::Home,
+        models::Models,
         not_found::NotFound,
+        problems::Problems,
+        sign_in::SignIn,
         upcoming::{Area, Upcoming},
     },
     platform,
-    store::{LocalDb, LocalStore},
+    session::Session,
+    store::{LocalStore, shared_db},
+    sync::SyncStatus,
 };
 
 /// What the shell knows about this device, filled in as the browser answers.
@@ -47,7 +52,7 @@ pub fn App() -> impl IntoView {
         set_persistent.set(platform::request_persistent_storage().await);
     });
     leptos::task::spawn_local(async move {
-        match LocalDb::open(crate::store::DB_NAME).await {
+        match shared_db().await {
             Ok(db) => match db.device_id().await {
                 Ok(id) => set_device_id.set(Some(id.to_string())),
                 Err(e) => set_store_error.set(Some(e.to_string())),
@@ -56,16 +61,33 @@ pub fn App() -> impl IntoView {
         }
     });
 
+    let session = Session::install();
+    provide_context(session);
+    let status = SyncStatus::install();
+    provide_context(status);
+    // Sync as soon as someone is signed in (at start, or right after signing in).
+    Effect::new(move || {
+        if session.user.get().is_some() {
+            status.request();
+        }
+    });
+
     view! {
         <Router>
             <Shell>
-                <Routes fallback=NotFound>
-                    <Route path=path!("/") view=Home />
-                    <Route path=path!("/mo-hinh") view=|| view! { <Upcoming area=Area::Models /> } />
-                    <Route path=path!("/duyet") view=|| view! { <Upcoming area=Area::Review /> } />
-                    <Route path=path!("/khao-sat") view=|| view! { <Upcoming area=Area::Survey /> } />
-                    <Route path=path!("/dong-bo") view=|| view! { <Upcoming area=Area::Sync /> } />
-                </Routes>
+                {move || match (session.loaded.get(), session.user.get().is_some()) {
+                    (false, _) => ().into_any(),
+                    (true, false) => view! { <SignIn /> }.into_any(),
+                    (true, true) => view! {
+                        <Routes fallback=NotFound>
+                            <Route path=path!("/") view=Home />
+                            <Route path=path!("/mo-hinh") view=Models />
+                            <Route path=path!("/duyet") view=|| view! { <Upcoming area=Area::Review /> } />
+                            <Route path=path!("/khao-sat") view=|| view! { <Upcoming area=Area::Survey /> } />
+                            <Route path=path!("/dong-bo") view=Problems />
+                        </Routes>
+                    }.into_any(),
+                }}
             </Shell>
         </Router>
     }

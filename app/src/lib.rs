@@ -5,9 +5,11 @@
 
 pub mod app;
 pub mod components;
+pub mod format;
 pub mod i18n;
 pub mod pages;
 pub mod platform;
+pub mod session;
 pub mod store;
 pub mod sync;
 

@@ -1,3 +1,4 @@
 //! Pieces of screen used by more than one page.
 
 pub mod shell;
+pub mod sync_status;

@@ -6,7 +6,10 @@ use leptos_router::components::A;
 
 use crate::{
     app::DeviceState,
+    components::sync_status::SyncStatusBar,
     i18n::{Lang, use_lang, use_texts},
+    session::Session,
+    sync::auth,
 };
 
 #[component]
@@ -14,6 +17,13 @@ pub fn Shell(children: Children) -> impl IntoView {
     let t = use_texts();
     let lang = use_lang();
     let device = expect_context::<DeviceState>();
+    let session = expect_context::<Session>();
+    let sign_out = move |_| {
+        leptos::task::spawn_local(async move {
+            auth::sign_out().await;
+            session.forget().await;
+        });
+    };
     let switch = move |_| {
         let next = match lang.get() {
             Lang::Vi => Lang::En,
@@ -46,6 +56,10 @@ pub fn Shell(children: Children) -> impl IntoView {
                 >
                     {move || t().other_language}
                 </button>
+                {move || session.user.get().map(|user| view! {
+                    <span class="who">{user.display_name}</span>
+                    <button class="lang-switch" type="button" on:click=sign_out>{t().sign_out}</button>
+                })}
             </div>
         </header>
         <nav class="app-nav" aria-label=move || t().main_nav>
@@ -55,6 +69,7 @@ pub fn Shell(children: Children) -> impl IntoView {
             <A href="/khao-sat">{move || t().nav_survey}</A>
             <A href="/dong-bo">{move || t().nav_sync}</A>
         </nav>
+        {move || session.user.get().is_some().then(|| view! { <SyncStatusBar /> })}
         <main id="main" class="app-main" tabindex="-1">
             {children()}
         </main>

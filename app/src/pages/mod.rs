@@ -1,5 +1,8 @@
 //! One module per route; a page reads the local store, never the network.
 
 pub mod home;
+pub mod models;
 pub mod not_found;
+pub mod problems;
+pub mod sign_in;
 pub mod upcoming;

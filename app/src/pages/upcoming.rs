@@ -8,20 +8,16 @@ use crate::i18n::use_texts;
 /// The areas of the navigation whose screens come in later releases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Area {
-    Models,
     Review,
     Survey,
-    Sync,
 }
 
 #[component]
 pub fn Upcoming(area: Area) -> impl IntoView {
     let t = use_texts();
     let title = move || match area {
-        Area::Models => t().nav_models,
         Area::Review => t().nav_review,
         Area::Survey => t().nav_survey,
-        Area::Sync => t().nav_sync,
     };
     view! {
         <section class="card">

@@ -20,6 +20,21 @@ pub use memory::MemoryStore;
 /// The IndexedDB database the app uses.
 pub const DB_NAME: &str = "dvk";
 
+thread_local! {
+    static SHARED: std::cell::RefCell<Option<std::rc::Rc<LocalDb>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The app's database, opened on first use and shared by every page (the browser runs the app
+/// on one thread).
+pub async fn shared_db() -> Result<std::rc::Rc<LocalDb>, LocalDbError> {
+    if let Some(db) = SHARED.with(|cell| cell.borrow().clone()) {
+        return Ok(db);
+    }
+    let db = std::rc::Rc::new(LocalDb::open(DB_NAME).await?);
+    // Two callers may both have opened it; keep the first, drop the other.
+    Ok(SHARED.with(|cell| cell.borrow_mut().get_or_insert(db).clone()))
+}
+
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum LocalDbError {
     #[error("IndexedDB failed: {0}")]

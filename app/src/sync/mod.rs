@@ -1,9 +1,12 @@
 //! The sync engine: the only part of the app that talks to the server. It sends the outbox,
 //! learns the answer into the local store, and says when to try again.
 
+pub mod auth;
+pub mod controller;
 mod engine;
 mod transport;
 
+pub use controller::{SyncState, SyncStatus};
 pub use engine::{Progress, SyncError, sync_until_settled};
 pub use transport::{HttpTransport, Transport, TransportError};
 

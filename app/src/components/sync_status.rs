@@ -1,0 +1,62 @@
+//! The sync status, on every screen: changes waiting, the last successful sync, a progress bar
+//! while a long download runs, what to do when something is wrong, and "Sync now".
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::{
+    format::time_and_date,
+    i18n::use_texts,
+    sync::{SyncState, SyncStatus},
+};
+
+#[component]
+pub fn SyncStatusBar() -> impl IntoView {
+    let t = use_texts();
+    let status = expect_context::<SyncStatus>();
+    let waiting = move || {
+        let pending = status.pending.get();
+        if pending == 0 {
+            t().all_sent.to_owned()
+        } else {
+            format!("{pending} {}", t().pending_changes)
+        }
+    };
+    let last = move || match status.last_success.get() {
+        Some(ms) => format!("{}: {}", t().last_sync, time_and_date(ms)),
+        None => t().never_synced.to_owned(),
+    };
+    let state = move || match status.state.get() {
+        SyncState::Idle => None,
+        SyncState::Syncing => Some(t().syncing.to_owned()),
+        SyncState::Waiting => Some(t().sync_waiting.to_owned()),
+        SyncState::SignInRequired => Some(t().sync_sign_in.to_owned()),
+        SyncState::Failed(message) => Some(format!("{}: {message}", t().sync_failed)),
+    };
+    view! {
+        <section class="sync-bar" aria-label=move || t().nav_sync>
+            <p class="sync-pending" data-pending=move || status.pending.get().to_string()>{waiting}</p>
+            <p class="sync-last">{last}</p>
+            {move || state().map(|text| view! { <p class="sync-state" role="status">{text}</p> })}
+            {move || status.progress.get().map(|p| view! {
+                <p class="sync-progress">
+                    <progress aria-label=move || t().syncing></progress>
+                    " " {p.changes_received} " " {t().received}
+                </p>
+            })}
+            {move || (status.problems.get() > 0).then(|| view! {
+                <A href="/dong-bo" attr:class="sync-problems">
+                    {status.problems.get()} " " {t().to_resolve}
+                </A>
+            })}
+            <button
+                type="button"
+                class="button secondary"
+                on:click=move |_| status.request()
+                disabled=move || status.state.get() == SyncState::Syncing
+            >
+                {move || t().sync_now}
+            </button>
+        </section>
+    }
+}

@@ -1,0 +1,14 @@
+//! How dates and times read in Vietnamese: 14:05 27/11/2026.
+
+/// An instant (ms since epoch) as "HH:MM dd/mm/yyyy" in the device's time zone.
+pub fn time_and_date(ms: i64) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+    format!(
+        "{:02}:{:02} {:02}/{:02}/{:04}",
+        date.get_hours(),
+        date.get_minutes(),
+        date.get_date(),
+        date.get_month() + 1,
+        date.get_full_year()
+    )
+}

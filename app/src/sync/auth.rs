@@ -1,0 +1,41 @@
+//! Signing in and out: network calls, so they live with sync. The signed-in user is remembered
+//! in the local store, so a tablet knows who works on it through days offline.
+
+use dvk_shared::{
+    api::{ErrorBody, LoginRequest},
+    user::User,
+};
+
+/// Why signing in did not work, with the server's message when it gave one.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SignInError {
+    /// Wrong credentials, too many attempts…: the server's Vietnamese message.
+    #[error("{0}")]
+    Refused(String),
+    #[error("no network")]
+    Unreachable,
+}
+
+pub async fn sign_in(username: &str, password: &str) -> Result<User, SignInError> {
+    let request = gloo_net::http::Request::post("/api/auth/login")
+        .json(&LoginRequest {
+            username: username.to_owned(),
+            password: password.to_owned(),
+        })
+        .map_err(|e| SignInError::Refused(e.to_string()))?;
+    let response = request.send().await.map_err(|_| SignInError::Unreachable)?;
+    if response.ok() {
+        return response.json().await.map_err(|_| SignInError::Unreachable);
+    }
+    match response.json::<ErrorBody>().await {
+        Ok(body) => Err(SignInError::Refused(body.message)),
+        Err(_) => Err(SignInError::Unreachable),
+    }
+}
+
+pub async fn sign_out() {
+    // Offline, the session simply expires on the server; the device forgets the user anyway.
+    if let Ok(request) = gloo_net::http::Request::post("/api/auth/logout").build() {
+        let _ = request.send().await;
+    }
+}

@@ -1,0 +1,146 @@
+//! When to sync (SYNC.md): on start, on regaining the network, when the app becomes visible,
+//! shortly after each local save, on a timer while anything is pending, and on "Sync now";
+//! with backoff and jitter after failures. Its state is what the status bar shows.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+
+use super::{HttpTransport, Progress, SyncError, TransportError, backoff_ms, sync_until_settled};
+use crate::store::{LocalStore, shared_db};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SyncState {
+    Idle,
+    Syncing,
+    /// No answer from the server; the next try is scheduled.
+    Waiting,
+    /// The session ended: the outbox is kept until the person signs in again.
+    SignInRequired,
+    /// The server refused the request as a whole; what it said.
+    Failed(String),
+}
+
+/// The sync state the screens show and the handle to ask for a sync.
+#[derive(Clone, Copy)]
+pub struct SyncStatus {
+    pub state: RwSignal<SyncState>,
+    pub pending: RwSignal<usize>,
+    pub problems: RwSignal<usize>,
+    pub last_success: RwSignal<Option<i64>>,
+    pub progress: RwSignal<Option<Progress>>,
+    /// Bumped whenever the local store changed, so pages read it again.
+    pub data_version: RwSignal<u64>,
+    attempt: RwSignal<u32>,
+    running: RwSignal<bool>,
+}
+
+pub fn now_ms() -> i64 {
+    js_sys::Date::now() as i64
+}
+
+impl SyncStatus {
+    /// Makes the status and installs the triggers (network back, app visible, a timer while
+    /// changes wait); call once, in the app's root, which also syncs when someone signs in.
+    pub fn install() -> Self {
+        let status = Self {
+            state: RwSignal::new(SyncState::Idle),
+            pending: RwSignal::new(0),
+            problems: RwSignal::new(0),
+            last_success: RwSignal::new(None),
+            progress: RwSignal::new(None),
+            data_version: RwSignal::new(0),
+            attempt: RwSignal::new(0),
+            running: RwSignal::new(false),
+        };
+        status.refresh_counts();
+        let _ = window_event_listener(leptos::ev::online, move |_| status.request());
+        let _ = window_event_listener(leptos::ev::visibilitychange, move |_| {
+            let visible = document().visibility_state() == web_sys::VisibilityState::Visible;
+            if visible {
+                status.request();
+            }
+        });
+        set_interval(
+            move || {
+                if status.pending.get_untracked() > 0 && !status.running.get_untracked() {
+                    status.request();
+                }
+            },
+            Duration::from_secs(30),
+        );
+        status
+    }
+
+    /// A local save happened: show it at once, send it shortly (a burst of typing is one sync).
+    pub fn saved(self) {
+        self.data_version.update(|v| *v += 1);
+        self.refresh_counts();
+        set_timeout(move || self.request(), Duration::from_millis(800));
+    }
+
+    /// Re-reads the counts the status bar shows.
+    pub fn refresh_counts(self) {
+        leptos::task::spawn_local(async move {
+            if let Ok(db) = shared_db().await {
+                if let Ok(outbox) = db.outbox().await {
+                    self.pending.set(outbox.len());
+                }
+                if let Ok(problems) = db.problems().await {
+                    self.problems.set(problems.len());
+                }
+                if let Ok(mark) = db.mark().await {
+                    self.last_success.set(mark.last_success);
+                }
+            }
+        });
+    }
+
+    /// Starts a sync unless one runs.
+    pub fn request(self) {
+        if self.running.get_untracked() {
+            return;
+        }
+        self.running.set(true);
+        self.state.set(SyncState::Syncing);
+        leptos::task::spawn_local(async move {
+            let outcome = match shared_db().await {
+                Ok(db) => {
+                    sync_until_settled(db.as_ref(), &HttpTransport, now_ms, |p| {
+                        self.progress.set(Some(p));
+                        self.data_version.update(|v| *v += 1);
+                    })
+                    .await
+                }
+                Err(e) => Err(SyncError::Store(e)),
+            };
+            self.running.set(false);
+            self.progress.set(None);
+            self.data_version.update(|v| *v += 1);
+            self.refresh_counts();
+            match outcome {
+                Ok(_) => {
+                    self.attempt.set(0);
+                    self.state.set(SyncState::Idle);
+                }
+                Err(SyncError::Transport(TransportError::SignInRequired)) => {
+                    self.state.set(SyncState::SignInRequired);
+                }
+                Err(SyncError::Transport(TransportError::Refused { message, .. })) => {
+                    self.state.set(SyncState::Failed(message));
+                }
+                Err(other) => {
+                    // Unreachable, a gap, a store hiccup: try again later, further apart.
+                    let attempt = self.attempt.get_untracked() + 1;
+                    self.attempt.set(attempt);
+                    self.state.set(SyncState::Waiting);
+                    let delay = backoff_ms(attempt, js_sys::Math::random());
+                    web_sys::console::info_1(
+                        &format!("sync failed ({other}); retry in {delay} ms").into(),
+                    );
+                    set_timeout(move || self.request(), Duration::from_millis(delay));
+                }
+            }
+        });
+    }
+}
