@@ -35,6 +35,7 @@ struct ServerState {
     records: BTreeMap<Uuid, (i64, Value)>,
     deleted: BTreeMap<Uuid, i64>,
     unreachable: bool,
+    signed_out: bool,
     lose_next_answer: bool,
     reset_next: bool,
     applied: u32,
@@ -45,6 +46,9 @@ impl Transport for Scripted {
         let mut s = self.state.borrow_mut();
         if s.unreachable {
             return Err(TransportError::Unreachable("offline".into()));
+        }
+        if s.signed_out {
+            return Err(TransportError::SignInRequired);
         }
         let mut results = Vec::new();
         for push in &request.push {
@@ -282,4 +286,30 @@ fn retries_back_off_up_to_five_minutes_with_jitter() {
     assert!(backoff_ms(1, 0.0) < backoff_ms(3, 0.0));
     assert!(backoff_ms(30, 1.0) <= 300_000);
     assert_ne!(backoff_ms(4, 0.1), backoff_ms(4, 0.9));
+}
+
+#[wasm_bindgen_test]
+async fn an_expired_sign_in_keeps_the_outbox_until_the_person_signs_in_again() {
+    let db = LocalDb::open(&format!("dvk-test-{}", Uuid::now_v7()))
+        .await
+        .unwrap();
+    let server = Scripted::default();
+    db.enqueue(create("Làm trong lúc hết phiên")).await.unwrap();
+    server.state.borrow_mut().signed_out = true;
+    let error = sync_until_settled(&db, &server, now, |_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error,
+        dvk_app::sync::SyncError::Transport(TransportError::SignInRequired)
+    );
+    assert_eq!(
+        db.outbox().await.unwrap().len(),
+        1,
+        "nothing is dropped on a 401"
+    );
+    server.state.borrow_mut().signed_out = false;
+    sync_until_settled(&db, &server, now, |_| {}).await.unwrap();
+    assert!(db.outbox().await.unwrap().is_empty());
+    assert_eq!(db.records("model").await.unwrap().len(), 1);
 }

@@ -482,3 +482,56 @@ on_both!(
     first_pull_on_sqlite,
     first_pull_on_postgres
 );
+
+async fn when_a_users_units_change_the_next_pull_rebuilds_the_replica(backend: Backend) {
+    let server = TestServer::start_demo(backend).await.unwrap();
+    let hoa = unit_id(&server, "Xã Điện Hòa").await;
+    let mut tablet = device_of(&server, "dienhoa").await;
+    let models_held = |device: &Device| device.replica.keys().filter(|(e, _)| e == "model").count();
+    let before = models_held(&tablet);
+    assert!(before >= 8);
+
+    // Xã Điện Tiến is merged into Xã Điện Hòa: its models are now the registrar's to see.
+    let mut tien = server
+        .store()
+        .units()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.name == "Xã Điện Tiến")
+        .unwrap();
+    tien.merged_into = Some(hoa);
+    tien.merged_on = Some(dvk_shared::date::Date::new(2025, 7, 1).unwrap());
+    server
+        .store()
+        .put_unit(
+            &tien,
+            &dvk_server::store::Actor::system("test"),
+            dvk_server::now(),
+        )
+        .await
+        .unwrap();
+
+    let Round::Answered(answer) = tablet.send(&tablet.request()).await.unwrap() else {
+        panic!()
+    };
+    assert!(answer.reset, "the scope changed: the device must rebuild");
+    tablet.learn(answer);
+    tablet.sync().await.unwrap();
+    let after = models_held(&tablet);
+    assert!(
+        after > before,
+        "{before} → {after}: the merged commune's models arrived"
+    );
+    assert!(
+        tablet
+            .replica
+            .values()
+            .any(|held| held.data["unit_id"] == json!(tien.id))
+    );
+}
+on_both!(
+    when_a_users_units_change_the_next_pull_rebuilds_the_replica,
+    scope_changes_on_sqlite,
+    scope_changes_on_postgres
+);

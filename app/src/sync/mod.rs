@@ -16,6 +16,6 @@ pub use transport::{HttpTransport, Transport, TransportError};
 pub fn backoff_ms(attempt: u32, random: f64) -> u64 {
     let base = 2_000u64.saturating_mul(1u64 << attempt.saturating_sub(1).min(8));
     let capped = base.min(300_000);
-    let jitter = (capped as f64 * 0.5 * random.clamp(0.0, 1.0)) as u64;
-    capped / 2 + jitter + capped / 4
+    // Between half and all of the step: spread out, never longer than the cap.
+    capped / 2 + (capped as f64 * 0.5 * random.clamp(0.0, 1.0)) as u64
 }
