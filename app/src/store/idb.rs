@@ -198,12 +198,14 @@ impl LocalStore for LocalDb {
         if answer.reset {
             records.clear()?.await?;
         }
+        // The requests of a first download are issued without waiting for each in turn: the
+        // transaction orders them, and its commit below fails if any of them failed.
         let (deletes, puts) = replica_changes(answer);
         for key in deletes {
-            delete(&records, &key).await?;
+            drop(records.delete(key).primitive()?);
         }
         for (key, record) in puts {
-            put(&records, &key, &record).await?;
+            drop(records.put(encode(&record)?).with_key(key).primitive()?);
         }
         let mark = SyncMark {
             cursor: Some(answer.cursor.clone()),

@@ -1,7 +1,7 @@
 //! One sync: round trips until the server has nothing more, each answer learned into the
 //! local store in one transaction before the next request.
 
-use dvk_shared::sync::{PULL_LIMIT_DEFAULT, PUSH_MAX, SCHEMA, SyncRequest};
+use dvk_shared::sync::{PULL_LIMIT_MAX, PUSH_MAX, SCHEMA, SyncRequest};
 
 use super::transport::{Transport, TransportError};
 use crate::store::{LocalDbError, LocalStore};
@@ -45,7 +45,8 @@ pub async fn sync_until_settled<S: LocalStore, T: Transport>(
             schema: SCHEMA,
             push,
             cursor: mark.cursor,
-            limit: Some(PULL_LIMIT_DEFAULT),
+            // Large pages: a first download is a few big transactions, not many small ones.
+            limit: Some(PULL_LIMIT_MAX),
         };
         let answer = transport.sync(&request).await?;
         progress.rounds += 1;
