@@ -40,18 +40,7 @@ async fn the_app_shell_opens_from_the_service_worker_when_the_server_is_gone() {
         assert_eq!(lang, "vi");
 
         // The shell is only offline-ready once the worker has cached it and activated.
-        let state = client
-            .execute_async(
-                r#"const done = arguments[arguments.length - 1];
-                   navigator.serviceWorker.ready.then((reg) => {
-                     const w = reg.active;
-                     if (w.state === "activated") return done(w.state);
-                     w.addEventListener("statechange", () => { if (w.state === "activated") done(w.state); });
-                   });"#,
-                vec![],
-            )
-            .await?;
-        assert_eq!(state, "activated");
+        service_worker_active(&client).await?;
 
         stop_tx.send(()).ok();
         stopped_rx.await?;

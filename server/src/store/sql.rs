@@ -228,6 +228,20 @@ macro_rules! sql_store {
                 Ok(version)
             }
 
+            /// A user from a row with the columns of the `users` table.
+            fn user_of(
+                row: &<$db as sqlx::Database>::Row,
+            ) -> Result<dvk_shared::user::User, $crate::store::StoreError> {
+                use sqlx::Row;
+                Ok(dvk_shared::user::User {
+                    id: $crate::store::parse_id(row.try_get::<&str, _>("id")?)?,
+                    username: row.try_get("username")?,
+                    display_name: row.try_get("display_name")?,
+                    role: $crate::store::parse_enum(row.try_get::<&str, _>("role")?)?,
+                    unit_id: $crate::store::parse_id(row.try_get::<&str, _>("unit_id")?)?,
+                })
+            }
+
             async fn write_award(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 award: &dvk_shared::award::Award,
@@ -363,14 +377,7 @@ macro_rules! sql_store {
                 .fetch_optional(&self.pool)
                 .await?;
                 let Some(row) = row else { return Ok(None) };
-                let user = dvk_shared::user::User {
-                    id: $crate::store::parse_id(row.try_get::<&str, _>("id")?)?,
-                    username: row.try_get("username")?,
-                    display_name: row.try_get("display_name")?,
-                    role: $crate::store::parse_enum(row.try_get::<&str, _>("role")?)?,
-                    unit_id: $crate::store::parse_id(row.try_get::<&str, _>("unit_id")?)?,
-                };
-                Ok(Some((user, row.try_get("password_hash")?)))
+                Ok(Some((Self::user_of(&row)?, row.try_get("password_hash")?)))
             }
 
             async fn create_session(
@@ -407,13 +414,7 @@ macro_rules! sql_store {
                 .await?;
                 let Some(row) = row else { return Ok(None) };
                 Ok(Some($crate::store::Session {
-                    user: dvk_shared::user::User {
-                        id: $crate::store::parse_id(row.try_get::<&str, _>("id")?)?,
-                        username: row.try_get("username")?,
-                        display_name: row.try_get("display_name")?,
-                        role: $crate::store::parse_enum(row.try_get::<&str, _>("role")?)?,
-                        unit_id: $crate::store::parse_id(row.try_get::<&str, _>("unit_id")?)?,
-                    },
+                    user: Self::user_of(&row)?,
                     expires_at: dvk_shared::date::Timestamp(row.try_get("expires_at")?),
                 }))
             }
