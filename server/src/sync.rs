@@ -166,6 +166,7 @@ async fn run(
     let now = now();
     let device_id = request.device_id.to_string();
     let scope_key = viewer.scope.key();
+    let epoch = tx.epoch().await?;
     let mut device = match tx.device(&device_id).await? {
         Some(device) if device.user_id != viewer.user.id => {
             return Err(ApiError::Forbidden(Forbidden::DeviceOfAnotherUser));
@@ -174,7 +175,13 @@ async fn run(
         None => Device {
             id: device_id,
             user_id: viewer.user.id,
-            last_seq: 0,
+            // A device that synced with an earlier epoch (the database was restored or reset)
+            // is unknown here but its outbox goes on numbering: start where it stands rather
+            // than refusing every change as a gap.
+            last_seq: match (&request.epoch, request.push.first()) {
+                (Some(old), Some(first)) if *old != epoch => first.seq - 1,
+                _ => 0,
+            },
             scope_key: scope_key.clone(),
         },
     };
@@ -205,7 +212,6 @@ async fn run(
         });
     }
 
-    let epoch = tx.epoch().await?;
     let reset = request.epoch.as_deref() != Some(epoch.as_str()) && request.cursor.is_some()
         || device.scope_key != scope_key;
     let cursor = if reset {

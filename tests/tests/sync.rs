@@ -535,3 +535,36 @@ on_both!(
     scope_changes_on_sqlite,
     scope_changes_on_postgres
 );
+
+#[tokio::test]
+async fn a_device_from_an_earlier_epoch_goes_on_numbering_and_rebuilds() {
+    let server = TestServer::start_demo(Backend::Sqlite).await.unwrap();
+    let hoa = unit_id(&server, "Xã Điện Hòa").await;
+    let client = server.client();
+    client.login_demo("dienhoa").await.unwrap();
+    // A tablet that last synced with a database since restored: it knows another epoch, and
+    // its outbox is at change 41.
+    let mut tablet = Device::new(client);
+    tablet.epoch = Some("an-earlier-epoch".into());
+    tablet.cursor = Some("123456".into());
+    for _ in 1..41 {
+        tablet.save(
+            "model.create",
+            Uuid::now_v7(),
+            None,
+            draft(hoa, "đã gửi trước đây"),
+        );
+    }
+    tablet.outbox.clear();
+    let id = Uuid::now_v7();
+    let seq = tablet.save("model.create", id, None, draft(hoa, "Chưa gửi"));
+    assert_eq!(seq, 41);
+    let Round::Answered(answer) = tablet.send(&tablet.request()).await.unwrap() else {
+        panic!("a device of an earlier epoch must not be refused as a gap")
+    };
+    assert!(answer.reset, "it rebuilds its replica");
+    assert_eq!(answer.results[0].status, PushStatus::Applied);
+    tablet.learn(answer);
+    tablet.sync().await.unwrap();
+    assert_eq!(model_in(&tablet, id)["name"], "Chưa gửi");
+}
