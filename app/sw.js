@@ -2,7 +2,7 @@
 // network at all after its first visit. Data never goes through here: records live in IndexedDB
 // and /api/ always goes to the network.
 //
-// scripts/sw-precache.sh fills in the two placeholders at build time from the files Trunk
+// scripts/trunk-post-build.sh fills in the two placeholders at build time from the files Trunk
 // produced; this template is never served as it is.
 const VERSION = "__DVK_VERSION__";
 const PRECACHE = __DVK_PRECACHE__;

@@ -75,8 +75,14 @@ ensure_wasm_opt() {
     die "wasm-opt on PATH is not binaryen 132 (Debian's binaryen breaks the app): check node_modules/.bin"
 }
 
+# Release builds precompress the app's assets with brotli (scripts/trunk-post-build.sh).
+ensure_brotli() {
+  command -v brotli >/dev/null || apt_install brotli
+}
+
 ensure_build_tools() {
   ensure_rust
+  ensure_brotli
   ensure_trunk
   ensure_wasm_bindgen
   ensure_wasm_opt
@@ -86,7 +92,7 @@ ensure_build_tools() {
 app_sources_stamp() {
   {
     find app shared style -type f ! -path 'app/dist/*' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
-    sha256sum Cargo.lock Cargo.toml Trunk.toml scripts/sw-precache.sh
+    sha256sum Cargo.lock Cargo.toml Trunk.toml scripts/trunk-post-build.sh
   } | sha256sum | cut -d' ' -f1
 }
 

@@ -26,9 +26,17 @@ pub fn app_service(dist_dir: &Path) -> Router {
             "the app is not built here; the api works but pages will answer 404 (run scripts/run)"
         );
     }
+    // Release builds ship `.br` and `.gz` next to each asset, compressed once at the highest
+    // levels; the compression layer leaves responses that are already encoded alone.
     let files = ServeDir::new(dist_dir)
         .append_index_html_on_directories(true)
-        .fallback(ServeFile::new(dist_dir.join("index.html")));
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(
+            ServeFile::new(dist_dir.join("index.html"))
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
     Router::new()
         .fallback_service(files)
         .layer(middleware::from_fn(cache_headers))
@@ -46,13 +54,19 @@ async fn cache_headers(request: Request, next: Next) -> Response {
     response
 }
 
-/// Trunk names hashed assets `<name>-<16 hex digits>[_bg].<ext>`.
+/// Trunk names hashed assets `<name>-<hash>[_bg].<ext>`, the hash a 64-bit number in hex
+/// without leading zeros (so 13 to 16 digits in practice).
 fn is_hashed_asset(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or_default();
-    let stem = file.split('.').next().unwrap_or_default();
+    // Assets have an extension; client routes (which may end in an id) never do.
+    let Some((stem, _extension)) = file.split_once('.') else {
+        return false;
+    };
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
     match stem.rsplit_once('-') {
-        Some((_, hash)) => hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
+        Some((_, hash)) => {
+            (12..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit())
+        }
         None => false,
     }
 }
@@ -66,6 +80,8 @@ mod tests {
         assert!(is_hashed_asset("/dvk-app-3f2a9c0d1e4b5a6f.js"));
         assert!(is_hashed_asset("/dvk-app-3f2a9c0d1e4b5a6f_bg.wasm"));
         assert!(is_hashed_asset("/main-0123456789abcdef.css"));
+        // A hash with a leading zero is printed one digit shorter.
+        assert!(is_hashed_asset("/forms-8814d02c49f8392.css"));
     }
 
     #[test]
@@ -76,5 +92,6 @@ mod tests {
         assert!(!is_hashed_asset("/mo-hinh/dang-ky"));
         assert!(!is_hashed_asset("/icons/icon-192.png"));
         assert!(!is_hashed_asset("/dvk-app-notahash12345.js"));
+        assert!(!is_hashed_asset("/mo-hinh/0190f3c4-1b2a-7000-8000-000000000000"));
     }
 }

@@ -208,6 +208,26 @@ async fn hashed_assets_are_cached_for_a_year_and_the_shell_revalidates() {
 }
 
 #[tokio::test]
+async fn precompressed_assets_are_sent_as_they_are() {
+    let (server, dist) = server_over_fake_dist().await;
+    // What a release build leaves next to an asset: its brotli form, made once at level 11.
+    let brotli = b"pretend these are brotli bytes".to_vec();
+    std::fs::write(dist.path().join("dvk-app-0123456789abcdef.js.br"), &brotli).unwrap();
+    let response = reqwest::Client::new()
+        .get(server.url("/dvk-app-0123456789abcdef.js"))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["content-encoding"], "br");
+    assert_eq!(
+        response.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(response.bytes().await.unwrap().to_vec(), brotli);
+}
+
+#[tokio::test]
 async fn responses_are_compressed_when_the_client_accepts_it() {
     let (server, _dist) = server_over_fake_dist().await;
     let client = reqwest::Client::new();
