@@ -92,6 +92,8 @@ mod tests {
         assert!(!is_hashed_asset("/mo-hinh/dang-ky"));
         assert!(!is_hashed_asset("/icons/icon-192.png"));
         assert!(!is_hashed_asset("/dvk-app-notahash12345.js"));
-        assert!(!is_hashed_asset("/mo-hinh/0190f3c4-1b2a-7000-8000-000000000000"));
+        assert!(!is_hashed_asset(
+            "/mo-hinh/0190f3c4-1b2a-7000-8000-000000000000"
+        ));
     }
 }
