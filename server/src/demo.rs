@@ -748,22 +748,8 @@ impl<'a> Generator<'a> {
             };
             let (_, instant) = self.registration(REPORT_YEAR)?;
             let model = Model {
-                id: ModelId::new(),
-                unit_id,
-                name: naming.name,
-                field,
-                year: REPORT_YEAR,
-                start_date: None,
                 objectives,
-                content: String::new(),
-                participants: String::new(),
-                results: Results::default(),
-                effectiveness: String::new(),
-                replication_scope: String::new(),
-                contact: Contact::default(),
-                location: None,
-                status: Status::Draft,
-                review_comment: None,
+                ..Model::draft(ModelId::new(), unit_id, naming.name, field, REPORT_YEAR)
             };
             drafts.push((model, instant));
         }

@@ -390,6 +390,29 @@ pub fn phone_is_valid(phone: &str) -> bool {
 }
 
 impl Model {
+    /// A new draft with only what a draft needs — a name, a field, a unit and the year — and
+    /// every other field empty, for the person to fill in over later sittings.
+    pub fn draft(id: ModelId, unit_id: UnitId, name: String, field: Field, year: u16) -> Model {
+        Model {
+            id,
+            unit_id,
+            name,
+            field,
+            year,
+            start_date: None,
+            objectives: String::new(),
+            content: String::new(),
+            participants: String::new(),
+            results: Results::default(),
+            effectiveness: String::new(),
+            replication_scope: String::new(),
+            contact: Contact::default(),
+            location: None,
+            status: Status::Draft,
+            review_comment: None,
+        }
+    }
+
     /// The rules every save must pass, drafts included: a name, sane limits, well-formed values.
     pub fn validate_draft(&self) -> Result<(), FieldErrors> {
         let mut errors = FieldErrors::default();
@@ -500,25 +523,14 @@ impl Model {
 mod tests {
     use super::*;
 
-    pub(crate) fn draft() -> Model {
-        Model {
-            id: ModelId::new(),
-            unit_id: UnitId::new(),
-            name: "Tuyến đường hoa nông thôn mới".into(),
-            field: Field::CultureSociety,
-            year: 2020,
-            start_date: None,
-            objectives: String::new(),
-            content: String::new(),
-            participants: String::new(),
-            results: Results::default(),
-            effectiveness: String::new(),
-            replication_scope: String::new(),
-            contact: Contact::default(),
-            location: None,
-            status: Status::Draft,
-            review_comment: None,
-        }
+    fn draft() -> Model {
+        Model::draft(
+            ModelId::new(),
+            UnitId::new(),
+            "Tuyến đường hoa nông thôn mới".into(),
+            Field::CultureSociety,
+            2020,
+        )
     }
 
     #[test]
