@@ -24,6 +24,7 @@ use dvk_shared::{
     validation::FieldErrors,
 };
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 
 use crate::{
     AppState,
@@ -32,7 +33,7 @@ use crate::{
     error::{ApiError, Forbidden},
     extract::ApiJson,
     now,
-    store::{Actor, Device, SyncModel, SyncTx},
+    store::{Actor, AuditRow, Device, PulledChange, StoredModel, SyncModel, SyncTx, SyncWrites},
 };
 
 pub fn router() -> Router<AppState> {
@@ -90,8 +91,19 @@ pub(crate) async fn sync_handler(
 }
 
 enum Outcome {
-    Answer(SyncResponse),
+    Answer(Answer),
     Gap(u64),
+}
+
+/// `SyncResponse` as the server writes it: pulled records go out as stored, unparsed.
+#[derive(serde::Serialize)]
+struct Answer {
+    epoch: String,
+    reset: bool,
+    results: Vec<PushResult>,
+    changes: Vec<PulledChange>,
+    cursor: String,
+    more: bool,
 }
 
 /// Refuses malformed requests as a whole (400) before anything is applied: an unknown kind, an
@@ -164,6 +176,13 @@ async fn run(
     request: &SyncRequest,
 ) -> Result<Outcome, ApiError> {
     let now = now();
+    // Lock before reading anything a change depends on (the device's seq, the models), so a
+    // concurrent request, from this server process or another, cannot change them meanwhile.
+    let counter = if request.push.is_empty() {
+        0
+    } else {
+        tx.lock_versions().await?
+    };
     let device_id = request.device_id.to_string();
     let scope_key = viewer.scope.key();
     let epoch = tx.epoch().await?;
@@ -186,6 +205,13 @@ async fn run(
         },
     };
 
+    let ids: Vec<ModelId> = request
+        .push
+        .iter()
+        .filter(|push| push.seq > device.last_seq)
+        .filter_map(|push| ModelId::from_uuid(push.mutation.id).ok())
+        .collect();
+    let mut batch = Batch::new(counter, tx.models(&ids).await?);
     let actor = Actor::user(&viewer.user);
     let mut results = Vec::with_capacity(request.push.len());
     for push in &request.push {
@@ -196,14 +222,8 @@ async fn run(
         if push.seq != device.last_seq + 1 {
             return Ok(Outcome::Gap(device.last_seq + 1));
         }
-        tx.savepoint().await?;
         let actor = actor.on_device(&device.id, push.seq);
-        let outcome = apply(tx, viewer, &actor, &push.mutation, now).await?;
-        if matches!(outcome.status, PushStatus::Applied | PushStatus::Duplicate) {
-            tx.release_savepoint().await?;
-        } else {
-            tx.rollback_to_savepoint().await?;
-        }
+        let outcome = apply(tx, &mut batch, viewer, &actor, &push.mutation, now).await?;
         // The outcome is final whatever it is: the device never sends this seq again.
         device.last_seq = push.seq;
         results.push(PushResult {
@@ -211,6 +231,7 @@ async fn run(
             ..outcome
         });
     }
+    tx.write(&batch.into_writes()).await?;
 
     let reset = request.epoch.as_deref() != Some(epoch.as_str()) && request.cursor.is_some()
         || device.scope_key != scope_key;
@@ -229,7 +250,7 @@ async fn run(
     let limit = request.limit.unwrap_or(sync::PULL_LIMIT_DEFAULT);
     let (changes, more) = tx.changes_since(cursor, units.as_deref(), limit).await?;
     let cursor = changes.last().map_or(cursor, |c| c.version);
-    Ok(Outcome::Answer(SyncResponse {
+    Ok(Outcome::Answer(Answer {
         epoch,
         reset,
         results,
@@ -237,6 +258,142 @@ async fn run(
         cursor: cursor.to_string(),
         more,
     }))
+}
+
+/// A request's changes as decided so far: the models as they stand after them, and what to
+/// write. Nothing reaches the database until every change is decided, so a rejected change
+/// writes nothing and never undoes the ones before it; the request then commits once.
+struct Batch {
+    /// The last version handed out.
+    version: i64,
+    models: HashMap<ModelId, SyncModel>,
+    /// Models this request wrote, in the order first written.
+    written: Vec<ModelId>,
+    /// Who changed a model last within this request, and when.
+    last_change: HashMap<ModelId, (String, Timestamp)>,
+    audit: Vec<AuditRow>,
+}
+
+impl Batch {
+    fn new(version: i64, models: Vec<SyncModel>) -> Self {
+        Self {
+            version,
+            models: models.into_iter().map(|m| (m.stored.model.id, m)).collect(),
+            written: Vec::new(),
+            last_change: HashMap::new(),
+            audit: Vec::new(),
+        }
+    }
+
+    fn model(&self, id: ModelId) -> Option<&SyncModel> {
+        self.models.get(&id)
+    }
+
+    /// Who made the last change of a model and when: this request, or the audit log.
+    async fn last_change(
+        &self,
+        tx: &mut dyn SyncTx,
+        id: ModelId,
+    ) -> Result<(String, Timestamp), ApiError> {
+        Ok(match self.last_change.get(&id) {
+            Some(last) => last.clone(),
+            None => tx.last_change(id).await?,
+        })
+    }
+
+    /// Records a change of `model` (`None`: deleted) and returns its version.
+    fn write(
+        &mut self,
+        id: ModelId,
+        after: Option<Model>,
+        action: &str,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<i64, ApiError> {
+        self.version += 1;
+        let version = self.version;
+        let json = |value: &Model| serde_json::to_value(value).map_err(internal);
+        let current = self.models.get(&id);
+        let before = current
+            .filter(|c| !c.stored.deleted)
+            .map(|c| json(&c.stored.model))
+            .transpose()?;
+        let after_json = after.as_ref().map(json).transpose()?;
+        let mut field_versions = current
+            .map(|c| c.field_versions.clone())
+            .unwrap_or_default();
+        let mut field_writers = current.map(|c| c.field_writers.clone()).unwrap_or_default();
+        let changed = match (&before, &after_json) {
+            (Some(before), Some(after)) => sync::changed_fields(before, after),
+            (None, Some(Value::Object(fields))) => fields.keys().cloned().collect(),
+            _ => Vec::new(),
+        };
+        for field in changed {
+            match &actor.origin {
+                Some((device, _)) => field_writers.insert(field.clone(), device.clone()),
+                None => field_writers.remove(&field),
+            };
+            field_versions.insert(field, version);
+        }
+        let text = |value: &Option<Value>| value.as_ref().map(Value::to_string);
+        self.audit.push(AuditRow {
+            entity: "model",
+            entity_id: id.to_string(),
+            action: action.to_owned(),
+            actor: actor.clone(),
+            at,
+            before: text(&before),
+            after: text(&after_json),
+        });
+        let stored = match (after, current) {
+            (Some(model), current) => StoredModel {
+                model,
+                version,
+                created_at: current.map_or(at, |c| c.stored.created_at),
+                updated_at: at,
+                deleted: false,
+            },
+            (None, Some(current)) => StoredModel {
+                version,
+                updated_at: at,
+                deleted: true,
+                ..current.stored.clone()
+            },
+            (None, None) => return Err(ApiError::Internal(format!("delete of unknown {id}"))),
+        };
+        if self
+            .last_change
+            .insert(id, (actor.name.clone(), at))
+            .is_none()
+        {
+            self.written.push(id);
+        }
+        self.models.insert(
+            id,
+            SyncModel {
+                stored,
+                field_versions,
+                field_writers,
+            },
+        );
+        Ok(version)
+    }
+
+    fn into_writes(mut self) -> SyncWrites {
+        SyncWrites {
+            version: self.version,
+            models: self
+                .written
+                .iter()
+                .filter_map(|id| self.models.remove(id))
+                .collect(),
+            audit: self.audit,
+        }
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> ApiError {
+    ApiError::Internal(e.to_string())
 }
 
 fn result(seq: u64, status: PushStatus) -> PushResult {
@@ -315,11 +472,12 @@ fn malformed(detail: String) -> PushResult {
 /// conflicts are rare, and the lookup would slow every change).
 async fn conflict(
     tx: &mut dyn SyncTx,
+    batch: &Batch,
     kind: ConflictKind,
     fields: Vec<sync::FieldConflict>,
     current: &SyncModel,
 ) -> Result<ConflictInfo, ApiError> {
-    let (by, at) = tx.last_change(current.stored.model.id).await?;
+    let (by, at) = batch.last_change(tx, current.stored.model.id).await?;
     Ok(ConflictInfo {
         kind,
         fields,
@@ -329,9 +487,11 @@ async fn conflict(
     })
 }
 
-/// Applies one model mutation; `Err` only for failures of the store itself.
+/// Decides one model mutation against the request's batch; `Err` only for failures of the
+/// store itself. A change is written to the batch last, after every check passed.
 async fn apply(
     tx: &mut dyn SyncTx,
+    batch: &mut Batch,
     viewer: &Viewer,
     actor: &Actor,
     mutation: &Mutation,
@@ -364,17 +524,18 @@ async fn apply(
         if let Err(errors) = model.validate_draft() {
             return Ok(invalid(errors));
         }
-        return Ok(match tx.insert_model(&model, actor, now).await? {
-            Some(version) => PushResult {
-                version: Some(version),
-                ..result(0, PushStatus::Applied)
-            },
-            // The same record created twice (another device, or a replay): one record.
-            None => result(0, PushStatus::Duplicate),
+        // The same record created twice (another device, or a replay): one record.
+        if batch.model(id).is_some() {
+            return Ok(result(0, PushStatus::Duplicate));
+        }
+        let version = batch.write(id, Some(model), "model.create", actor, now)?;
+        return Ok(PushResult {
+            version: Some(version),
+            ..result(0, PushStatus::Applied)
         });
     }
 
-    let Some(current) = tx.model(id).await? else {
+    let Some(current) = batch.model(id).cloned() else {
         return Ok(not_found());
     };
     if !viewer.sees(current.stored.model.unit_id) {
@@ -385,11 +546,18 @@ async fn apply(
             return Ok(result(0, PushStatus::Duplicate));
         }
         return Ok(PushResult {
-            conflict: Some(conflict(tx, ConflictKind::Deleted, Vec::new(), &current).await?),
+            conflict: Some(conflict(tx, batch, ConflictKind::Deleted, Vec::new(), &current).await?),
             ..result(0, PushStatus::Conflict)
         });
     }
-    let base = mutation.base_version.unwrap_or(0);
+    let device = actor
+        .origin
+        .as_ref()
+        .map_or("", |(device, _)| device.as_str());
+    let base = sync::Base {
+        version: mutation.base_version.unwrap_or(0),
+        device,
+    };
 
     match op {
         ModelOp::Create => Err(ApiError::Internal("create handled above".into())),
@@ -400,7 +568,7 @@ async fn apply(
             if !allowed {
                 return Ok(role_not_allowed());
             }
-            let version = tx.delete_model(id, actor, now).await?;
+            let version = batch.write(id, None, "model.delete", actor, now)?;
             Ok(PushResult {
                 version: Some(version),
                 ..result(0, PushStatus::Applied)
@@ -410,17 +578,19 @@ async fn apply(
             if !current.stored.model.status.editable_by(role) {
                 return Ok(role_not_allowed());
             }
-            let record = serde_json::to_value(&current.stored.model)
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            let record = serde_json::to_value(&current.stored.model).map_err(internal)?;
             let overwritten = match sync::merge_update(
                 &record,
                 &current.field_versions,
+                &current.field_writers,
                 base,
                 &mutation.fields,
             ) {
                 Merge::Hard(fields) => {
                     return Ok(PushResult {
-                        conflict: Some(conflict(tx, ConflictKind::Hard, fields, &current).await?),
+                        conflict: Some(
+                            conflict(tx, batch, ConflictKind::Hard, fields, &current).await?,
+                        ),
                         ..result(0, PushStatus::Conflict)
                     });
                 }
@@ -444,9 +614,9 @@ async fn apply(
             let soft = if overwritten.is_empty() {
                 None
             } else {
-                Some(conflict(tx, ConflictKind::Soft, overwritten, &current).await?)
+                Some(conflict(tx, batch, ConflictKind::Soft, overwritten, &current).await?)
             };
-            let version = tx.update_model(&model, "model.update", actor, now).await?;
+            let version = batch.write(id, Some(model), "model.update", actor, now)?;
             Ok(PushResult {
                 version: Some(version),
                 conflict: soft,
@@ -454,7 +624,10 @@ async fn apply(
             })
         }
         ModelOp::Transition(action) => {
-            transition(tx, &current, action, base, mutation, role, actor, now).await
+            transition(
+                tx, batch, &current, action, base, mutation, role, actor, now,
+            )
+            .await
         }
     }
 }
@@ -464,19 +637,18 @@ async fn apply(
 #[allow(clippy::too_many_arguments)]
 async fn transition(
     tx: &mut dyn SyncTx,
+    batch: &mut Batch,
     current: &SyncModel,
     action: Action,
-    base: i64,
+    base: sync::Base<'_>,
     mutation: &Mutation,
     role: Role,
     actor: &Actor,
     now: Timestamp,
 ) -> Result<PushResult, ApiError> {
     let mut model = current.stored.model.clone();
-    let status_changed = current
-        .field_versions
-        .get("status")
-        .is_some_and(|v| *v > base);
+    let status_changed =
+        base.changed_since(&current.field_versions, &current.field_writers, "status");
     if status_changed {
         let mine = Value::String(action.to().as_str().into());
         let theirs = Value::String(model.status.as_str().into());
@@ -487,6 +659,7 @@ async fn transition(
             conflict: Some(
                 conflict(
                     tx,
+                    batch,
                     ConflictKind::Hard,
                     vec![sync::FieldConflict {
                         field: "status".into(),
@@ -527,7 +700,7 @@ async fn transition(
         return Ok(invalid(errors));
     }
     let kind = format!("model.{}", action_verb(action));
-    let version = tx.update_model(&model, &kind, actor, now).await?;
+    let version = batch.write(model.id, Some(model), &kind, actor, now)?;
     Ok(PushResult {
         version: Some(version),
         ..result(0, PushStatus::Applied)

@@ -236,6 +236,31 @@ pub fn model_field_policy(field: &str) -> Option<FieldPolicy> {
 /// The version at which each field of a record last changed.
 pub type FieldVersions = BTreeMap<String, i64>;
 
+/// The device that last changed each field of a record, for fields changed through sync.
+pub type FieldWriters = BTreeMap<String, String>;
+
+/// What a mutation was made against: the record as of `version`, plus whatever its own device
+/// changed since. A device's later edit was made on top of its earlier ones even before they
+/// were answered (a draft created and submitted offline), so those are never its conflicts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Base<'a> {
+    pub version: i64,
+    pub device: &'a str,
+}
+
+impl Base<'_> {
+    /// Whether someone other than this device changed `field` after the base.
+    pub fn changed_since(
+        &self,
+        versions: &FieldVersions,
+        writers: &FieldWriters,
+        field: &str,
+    ) -> bool {
+        versions.get(field).is_some_and(|v| *v > self.version)
+            && writers.get(field).map(String::as_str) != Some(self.device)
+    }
+}
+
 /// How an update meets the server's record.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Merge {
@@ -245,19 +270,20 @@ pub enum Merge {
     Hard(Vec<FieldConflict>),
 }
 
-/// Decides how `fields`, written against `base_version`, merge into `current` (the record as
-/// JSON) whose fields last changed at `versions`. A field someone else changed after the base
-/// is a conflict only if the values differ; different fields always merge.
+/// Decides how `fields`, written against `base`, merge into `current` (the record as JSON)
+/// whose fields last changed at `versions` by `writers`. A field someone else changed after the
+/// base is a conflict only if the values differ; different fields always merge.
 pub fn merge_update(
     current: &Value,
     versions: &FieldVersions,
-    base_version: i64,
+    writers: &FieldWriters,
+    base: Base<'_>,
     fields: &Map<String, Value>,
 ) -> Merge {
     let mut overwritten = Vec::new();
     let mut hard = Vec::new();
     for (field, mine) in fields {
-        let changed_since = versions.get(field).is_some_and(|v| *v > base_version);
+        let changed_since = base.changed_since(versions, writers, field);
         let theirs = current.get(field).cloned().unwrap_or(Value::Null);
         if !changed_since || &theirs == mine {
             continue;
@@ -393,11 +419,48 @@ mod tests {
         assert_eq!(ModelOp::parse("survey.create"), None);
     }
 
+    const BASE: Base<'static> = Base {
+        version: 7,
+        device: "tablet",
+    };
+
+    fn none() -> FieldWriters {
+        FieldWriters::new()
+    }
+
+    #[test]
+    fn a_devices_own_later_changes_are_never_its_conflicts() {
+        let current = json!({"content": "my first edit", "unit_id": "a"});
+        let versions = FieldVersions::from([("content".into(), 9), ("unit_id".into(), 9)]);
+        let mine = FieldWriters::from([
+            ("content".into(), "tablet".into()),
+            ("unit_id".into(), "tablet".into()),
+        ]);
+        let edit = fields(json!({"content": "my second edit", "unit_id": "b"}));
+        let merge = merge_update(&current, &versions, &mine, BASE, &edit);
+        assert_eq!(
+            merge,
+            Merge::Apply {
+                overwritten: vec![]
+            }
+        );
+        // The same fields last written by another device conflict as usual.
+        let theirs = FieldWriters::from([("content".into(), "phone".into())]);
+        let merge = merge_update(&current, &versions, &theirs, BASE, &edit);
+        assert!(matches!(merge, Merge::Hard(c) if c.len() == 1 && c[0].field == "unit_id"));
+    }
+
     #[test]
     fn edits_of_different_fields_merge_without_conflict() {
         let current = json!({"name": "A", "content": "theirs"});
         let versions = FieldVersions::from([("name".into(), 5), ("content".into(), 9)]);
-        let merge = merge_update(&current, &versions, 7, &fields(json!({"name": "B"})));
+        let merge = merge_update(
+            &current,
+            &versions,
+            &none(),
+            BASE,
+            &fields(json!({"name": "B"})),
+        );
         assert_eq!(
             merge,
             Merge::Apply {
@@ -410,7 +473,13 @@ mod tests {
     fn the_same_descriptive_field_is_won_by_the_later_edit_and_the_loser_is_kept() {
         let current = json!({"content": "theirs"});
         let versions = FieldVersions::from([("content".into(), 9)]);
-        let merge = merge_update(&current, &versions, 7, &fields(json!({"content": "mine"})));
+        let merge = merge_update(
+            &current,
+            &versions,
+            &none(),
+            BASE,
+            &fields(json!({"content": "mine"})),
+        );
         assert_eq!(
             merge,
             Merge::Apply {
@@ -425,7 +494,8 @@ mod tests {
         let same = merge_update(
             &current,
             &versions,
-            7,
+            &none(),
+            BASE,
             &fields(json!({"content": "theirs"})),
         );
         assert_eq!(
@@ -443,7 +513,8 @@ mod tests {
         let merge = merge_update(
             &current,
             &versions,
-            7,
+            &none(),
+            BASE,
             &fields(json!({"unit_id": "b", "name": "y"})),
         );
         assert!(matches!(merge, Merge::Hard(c) if c.len() == 1 && c[0].field == "unit_id"));

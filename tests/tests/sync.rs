@@ -568,3 +568,173 @@ async fn a_device_from_an_earlier_epoch_goes_on_numbering_and_rebuilds() {
     tablet.sync().await.unwrap();
     assert_eq!(model_in(&tablet, id)["name"], "Chưa gửi");
 }
+
+/// A registrar offline for days: creates a draft, fills it in, makes a mistake, fixes it and
+/// submits, all before any sync. One request carries the whole story: every change is decided
+/// on top of the ones before it, a device's own earlier changes are never its conflicts, the
+/// rejected one takes nothing with it, and the audit log has one entry per applied change.
+async fn a_draft_made_and_submitted_offline_arrives_as_one_story(backend: Backend) {
+    let server = TestServer::start_demo(backend).await.unwrap();
+    let hoa = unit_id(&server, "Xã Điện Hòa").await;
+    let mut tablet = device_of(&server, "dienhoa").await;
+    let id = Uuid::now_v7();
+    tablet.save("model.create", id, None, draft(hoa, "Sân chơi thiếu nhi"));
+    // Not yet synced: the tablet has no version for it, so its edits are made against 0.
+    tablet.save(
+        "model.update",
+        id,
+        Some(0),
+        json!({"content": "Cách làm", "effectiveness": "Hiệu quả", "start_date": "2025-03-01",
+               "objectives": "Nơi vui chơi an toàn", "participants": "Đoàn viên, phụ huynh",
+               "results": {"people_reached": 300}}),
+    );
+    tablet.save("model.update", id, Some(0), json!({"name": ""}));
+    tablet.save(
+        "model.update",
+        id,
+        Some(0),
+        json!({"contact": {"name": "Lê Thị Hoa", "position": "", "phone": "0905 111 222"}}),
+    );
+    tablet.save("model.submit", id, Some(0), json!({}));
+    let Round::Answered(answer) = tablet.send(&tablet.request()).await.unwrap() else {
+        panic!("the request must be answered")
+    };
+    let statuses: Vec<PushStatus> = answer.results.iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses,
+        [
+            PushStatus::Applied,
+            PushStatus::Applied,
+            PushStatus::Rejected,
+            PushStatus::Applied,
+            PushStatus::Applied
+        ]
+    );
+    assert!(answer.results.iter().all(|r| r.conflict.is_none()));
+    let versions: Vec<i64> = answer.results.iter().filter_map(|r| r.version).collect();
+    assert!(versions.windows(2).all(|w| w[0] < w[1]), "{versions:?}");
+    tablet.learn(answer);
+
+    let stored = server.store().model(mid(id)).await.unwrap().unwrap();
+    assert_eq!(
+        stored.model.name, "Sân chơi thiếu nhi",
+        "the rejected edit left nothing"
+    );
+    assert_eq!(stored.model.status.as_str(), "submitted");
+    assert_eq!(stored.model.content, "Cách làm");
+    assert_eq!(stored.version, *versions.last().unwrap());
+    let history = server
+        .store()
+        .history("model", &id.to_string())
+        .await
+        .unwrap();
+    let seqs: Vec<Option<u64>> = history.iter().map(|h| h.seq).collect();
+    assert_eq!(seqs, [Some(1), Some(2), Some(4), Some(5)]);
+    assert_eq!(model_in(&tablet, id)["status"], "submitted");
+
+    // Another device's change is still a conflict for the same tablet's stale edit.
+    let mut board = device_of(&server, "bandanvan").await;
+    let seen = board.version_of(id).unwrap();
+    board.save(
+        "model.return",
+        id,
+        Some(seen),
+        json!({"comment": "Bổ sung số liệu"}),
+    );
+    board.sync().await.unwrap();
+    tablet.save("model.update", id, Some(0), json!({"name": "Tên mới"}));
+    tablet.save("model.submit", id, Some(0), json!({}));
+    tablet.sync().await.unwrap();
+    let last: Vec<PushStatus> = tablet
+        .answers
+        .values()
+        .rev()
+        .take(2)
+        .map(|a| a.status)
+        .collect();
+    assert_eq!(last, [PushStatus::Conflict, PushStatus::Applied]);
+}
+on_both!(
+    a_draft_made_and_submitted_offline_arrives_as_one_story,
+    one_story_on_sqlite,
+    one_story_on_postgres
+);
+
+/// Two server processes on one PostgreSQL, two devices pushing at once into the same models:
+/// every change gets its own version, in one order, and both devices' fields are kept.
+#[tokio::test]
+async fn concurrent_requests_on_two_server_processes_are_ordered() {
+    let server = TestServer::start_demo(Backend::Postgres).await.unwrap();
+    let second = server.another_on_same_database().await.unwrap();
+    let hoa = unit_id(&server, "Xã Điện Hòa").await;
+    let mut registrar = device_of(&server, "dienhoa").await;
+    let ids: Vec<Uuid> = (0..20).map(|_| Uuid::now_v7()).collect();
+    for (i, id) in ids.iter().enumerate() {
+        registrar.save(
+            "model.create",
+            *id,
+            None,
+            draft(hoa, &format!("Mô hình {i}")),
+        );
+    }
+    registrar.sync().await.unwrap();
+
+    let client = server.client();
+    let other = dvk_tests::Client {
+        base: format!("http://{}", second.addr),
+        http: client.http.clone(),
+    };
+    other.login_demo("bandanvan").await.unwrap();
+    let mut board = Device::new(other);
+    board.sync().await.unwrap();
+    for round in 0..5 {
+        for id in &ids {
+            let seen = registrar.version_of(*id);
+            registrar.save(
+                "model.update",
+                *id,
+                seen,
+                json!({"objectives": format!("Mục tiêu {round}")}),
+            );
+            let seen = board.version_of(*id);
+            board.save(
+                "model.update",
+                *id,
+                seen,
+                json!({"content": format!("Cách làm {round}")}),
+            );
+        }
+        let (request_a, request_b) = (registrar.request(), board.request());
+        let (a, b) = tokio::join!(registrar.send(&request_a), board.send(&request_b));
+        let (Round::Answered(a), Round::Answered(b)) = (a.unwrap(), b.unwrap()) else {
+            panic!("both requests must be answered")
+        };
+        let mut versions: Vec<i64> = a
+            .results
+            .iter()
+            .chain(&b.results)
+            .filter_map(|r| r.version)
+            .collect();
+        assert_eq!(versions.len(), 2 * ids.len(), "every change applied");
+        versions.sort_unstable();
+        versions.dedup();
+        assert_eq!(versions.len(), 2 * ids.len(), "no version handed out twice");
+        registrar.learn(a);
+        board.learn(b);
+        registrar.sync().await.unwrap();
+        board.sync().await.unwrap();
+    }
+    for id in &ids {
+        let stored = server.store().model(mid(*id)).await.unwrap().unwrap();
+        assert_eq!(stored.model.objectives, "Mục tiêu 4");
+        assert_eq!(stored.model.content, "Cách làm 4");
+        assert_eq!(model_in(&registrar, *id), model_in(&board, *id));
+        let history = server
+            .store()
+            .history("model", &id.to_string())
+            .await
+            .unwrap();
+        assert_eq!(history.len(), 11, "one create and ten updates");
+    }
+    second.stop().await.unwrap();
+}

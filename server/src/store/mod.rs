@@ -169,43 +169,65 @@ pub struct Device {
 pub struct SyncModel {
     pub stored: StoredModel,
     pub field_versions: dvk_shared::sync::FieldVersions,
+    pub field_writers: dvk_shared::sync::FieldWriters,
 }
 
-/// One sync request's transaction: everything it does commits together or not at all; each
-/// pushed change runs inside a savepoint so a rejected one never undoes the ones before it.
+/// One audit entry of a synced change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRow {
+    pub entity: &'static str,
+    pub entity_id: String,
+    pub action: String,
+    pub actor: Actor,
+    pub at: Timestamp,
+    /// The record before and after, as JSON.
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// Everything one sync request writes, decided before any of it is written (`sync.rs`): the
+/// models it touched in their final state and one audit entry per applied change.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SyncWrites {
+    /// The change counter after the request: the last version handed out.
+    pub version: i64,
+    pub models: Vec<SyncModel>,
+    pub audit: Vec<AuditRow>,
+}
+
+/// A record as a pull sends it: the stored JSON goes out as it is, never parsed and
+/// re-serialised (the wire shape is `dvk_shared::sync::Change`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PulledChange {
+    pub entity: &'static str,
+    pub id: uuid::Uuid,
+    pub version: i64,
+    pub op: dvk_shared::sync::ChangeOp,
+    pub data: Option<Box<serde_json::value::RawValue>>,
+}
+
+/// One sync request's transaction: everything it does commits together or not at all.
+///
+/// A request takes the write lock first (`lock_versions`), reads what its changes touch, decides
+/// every change in memory and writes the outcome in a few multi-row statements (`write`): a
+/// rejected change never reaches the database, so it cannot undo the ones before it, and a crash
+/// leaves all or nothing of the request.
 #[async_trait]
 pub trait SyncTx: Send {
     async fn epoch(&mut self) -> Result<String, StoreError>;
+    /// Takes the database's write lock for the rest of the transaction (the change counter's
+    /// row) and returns the counter's value: the versions after it are this request's to hand out.
+    async fn lock_versions(&mut self) -> Result<i64, StoreError>;
     async fn device(&mut self, id: &str) -> Result<Option<Device>, StoreError>;
     /// Creates or updates the device row.
     async fn save_device(&mut self, device: &Device, now: Timestamp) -> Result<(), StoreError>;
-    async fn savepoint(&mut self) -> Result<(), StoreError>;
-    async fn release_savepoint(&mut self) -> Result<(), StoreError>;
-    async fn rollback_to_savepoint(&mut self) -> Result<(), StoreError>;
-    async fn model(&mut self, id: ModelId) -> Result<Option<SyncModel>, StoreError>;
+    /// The models with these ids that exist (deleted ones included).
+    async fn models(&mut self, ids: &[ModelId]) -> Result<Vec<SyncModel>, StoreError>;
     /// Who made the last change of a model, and when (for conflicts: "changed by … at …").
     async fn last_change(&mut self, id: ModelId) -> Result<(String, Timestamp), StoreError>;
-    /// Stores a new model and returns its version, or `None` if the id exists already.
-    async fn insert_model(
-        &mut self,
-        model: &Model,
-        actor: &Actor,
-        at: Timestamp,
-    ) -> Result<Option<i64>, StoreError>;
-    async fn update_model(
-        &mut self,
-        model: &Model,
-        action: &str,
-        actor: &Actor,
-        at: Timestamp,
-    ) -> Result<i64, StoreError>;
-    /// Marks the model deleted (it stays for the audit log and for devices to learn of it).
-    async fn delete_model(
-        &mut self,
-        id: ModelId,
-        actor: &Actor,
-        at: Timestamp,
-    ) -> Result<i64, StoreError>;
+    /// Writes what the request decided: the counter, the models (inserted or replaced) and the
+    /// audit entries.
+    async fn write(&mut self, writes: &SyncWrites) -> Result<(), StoreError>;
     /// Units and models with `version > cursor` in `units` (all if `None`), in version order,
     /// at most `limit`; and whether more wait.
     async fn changes_since(
@@ -213,7 +235,7 @@ pub trait SyncTx: Send {
         cursor: i64,
         units: Option<&[UnitId]>,
         limit: u32,
-    ) -> Result<(Vec<dvk_shared::sync::Change>, bool), StoreError>;
+    ) -> Result<(Vec<PulledChange>, bool), StoreError>;
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }
 

@@ -176,7 +176,10 @@ macro_rules! sql_store {
                 at: dvk_shared::date::Timestamp,
             ) -> Result<i64, $crate::store::StoreError> {
                 use sqlx::Row;
-                let row = sqlx::query("SELECT data, field_versions FROM models WHERE id = $1")
+                // The version first: it locks the counter, so the record read next cannot change
+                // before it is written back.
+                let version = Self::next_version(tx).await?;
+                let row = sqlx::query("SELECT data, field_versions, field_writers FROM models WHERE id = $1")
                     .bind(model.id.to_string())
                     .fetch_optional(&mut **tx)
                     .await?;
@@ -186,17 +189,21 @@ macro_rules! sql_store {
                 let before: String = row.try_get("data")?;
                 let mut field_versions: dvk_shared::sync::FieldVersions =
                     serde_json::from_str(row.try_get::<&str, _>("field_versions")?)?;
-                let version = Self::next_version(tx).await?;
+                let mut field_writers: dvk_shared::sync::FieldWriters =
+                    serde_json::from_str(row.try_get::<&str, _>("field_writers")?)?;
                 let data = serde_json::to_string(model)?;
                 for field in dvk_shared::sync::changed_fields(
                     &serde_json::from_str(&before)?,
                     &serde_json::to_value(model)?,
                 ) {
+                    // Changed here, not by a device: a conflict for every device.
+                    field_writers.remove(&field);
                     field_versions.insert(field, version);
                 }
                 sqlx::query(
                     "UPDATE models SET unit_id = $2, name = $3, name_sort = $4, search = $5, field = $6, \
-                     year = $7, status = $8, data = $9, version = $10, updated_at = $11, field_versions = $12 WHERE id = $1",
+                     year = $7, status = $8, data = $9, version = $10, updated_at = $11, field_versions = $12, \
+                     field_writers = $13 WHERE id = $1",
                 )
                 .bind(model.id.to_string())
                 .bind(model.unit_id.to_string())
@@ -210,6 +217,7 @@ macro_rules! sql_store {
                 .bind(version)
                 .bind(at.0)
                 .bind(serde_json::to_string(&field_versions)?)
+                .bind(serde_json::to_string(&field_writers)?)
                 .execute(&mut **tx)
                 .await?;
                 Self::audit(
@@ -753,44 +761,46 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            async fn savepoint(&mut self) -> Result<(), $crate::store::StoreError> {
-                sqlx::query("SAVEPOINT push").execute(&mut *self.tx).await?;
-                Ok(())
-            }
-
-            async fn release_savepoint(&mut self) -> Result<(), $crate::store::StoreError> {
-                sqlx::query("RELEASE SAVEPOINT push").execute(&mut *self.tx).await?;
-                Ok(())
-            }
-
-            async fn rollback_to_savepoint(&mut self) -> Result<(), $crate::store::StoreError> {
-                sqlx::query("ROLLBACK TO SAVEPOINT push").execute(&mut *self.tx).await?;
-                sqlx::query("RELEASE SAVEPOINT push").execute(&mut *self.tx).await?;
-                Ok(())
-            }
-
-            async fn model(
-                &mut self,
-                id: dvk_shared::ids::ModelId,
-            ) -> Result<Option<$crate::store::SyncModel>, $crate::store::StoreError> {
-                use sqlx::Row;
-                let row = sqlx::query(
-                    "SELECT data, version, created_at, updated_at, deleted, field_versions FROM models WHERE id = $1",
+            async fn lock_versions(&mut self) -> Result<i64, $crate::store::StoreError> {
+                // A write first: PostgreSQL locks the counter's row, SQLite takes its one write
+                // lock, so what this request reads next cannot change under it.
+                Ok(sqlx::query_scalar(
+                    "UPDATE counters SET value = value WHERE name = 'version' RETURNING value",
                 )
-                .bind(id.to_string())
-                .fetch_optional(&mut *self.tx)
-                .await?;
-                let Some(row) = row else { return Ok(None) };
-                Ok(Some($crate::store::SyncModel {
-                    stored: $crate::store::StoredModel {
-                        model: serde_json::from_str(row.try_get::<&str, _>("data")?)?,
-                        version: row.try_get("version")?,
-                        created_at: dvk_shared::date::Timestamp(row.try_get("created_at")?),
-                        updated_at: dvk_shared::date::Timestamp(row.try_get("updated_at")?),
-                        deleted: row.try_get("deleted")?,
-                    },
-                    field_versions: serde_json::from_str(row.try_get::<&str, _>("field_versions")?)?,
-                }))
+                .fetch_one(&mut *self.tx)
+                .await?)
+            }
+
+            async fn models(
+                &mut self,
+                ids: &[dvk_shared::ids::ModelId],
+            ) -> Result<Vec<$crate::store::SyncModel>, $crate::store::StoreError> {
+                use sqlx::Row;
+                let mut models = Vec::with_capacity(ids.len());
+                for chunk in ids.chunks($crate::store::sql::ROWS_PER_STATEMENT) {
+                    let mut query = sqlx::QueryBuilder::<$db>::new(
+                        "SELECT data, version, created_at, updated_at, deleted, field_versions, field_writers FROM models WHERE id IN (",
+                    );
+                    let mut list = query.separated(", ");
+                    for id in chunk {
+                        list.push_bind(id.to_string());
+                    }
+                    query.push(")");
+                    for row in query.build().fetch_all(&mut *self.tx).await? {
+                        models.push($crate::store::SyncModel {
+                            stored: $crate::store::StoredModel {
+                                model: serde_json::from_str(row.try_get::<&str, _>("data")?)?,
+                                version: row.try_get("version")?,
+                                created_at: dvk_shared::date::Timestamp(row.try_get("created_at")?),
+                                updated_at: dvk_shared::date::Timestamp(row.try_get("updated_at")?),
+                                deleted: row.try_get("deleted")?,
+                            },
+                            field_versions: serde_json::from_str(row.try_get::<&str, _>("field_versions")?)?,
+                            field_writers: serde_json::from_str(row.try_get::<&str, _>("field_writers")?)?,
+                        });
+                    }
+                }
+                Ok(models)
             }
 
             async fn last_change(
@@ -810,59 +820,84 @@ macro_rules! sql_store {
                 })
             }
 
-            async fn insert_model(
+            async fn write(
                 &mut self,
-                model: &dvk_shared::model::Model,
-                actor: &$crate::store::Actor,
-                at: dvk_shared::date::Timestamp,
-            ) -> Result<Option<i64>, $crate::store::StoreError> {
-                <$store>::write_new_model(&mut self.tx, model, actor, at).await
-            }
-
-            async fn update_model(
-                &mut self,
-                model: &dvk_shared::model::Model,
-                action: &str,
-                actor: &$crate::store::Actor,
-                at: dvk_shared::date::Timestamp,
-            ) -> Result<i64, $crate::store::StoreError> {
-                <$store>::write_model_update(&mut self.tx, model, action, actor, at).await
-            }
-
-            async fn delete_model(
-                &mut self,
-                id: dvk_shared::ids::ModelId,
-                actor: &$crate::store::Actor,
-                at: dvk_shared::date::Timestamp,
-            ) -> Result<i64, $crate::store::StoreError> {
-                let before: Option<String> = sqlx::query_scalar("SELECT data FROM models WHERE id = $1")
-                    .bind(id.to_string())
-                    .fetch_optional(&mut *self.tx)
-                    .await?;
-                let Some(before) = before else {
-                    return Err($crate::store::StoreError::NotFound(format!("model {id}")));
-                };
-                let version = <$store>::next_version(&mut self.tx).await?;
-                sqlx::query("UPDATE models SET deleted = TRUE, version = $2, updated_at = $3 WHERE id = $1")
-                    .bind(id.to_string())
-                    .bind(version)
-                    .bind(at.0)
+                writes: &$crate::store::SyncWrites,
+            ) -> Result<(), $crate::store::StoreError> {
+                if writes.audit.is_empty() {
+                    return Ok(());
+                }
+                sqlx::query("UPDATE counters SET value = $1 WHERE name = 'version'")
+                    .bind(writes.version)
                     .execute(&mut *self.tx)
                     .await?;
-                <$store>::audit(
-                    &mut self.tx,
-                    $crate::store::sql::Change {
-                        entity: "model",
-                        entity_id: &id.to_string(),
-                        action: "model.delete",
-                        before: Some(&before),
-                        after: None,
-                    },
-                    actor,
-                    at,
-                )
-                .await?;
-                Ok(version)
+                for chunk in writes.models.chunks($crate::store::sql::ROWS_PER_STATEMENT) {
+                    let mut query = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO models (id, unit_id, name, name_sort, search, field, year, status, data, \
+                         version, created_at, updated_at, deleted, field_versions, field_writers) ",
+                    );
+                    let mut failed = None;
+                    query.push_values(chunk, |mut row, synced| {
+                        let stored = &synced.stored;
+                        let model = &stored.model;
+                        let mut json = |value: Result<String, serde_json::Error>| {
+                            value.unwrap_or_else(|e| {
+                                failed = Some(e);
+                                String::new()
+                            })
+                        };
+                        let data = json(serde_json::to_string(model));
+                        let versions = json(serde_json::to_string(&synced.field_versions));
+                        let writers = json(serde_json::to_string(&synced.field_writers));
+                        row.push_bind(model.id.to_string())
+                            .push_bind(model.unit_id.to_string())
+                            .push_bind(model.name.clone())
+                            .push_bind(dvk_shared::text::sort_key(&model.name))
+                            .push_bind(dvk_shared::text::fold(&model.search_text()))
+                            .push_bind(model.field.as_str())
+                            .push_bind(i32::from(model.year))
+                            .push_bind(model.status.as_str())
+                            .push_bind(data)
+                            .push_bind(stored.version)
+                            .push_bind(stored.created_at.0)
+                            .push_bind(stored.updated_at.0)
+                            .push_bind(stored.deleted)
+                            .push_bind(versions)
+                            .push_bind(writers);
+                    });
+                    if let Some(e) = failed {
+                        return Err(e.into());
+                    }
+                    query.push(
+                        " ON CONFLICT (id) DO UPDATE SET unit_id = excluded.unit_id, name = excluded.name, \
+                         name_sort = excluded.name_sort, search = excluded.search, field = excluded.field, \
+                         year = excluded.year, status = excluded.status, data = excluded.data, \
+                         version = excluded.version, updated_at = excluded.updated_at, \
+                         deleted = excluded.deleted, field_versions = excluded.field_versions, \
+                         field_writers = excluded.field_writers",
+                    );
+                    query.build().execute(&mut *self.tx).await?;
+                }
+                for chunk in writes.audit.chunks($crate::store::sql::ROWS_PER_STATEMENT) {
+                    let mut query = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO audit_log (entity, entity_id, action, actor_id, actor_name, at, before, after, device_id, seq) ",
+                    );
+                    query.push_values(chunk, |mut row, entry| {
+                        let origin = entry.actor.origin.as_ref();
+                        row.push_bind(entry.entity)
+                            .push_bind(entry.entity_id.as_str())
+                            .push_bind(entry.action.as_str())
+                            .push_bind(entry.actor.id.map(|id| id.to_string()))
+                            .push_bind(entry.actor.name.as_str())
+                            .push_bind(entry.at.0)
+                            .push_bind(entry.before.as_deref())
+                            .push_bind(entry.after.as_deref())
+                            .push_bind(origin.map(|(device, _)| device.as_str()))
+                            .push_bind(origin.map(|(_, seq)| i64::try_from(*seq).unwrap_or(i64::MAX)));
+                    });
+                    query.build().execute(&mut *self.tx).await?;
+                }
+                Ok(())
             }
 
             async fn changes_since(
@@ -870,7 +905,7 @@ macro_rules! sql_store {
                 cursor: i64,
                 units: Option<&[dvk_shared::ids::UnitId]>,
                 limit: u32,
-            ) -> Result<(Vec<dvk_shared::sync::Change>, bool), $crate::store::StoreError> {
+            ) -> Result<(Vec<$crate::store::PulledChange>, bool), $crate::store::StoreError> {
                 use sqlx::Row;
                 let mut changes = Vec::new();
                 for (entity, sql, unit_column) in [
@@ -893,12 +928,16 @@ macro_rules! sql_store {
                     query.push(" ORDER BY version LIMIT ").push_bind(i64::from(limit) + 1);
                     for row in query.build().fetch_all(&mut *self.tx).await? {
                         let deleted: bool = row.try_get("deleted")?;
-                        changes.push(dvk_shared::sync::Change {
-                            entity: entity.to_owned(),
+                        changes.push($crate::store::PulledChange {
+                            entity,
                             id: $crate::store::parse_id(row.try_get::<&str, _>("id")?)?,
                             version: row.try_get("version")?,
                             op: if deleted { dvk_shared::sync::ChangeOp::Delete } else { dvk_shared::sync::ChangeOp::Put },
-                            data: if deleted { None } else { Some(serde_json::from_str(row.try_get::<&str, _>("data")?)?) },
+                            data: if deleted {
+                                None
+                            } else {
+                                Some(serde_json::value::RawValue::from_string(row.try_get::<String, _>("data")?)?)
+                            },
                         });
                     }
                 }
@@ -917,6 +956,10 @@ macro_rules! sql_store {
 }
 
 pub(crate) use sql_store;
+
+/// Rows per multi-row statement: well under both databases' limits on bound values (SQLite
+/// 32,766, PostgreSQL 65,535) at 14 columns.
+pub(crate) const ROWS_PER_STATEMENT: usize = 500;
 
 /// Field versions of a new record: every field at its creation version.
 pub(crate) fn all_fields_at(data: &str, version: i64) -> dvk_shared::sync::FieldVersions {
