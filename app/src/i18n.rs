@@ -212,6 +212,7 @@ pub struct Texts {
     pub collectives: &'static str,
     pub individuals: &'static str,
     pub chart_of: &'static str,
+    pub handover_blocked: &'static str,
 }
 
 pub static VI: Texts = Texts {
@@ -357,6 +358,7 @@ pub static VI: Texts = Texts {
     collectives: "tập thể",
     individuals: "cá nhân",
     chart_of: "Biểu đồ",
+    handover_blocked: "Máy này còn {n} thay đổi chưa gửi hoặc cần xử lý của {name}. Hãy để {name} đăng nhập và đồng bộ xong rồi mới đổi người dùng.",
 };
 
 pub static EN: Texts = Texts {
@@ -502,4 +504,5 @@ pub static EN: Texts = Texts {
     collectives: "collectives",
     individuals: "individuals",
     chart_of: "Chart",
+    handover_blocked: "This device still holds {n} changes of {name} that are unsent or need resolving. Let {name} sign in and sync first, then change user.",
 };

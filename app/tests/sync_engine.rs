@@ -8,7 +8,7 @@
 use std::{cell::RefCell, collections::BTreeMap};
 
 use dvk_app::{
-    store::{LocalDb, LocalStore, MemoryStore, with_pending},
+    store::{HandOver, LocalDb, LocalStore, MemoryStore, Owner, with_pending},
     sync::{Transport, TransportError, backoff_ms, sync_until_settled},
 };
 use dvk_shared::sync::{
@@ -312,4 +312,81 @@ async fn an_expired_sign_in_keeps_the_outbox_until_the_person_signs_in_again() {
     sync_until_settled(&db, &server, now, |_| {}).await.unwrap();
     assert!(db.outbox().await.unwrap().is_empty());
     assert_eq!(db.records("model").await.unwrap().len(), 1);
+}
+
+/// A device changes hands only once the previous person's work has left it: then the new
+/// person gets a new device id, numbering from 1, and an empty replica.
+async fn a_device_is_handed_over_only_when_nothing_of_the_previous_user_waits<S: LocalStore>(
+    store: &S,
+) {
+    let hoa = Owner {
+        user_id: "user-hoa".into(),
+        name: "Lê Thị Hoa".into(),
+    };
+    let nam = Owner {
+        user_id: "user-nam".into(),
+        name: "Trần Văn Nam".into(),
+    };
+    assert_eq!(store.hand_over(&hoa).await.unwrap(), HandOver::Ready);
+    let first_device = store.device_id().await.unwrap();
+    assert_eq!(store.enqueue(create("Sân chơi")).await.unwrap(), 1);
+    assert_eq!(
+        store.hand_over(&nam).await.unwrap(),
+        HandOver::Blocked {
+            previous: "Lê Thị Hoa".into(),
+            waiting: 1
+        }
+    );
+    assert_eq!(
+        store.outbox().await.unwrap().len(),
+        1,
+        "nothing was dropped"
+    );
+    assert_eq!(store.device_id().await.unwrap(), first_device);
+    // The same person signing in again is always welcome.
+    assert_eq!(store.hand_over(&hoa).await.unwrap(), HandOver::Ready);
+
+    // Hoa's change is answered; now the tablet can change hands.
+    let seq = store.outbox().await.unwrap()[0].seq;
+    let answer = SyncResponse {
+        epoch: "e".into(),
+        reset: false,
+        results: vec![PushResult {
+            seq,
+            status: PushStatus::Applied,
+            version: Some(1),
+            conflict: None,
+            error: None,
+        }],
+        changes: Vec::new(),
+        cursor: "1".into(),
+        more: false,
+    };
+    store.learn(&answer, now()).await.unwrap();
+    assert_eq!(store.hand_over(&nam).await.unwrap(), HandOver::Ready);
+    assert_ne!(
+        store.device_id().await.unwrap(),
+        first_device,
+        "a new device id"
+    );
+    assert_eq!(
+        store.mark().await.unwrap().cursor,
+        None,
+        "the replica starts over"
+    );
+    assert_eq!(store.enqueue(create("Tủ sách")).await.unwrap(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn hand_over_with_indexeddb() {
+    let db = LocalDb::open(&format!("dvk-test-{}", Uuid::now_v7()))
+        .await
+        .unwrap();
+    a_device_is_handed_over_only_when_nothing_of_the_previous_user_waits(&db).await;
+}
+
+#[wasm_bindgen_test]
+async fn hand_over_with_the_memory_twin() {
+    a_device_is_handed_over_only_when_nothing_of_the_previous_user_waits(&MemoryStore::default())
+        .await;
 }

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use crate::{
     i18n::use_texts,
     session::Session,
+    store::{HandOver, LocalStore, Owner, shared_db},
     sync::{SyncStatus, auth},
 };
 
@@ -24,8 +25,29 @@ pub fn SignIn() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match auth::sign_in(&username.get_untracked(), &password.get_untracked()).await {
                 Ok(user) => {
-                    session.remember(user).await;
-                    status.request();
+                    let owner = Owner {
+                        user_id: user.id.to_string(),
+                        name: user.display_name.clone(),
+                    };
+                    match shared_db().await {
+                        Ok(db) => match db.hand_over(&owner).await {
+                            Ok(HandOver::Ready) => {
+                                session.remember(user).await;
+                                status.request();
+                            }
+                            Ok(HandOver::Blocked { previous, waiting }) => {
+                                // Nobody works here until the previous person's changes left.
+                                auth::sign_out().await;
+                                error.set(Some(
+                                    t().handover_blocked
+                                        .replace("{name}", &previous)
+                                        .replace("{n}", &waiting.to_string()),
+                                ));
+                            }
+                            Err(e) => error.set(Some(format!("{} ({e})", t().store_error))),
+                        },
+                        Err(e) => error.set(Some(format!("{} ({e})", t().store_error))),
+                    }
                 }
                 Err(auth::SignInError::Refused(message)) => error.set(Some(message)),
                 Err(auth::SignInError::Unreachable) => {

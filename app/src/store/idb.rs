@@ -14,7 +14,8 @@ use serde::{Serialize, de::DeserializeOwned};
 use uuid::Uuid;
 
 use super::{
-    LocalDbError, LocalStore, Problem, Record, SyncMark, outbox_key, problems_of, replica_changes,
+    HandOver, LocalDbError, LocalStore, Owner, Problem, Record, SyncMark, outbox_key, problems_of,
+    replica_changes,
 };
 
 /// Bumped with every change of object stores; the upgrade brings any older database along.
@@ -26,6 +27,7 @@ const PROBLEMS: &str = "problems";
 const DEVICE_ID: &str = "device_id";
 const NEXT_SEQ: &str = "next_seq";
 const MARK: &str = "sync_mark";
+const OWNER: &str = "owner";
 
 impl From<indexed_db_futures::error::Error> for LocalDbError {
     fn from(e: indexed_db_futures::error::Error) -> Self {
@@ -227,5 +229,32 @@ impl LocalStore for LocalDb {
         delete(&tx.object_store(PROBLEMS)?, &outbox_key(seq)).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn hand_over(&self, owner: &Owner) -> Result<HandOver, LocalDbError> {
+        let tx = self.write(&[META, OUTBOX, RECORDS, PROBLEMS])?;
+        let meta = tx.object_store(META)?;
+        match get::<Owner>(&meta, OWNER).await? {
+            Some(current) if current.user_id == owner.user_id => return Ok(HandOver::Ready),
+            Some(current) => {
+                let outbox = tx.object_store(OUTBOX)?.count().primitive()?.await?;
+                let problems = tx.object_store(PROBLEMS)?.count().primitive()?.await?;
+                let waiting = (outbox + problems) as usize;
+                if waiting > 0 {
+                    return Ok(HandOver::Blocked {
+                        previous: current.name,
+                        waiting,
+                    });
+                }
+                tx.object_store(RECORDS)?.clear()?.await?;
+                delete(&meta, MARK).await?;
+                put(&meta, DEVICE_ID, &Uuid::now_v7()).await?;
+                put(&meta, NEXT_SEQ, &1u64).await?;
+            }
+            None => {}
+        }
+        put(&meta, OWNER, owner).await?;
+        tx.commit().await?;
+        Ok(HandOver::Ready)
     }
 }

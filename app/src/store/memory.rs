@@ -7,7 +7,10 @@ use std::{cell::RefCell, collections::BTreeMap};
 use dvk_shared::sync::{Mutation, Push, SyncResponse};
 use uuid::Uuid;
 
-use super::{LocalDbError, LocalStore, Problem, Record, SyncMark, problems_of, replica_changes};
+use super::{
+    HandOver, LocalDbError, LocalStore, Owner, Problem, Record, SyncMark, problems_of,
+    replica_changes,
+};
 
 #[derive(Default)]
 pub struct MemoryStore {
@@ -22,6 +25,7 @@ struct State {
     records: BTreeMap<String, Record>,
     problems: BTreeMap<u64, Problem>,
     mark: SyncMark,
+    owner: Option<Owner>,
 }
 
 impl LocalStore for MemoryStore {
@@ -90,5 +94,28 @@ impl LocalStore for MemoryStore {
     async fn dismiss_problem(&self, seq: u64) -> Result<(), LocalDbError> {
         self.state.borrow_mut().problems.remove(&seq);
         Ok(())
+    }
+
+    async fn hand_over(&self, owner: &Owner) -> Result<HandOver, LocalDbError> {
+        let mut state = self.state.borrow_mut();
+        match &state.owner {
+            Some(current) if current.user_id == owner.user_id => return Ok(HandOver::Ready),
+            Some(current) => {
+                let waiting = state.outbox.len() + state.problems.len();
+                if waiting > 0 {
+                    return Ok(HandOver::Blocked {
+                        previous: current.name.clone(),
+                        waiting,
+                    });
+                }
+                state.records.clear();
+                state.mark = SyncMark::default();
+                state.device_id = Some(Uuid::now_v7());
+                state.next_seq = 1;
+            }
+            None => {}
+        }
+        state.owner = Some(owner.clone());
+        Ok(HandOver::Ready)
     }
 }

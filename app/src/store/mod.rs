@@ -76,6 +76,25 @@ pub struct SyncMark {
     pub last_success: Option<i64>,
 }
 
+/// Who works on this device: its first user, or whoever it was handed over to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Owner {
+    pub user_id: String,
+    pub name: String,
+}
+
+/// Whether a person may start working on this device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HandOver {
+    Ready,
+    /// Another person's changes still wait here (unsent, or to resolve): they sign in and sync
+    /// first, or their work would be sent under someone else's name — or lost.
+    Blocked {
+        previous: String,
+        waiting: usize,
+    },
+}
+
 /// Outbox keys sort in seq order as text.
 pub fn outbox_key(seq: u64) -> String {
     format!("{seq:020}")
@@ -108,6 +127,11 @@ pub trait LocalStore {
 
     /// The person dealt with a problem (kept theirs, or saved again as a new change).
     async fn dismiss_problem(&self, seq: u64) -> Result<(), LocalDbError>;
+
+    /// Makes `owner` the person working on this device, in one transaction. The server binds a
+    /// device id to one user (SYNC.md), so a new person gets a new device id and an empty
+    /// replica — but only once the previous person's outbox and problems are empty.
+    async fn hand_over(&self, owner: &Owner) -> Result<HandOver, LocalDbError>;
 }
 
 /// What learning an answer does to a set of records, shared by both stores so they cannot
