@@ -11,11 +11,13 @@ use crate::{
     i18n::{Lang, provide_lang},
     pages::{
         home::Home,
-        models::Models,
+        model_page::{ModelById, NewModel},
+        models::{Models, Review},
         not_found::NotFound,
+        overview::Overview,
         problems::Problems,
         sign_in::SignIn,
-        upcoming::{Area, Upcoming},
+        upcoming::Upcoming,
     },
     platform,
     session::Session,
@@ -29,8 +31,6 @@ pub struct DeviceState {
     pub online: ReadSignal<bool>,
     /// `None` until the browser answered; `Some(false)` if it may evict our data.
     pub persistent: ReadSignal<Option<bool>>,
-    /// The id this device signs its changes with (SYNC.md); made on first start.
-    pub device_id: ReadSignal<Option<String>>,
     /// Why the local database could not open, if it could not.
     pub store_error: ReadSignal<Option<String>>,
 }
@@ -40,12 +40,10 @@ pub fn App() -> impl IntoView {
     provide_lang(Lang::load());
     let online = platform::online_signal();
     let (persistent, set_persistent) = signal(None);
-    let (device_id, set_device_id) = signal(None);
     let (store_error, set_store_error) = signal(None);
     provide_context(DeviceState {
         online,
         persistent,
-        device_id,
         store_error,
     });
     leptos::task::spawn_local(async move {
@@ -54,7 +52,8 @@ pub fn App() -> impl IntoView {
     leptos::task::spawn_local(async move {
         match shared_db().await {
             Ok(db) => match db.device_id().await {
-                Ok(id) => set_device_id.set(Some(id.to_string())),
+                // Made on first start, so the first save does not wait for it.
+                Ok(_) => {}
                 Err(e) => set_store_error.set(Some(e.to_string())),
             },
             Err(e) => set_store_error.set(Some(e.to_string())),
@@ -82,8 +81,11 @@ pub fn App() -> impl IntoView {
                         <Routes fallback=NotFound>
                             <Route path=path!("/") view=Home />
                             <Route path=path!("/mo-hinh") view=Models />
-                            <Route path=path!("/duyet") view=|| view! { <Upcoming area=Area::Review /> } />
-                            <Route path=path!("/khao-sat") view=|| view! { <Upcoming area=Area::Survey /> } />
+                            <Route path=path!("/mo-hinh/moi") view=NewModel />
+                            <Route path=path!("/mo-hinh/:id") view=ModelById />
+                            <Route path=path!("/duyet") view=Review />
+                            <Route path=path!("/tong-quan") view=Overview />
+                            <Route path=path!("/khao-sat") view=Upcoming />
                             <Route path=path!("/dong-bo") view=Problems />
                         </Routes>
                     }.into_any(),

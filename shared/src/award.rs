@@ -50,6 +50,17 @@ impl AwardKind {
             AwardKind::Other => "Hình thức khác",
         }
     }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            AwardKind::CommemorativeMedal => {
+                "Commemorative medal “For the cause of mass mobilisation”"
+            }
+            AwardKind::CertificateOfMerit => "Certificate of merit",
+            AwardKind::DiplomaOfMerit => "Diploma of merit",
+            AwardKind::Other => "Other",
+        }
+    }
 }
 
 /// Who receives an award.

@@ -135,8 +135,61 @@ pub fn sort_key(text: &str) -> String {
     format!("{letters}!{tones}")
 }
 
+/// A whole number as Vietnamese writes it, thousands grouped with dots: 1.000.000.
+pub fn format_number(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Reads a whole number typed the Vietnamese way or plainly ("1.000.000", "1 000 000",
+/// "1000000", with "đ" or "đồng" after it); `None` for anything else (a decimal comma, letters,
+/// a sign, or a number too large). Empty input is `Some(None)`: no figure given.
+pub fn parse_number(text: &str) -> Option<Option<u64>> {
+    let text = text.trim();
+    let text = text
+        .strip_suffix("đồng")
+        .or_else(|| text.strip_suffix("đ"))
+        .unwrap_or(text)
+        .trim_end();
+    if text.is_empty() {
+        return Some(None);
+    }
+    if !text
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == '.' || c == ' ')
+    {
+        return None;
+    }
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    digits.parse().ok().map(Some)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn numbers_read_and_print_the_vietnamese_way() {
+        assert_eq!(super::format_number(0), "0");
+        assert_eq!(super::format_number(999), "999");
+        assert_eq!(super::format_number(1_000), "1.000");
+        assert_eq!(super::format_number(1_000_000), "1.000.000");
+        assert_eq!(super::format_number(12_345_678), "12.345.678");
+        assert_eq!(super::parse_number("1.000.000"), Some(Some(1_000_000)));
+        assert_eq!(super::parse_number(" 1 000 000 đ"), Some(Some(1_000_000)));
+        assert_eq!(super::parse_number("250000 đồng"), Some(Some(250_000)));
+        assert_eq!(super::parse_number(""), Some(None));
+        assert_eq!(super::parse_number("1,5"), None);
+        assert_eq!(super::parse_number("-3"), None);
+        assert_eq!(super::parse_number("mười"), None);
+        assert_eq!(super::parse_number("99999999999999999999999"), None);
+    }
+
     use super::*;
 
     #[test]

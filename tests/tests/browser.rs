@@ -4,10 +4,12 @@
 // A test states what must hold with unwrap/expect; the lint is for production code.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::Duration;
+use std::{path::PathBuf, time::Duration};
 
+use dvk_shared::{ids::ModelId, model::Status};
 use dvk_tests::{Backend, TestServer, browser::with_browser, dist_dir, wait_until};
 use fantoccini::{Client, Locator};
+use uuid::Uuid;
 
 const HEADING: &str = "h1.brand-name";
 
@@ -122,10 +124,11 @@ async fn wait_for_text(client: &Client, css: &str, text: &str) -> anyhow::Result
                 return Ok(());
             }
         }
-        anyhow::ensure!(
-            tokio::time::Instant::now() < deadline,
-            "no {css} with {text:?}"
-        );
+        if tokio::time::Instant::now() >= deadline {
+            // What the page showed instead, for whoever reads the failure.
+            screenshot(client, "failed").await.ok();
+            anyhow::bail!("no {css} with {text:?}");
+        }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -146,97 +149,275 @@ async fn service_worker_active(client: &Client) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Where the suite saves its screenshots (`DVK_SCREENSHOTS`, else `target/screenshots`); the
+/// current ones are copied into `docs/screenshots/` for the README.
+async fn screenshot(client: &Client, name: &str) -> anyhow::Result<()> {
+    let dir = std::env::var_os("DVK_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots"));
+    std::fs::create_dir_all(&dir)?;
+    client.execute("window.scrollTo(0, 0)", vec![]).await?;
+    std::fs::write(dir.join(format!("{name}.png")), client.screenshot().await?)?;
+    Ok(())
+}
+
+async fn sign_out(client: &Client) -> anyhow::Result<()> {
+    client
+        .find(Locator::Css("button.sign-out"))
+        .await?
+        .click()
+        .await?;
+    client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css("#username"))
+        .await?;
+    Ok(())
+}
+
+/// Waits until the first sync after signing in has finished.
+async fn synced(client: &Client) -> anyhow::Result<()> {
+    wait_for_text(client, ".sync-last", "Đồng bộ lần cuối").await
+}
+
+/// Waits until the outbox is empty.
+async fn nothing_pending(client: &Client) -> anyhow::Result<()> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+    loop {
+        let pending = client
+            .find(Locator::Css(".sync-pending"))
+            .await?
+            .attr("data-pending")
+            .await?;
+        if pending.as_deref() == Some("0") {
+            return Ok(());
+        }
+        anyhow::ensure!(
+            tokio::time::Instant::now() < deadline,
+            "the outbox never emptied"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// Clicks the first element matching `css` whose text contains `text`.
+async fn click_text(client: &Client, css: &str, text: &str) -> anyhow::Result<()> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        for element in client.find_all(Locator::Css(css)).await? {
+            if element.text().await.is_ok_and(|t| t.contains(text)) {
+                element.click().await?;
+                return Ok(());
+            }
+        }
+        anyhow::ensure!(
+            tokio::time::Instant::now() < deadline,
+            "nothing to click: {css} with {text:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn type_into(client: &Client, css: &str, text: &str) -> anyhow::Result<()> {
+    let field = client.find(Locator::Css(css)).await?;
+    field.clear().await?;
+    field.send_keys(text).await?;
+    Ok(())
+}
+
+async fn value_of(client: &Client, css: &str) -> anyhow::Result<String> {
+    Ok(client
+        .find(Locator::Css(css))
+        .await?
+        .prop("value")
+        .await?
+        .unwrap_or_default())
+}
+
+/// Waits until the server holds the model in `status`.
+async fn server_has(server: &TestServer, id: Uuid, status: Status) -> anyhow::Result<()> {
+    let id = ModelId::from_uuid(id)?;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+    loop {
+        if let Some(stored) = server.store().model(id).await?
+            && stored.model.status == status
+        {
+            return Ok(());
+        }
+        anyhow::ensure!(
+            tokio::time::Instant::now() < deadline,
+            "the server never held the model as {status:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// The three journeys of the product on one tablet, handed from person to person:
+/// a registrar registers a model with the server down, closes and reopens the app offline, the
+/// model waits and then reaches the server by itself; the Board returns it with a comment; the
+/// registrar sees the comment, fixes and resubmits; the Board approves; the leader's overview
+/// shows the demo's figures with the new model counted. Screenshots of each main screen.
 #[tokio::test]
-async fn a_model_saved_offline_survives_a_reload_and_reaches_the_server_by_itself() {
+async fn register_offline_review_and_overview() {
     assert!(
         dist_dir().join("index.html").is_file(),
         "the app is not built: run `trunk build --release` (scripts/test does) before this test"
     );
     let mut server = TestServer::start_demo(Backend::Sqlite).await.unwrap();
     let base = server.base.clone();
-    let name = "Mô hình lưu khi mất mạng";
-    let (down_tx, down_rx) = tokio::sync::oneshot::channel::<()>();
-    let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel::<()>();
-    let (up_tx, up_rx) = tokio::sync::oneshot::channel::<()>();
-    let (restarted_tx, restarted_rx) = tokio::sync::oneshot::channel::<()>();
-
-    let browsing = tokio::spawn(with_browser(move |client| async move {
+    with_browser(move |client| async move {
+        // The registrar of Xã Điện Hòa.
         client.goto(&base).await?;
+        screenshot(&client, "1-sign-in").await?;
         sign_in(&client, "dienhoa").await?;
-        client.goto(&format!("{base}/mo-hinh")).await?;
-        // The first download fills the replica: the commune's demo models are listed.
-        wait_for_text(&client, ".model-row .model-name", "").await?;
+        synced(&client).await?;
         service_worker_active(&client).await?;
+        screenshot(&client, "2-registrar-home").await?;
 
-        down_tx.send(()).ok();
-        stopped_rx.await?;
+        server.stop().await?;
+        click_text(&client, "a.button", "Đăng ký mô hình mới").await?;
         client
-            .find(Locator::Css("#model-name"))
-            .await?
-            .send_keys(name)
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css("#f-name"))
             .await?;
+        type_into(&client, "#f-name", "Sân chơi an toàn cho thiếu nhi").await?;
+        type_into(&client, "#f-start_date", "01/03/2025").await?;
+        type_into(
+            &client,
+            "#f-objectives",
+            "Có nơi vui chơi an toàn cho trẻ em trong thôn",
+        )
+        .await?;
+        type_into(
+            &client,
+            "#f-content",
+            "Đoàn viên và người dân góp công, góp đất làm sân chơi",
+        )
+        .await?;
+        type_into(
+            &client,
+            "#f-participants",
+            "Đoàn Thanh niên, Hội Phụ nữ, người dân thôn",
+        )
+        .await?;
+        type_into(&client, "#f-results-people_reached", "1200").await?;
+        type_into(&client, "#f-results-money_vnd", "15000000").await?;
+        type_into(
+            &client,
+            "#f-effectiveness",
+            "Trẻ em có nơi vui chơi, giảm đuối nước",
+        )
+        .await?;
+        type_into(&client, "#f-contact-name", "Lê Thị Hoa").await?;
+        // A wrong phone number is named next to the field while typing.
+        type_into(&client, "#f-contact-phone", "abc").await?;
+        wait_for_text(&client, "#f-contact-phone-error", "không đúng định dạng").await?;
+        type_into(&client, "#f-contact-phone", "0905 111 222").await?;
+        // Figures read back the Vietnamese way once the person moves on.
+        client.find(Locator::Css("#f-name")).await?.click().await?;
+        assert_eq!(
+            value_of(&client, "#f-results-money_vnd").await?,
+            "15.000.000"
+        );
+        wait_for_text(&client, ".save-state", "Bản nháp đã được lưu trên máy").await?;
+        screenshot(&client, "3-registration-form").await?;
         client
-            .find(Locator::Css("form.new-model button[type=submit]"))
+            .find(Locator::Css("form.model-form button[type=submit]"))
             .await?
             .click()
             .await?;
-        wait_for_text(&client, ".model-row", name).await?;
-        wait_for_text(&client, ".model-row .badge.pending", "").await?;
+        wait_for_text(&client, ".model-details .badge", "Đã đăng ký, chờ duyệt").await?;
+        let url = client.current_url().await?;
+        let id: Uuid = url.path().trim_start_matches("/mo-hinh/").parse()?;
 
-        // Closed and reopened with no server: the shell comes from the service worker, the
-        // model from the outbox in IndexedDB.
-        client.refresh().await?;
-        wait_for_text(&client, ".model-row", name).await?;
-        let pending = client
-            .find(Locator::Css(".sync-pending"))
+        // Closed and reopened with no server: the shell from the service worker, the model
+        // from the device, still waiting.
+        client.goto(&format!("{base}/mo-hinh")).await?;
+        wait_for_text(&client, ".model-row", "Sân chơi an toàn cho thiếu nhi").await?;
+        wait_for_text(&client, ".model-row .badge.pending", "Chờ gửi").await?;
+        screenshot(&client, "4-models-offline").await?;
+
+        // The server comes back; nobody presses anything.
+        server.restart().await?;
+        server_has(&server, id, Status::Submitted).await?;
+        nothing_pending(&client).await?;
+
+        // The Board finds it in the queue, searching without diacritics, and returns it.
+        sign_out(&client).await?;
+        sign_in(&client, "bandanvan").await?;
+        synced(&client).await?;
+        client.goto(&format!("{base}/duyet")).await?;
+        wait_for_text(&client, ".model-row", "").await?;
+        type_into(&client, "#filter-q", "san choi an toan").await?;
+        wait_for_text(&client, "[role=status]", "1 mô hình").await?;
+        screenshot(&client, "5-review-queue").await?;
+        click_text(&client, ".model-row a", "Sân chơi an toàn cho thiếu nhi").await?;
+        click_text(&client, ".review-actions button", "Trả lại để bổ sung").await?;
+        wait_for_text(&client, "#return-comment-error", "Hãy ghi ý kiến").await?;
+        type_into(&client, "#return-comment", "Bổ sung số hộ tham gia").await?;
+        click_text(&client, ".review-actions button", "Trả lại để bổ sung").await?;
+        server_has(&server, id, Status::Returned).await?;
+        nothing_pending(&client).await?;
+        wait_for_text(&client, ".history-entry", "Gửi xét duyệt").await?;
+        screenshot(&client, "6-model-history").await?;
+
+        // The registrar sees the comment, fixes and resubmits.
+        sign_out(&client).await?;
+        sign_in(&client, "dienhoa").await?;
+        synced(&client).await?;
+        wait_for_text(&client, ".returned-list", "Bổ sung số hộ tham gia").await?;
+        click_text(
+            &client,
+            ".returned-list a",
+            "Sân chơi an toàn cho thiếu nhi",
+        )
+        .await?;
+        wait_for_text(&client, ".board-comment", "Bổ sung số hộ tham gia").await?;
+        type_into(&client, "#f-results-households", "35").await?;
+        screenshot(&client, "7-returned-model").await?;
+        client
+            .find(Locator::Css("form.model-form button[type=submit]"))
             .await?
-            .attr("data-pending")
+            .click()
             .await?;
-        assert_eq!(pending.as_deref(), Some("1"));
+        server_has(&server, id, Status::Submitted).await?;
+        nothing_pending(&client).await?;
+        let stored = server
+            .store()
+            .model(ModelId::from_uuid(id)?)
+            .await?
+            .unwrap();
+        assert_eq!(stored.model.results.households, Some(35));
+        assert_eq!(stored.model.results.money_vnd, Some(15_000_000));
 
-        up_tx.send(()).ok();
-        restarted_rx.await?;
-        // Nobody presses anything: the app retries by itself and the outbox empties.
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
-        loop {
-            let pending = client
-                .find(Locator::Css(".sync-pending"))
+        // The Board approves.
+        sign_out(&client).await?;
+        sign_in(&client, "bandanvan").await?;
+        synced(&client).await?;
+        client.goto(&format!("{base}/mo-hinh/{id}")).await?;
+        click_text(&client, ".review-actions button", "Duyệt").await?;
+        server_has(&server, id, Status::Approved).await?;
+        nothing_pending(&client).await?;
+
+        // The leader's overview: the report's figures and the new model counted.
+        sign_out(&client).await?;
+        sign_in(&client, "lanhdao").await?;
+        synced(&client).await?;
+        client.goto(&format!("{base}/tong-quan")).await?;
+        wait_for_text(&client, ".total-figure", "349 = 150 + 167 + 23 + 9").await?;
+        screenshot(&client, "8-overview").await?;
+        click_text(&client, "#chart-field + .bars a", "Phát triển kinh tế").await?;
+        wait_for_text(&client, "[role=status]", "mô hình").await?;
+        assert!(
+            client
+                .current_url()
                 .await?
-                .attr("data-pending")
-                .await?;
-            if pending.as_deref() == Some("0") {
-                break;
-            }
-            anyhow::ensure!(
-                tokio::time::Instant::now() < deadline,
-                "the outbox never emptied"
-            );
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
+                .as_str()
+                .contains("field=economic_development")
+        );
         Ok(())
-    }));
-
-    if down_rx.await.is_err() {
-        browsing.await.unwrap().unwrap();
-        panic!("the browser session ended before the server was stopped");
-    }
-    server.stop().await.unwrap();
-    stopped_tx.send(()).unwrap();
-    if up_rx.await.is_err() {
-        browsing.await.unwrap().unwrap();
-        panic!("the browser session ended before the server came back");
-    }
-    server.restart().await.unwrap();
-    restarted_tx.send(()).unwrap();
-    browsing.await.unwrap().unwrap();
-
-    let filter = dvk_server::store::ModelFilter {
-        folded_query: Some(dvk_shared::text::fold(name)),
-        limit: 10,
-        ..Default::default()
-    };
-    let (found, total) = server.store().list_models(&filter).await.unwrap();
-    assert_eq!(total, 1, "the model reached the server exactly once");
-    assert_eq!(found[0].name, name);
-    assert_eq!(found[0].unit_name, "Xã Điện Hòa");
+    })
+    .await
+    .unwrap();
 }

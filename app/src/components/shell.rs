@@ -58,14 +58,15 @@ pub fn Shell(children: Children) -> impl IntoView {
                 </button>
                 {move || session.user.get().map(|user| view! {
                     <span class="who">{user.display_name}</span>
-                    <button class="lang-switch" type="button" on:click=sign_out>{t().sign_out}</button>
+                    <button class="lang-switch sign-out" type="button" on:click=sign_out>{t().sign_out}</button>
                 })}
             </div>
         </header>
         <nav class="app-nav" aria-label=move || t().main_nav>
-            <A href="/" exact=true>{move || t().nav_overview}</A>
+            <A href="/" exact=true>{move || t().nav_home}</A>
             <A href="/mo-hinh">{move || t().nav_models}</A>
             <A href="/duyet">{move || t().nav_review}</A>
+            <A href="/tong-quan">{move || t().nav_overview}</A>
             <A href="/khao-sat">{move || t().nav_survey}</A>
             <A href="/dong-bo">{move || t().nav_sync}</A>
         </nav>

@@ -1,8 +1,11 @@
 //! One module per route; a page reads the local store, never the network.
 
+pub mod data;
 pub mod home;
+pub mod model_page;
 pub mod models;
 pub mod not_found;
+pub mod overview;
 pub mod problems;
 pub mod sign_in;
 pub mod upcoming;

@@ -1,213 +1,269 @@
-//! `/mo-hinh`: the models of the user's units as this device holds them (with changes still
-//! waiting marked so), and registering a new one — saved on the device first, sent by sync.
+//! `/mo-hinh` and `/duyet`: the models this device holds, filterable by unit, field, year and
+//! status, with search that works with or without diacritics. `/duyet` is the Board's queue:
+//! the same list, opening on what waits for review. Filters live in the address
+//! (`?unit=…&field=…&year=…&status=…&q=…`), so the overview's charts link straight to the
+//! models behind a bar.
 
-use dvk_shared::{model::Field, sync::Mutation, text::sort_key, validation::FieldErrors};
+use dvk_shared::{
+    model::{Field, Status},
+    text::fold,
+};
 use leptos::prelude::*;
-use serde_json::{Value, json};
-use uuid::Uuid;
+use leptos_router::{
+    components::A,
+    hooks::{use_navigate, use_query_map},
+};
+use serde_json::Value;
 
 use crate::{
-    i18n::{Lang, use_lang, use_texts},
-    store::{LocalStore, shared_db, with_pending},
+    i18n::{use_lang, use_texts},
+    pages::data::{self, ModelView, field_label, status_label, unit_name},
     sync::SyncStatus,
 };
 
-/// A model as the list shows it.
-#[derive(Clone, PartialEq)]
-struct Row {
-    id: Uuid,
-    name: String,
-    field: Option<Field>,
+/// The filters of the list, as the address carries them.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Filters {
+    unit: String,
+    field: String,
+    year: String,
     status: String,
-    pending: bool,
+    q: String,
 }
 
-async fn rows() -> Vec<Row> {
-    let Ok(db) = shared_db().await else {
-        return Vec::new();
-    };
-    let records = db.records("model").await.unwrap_or_default();
-    let outbox = db.outbox().await.unwrap_or_default();
-    let mut rows: Vec<Row> = with_pending(records, &outbox, "model")
-        .into_iter()
-        .map(|(id, data, pending)| Row {
-            id,
-            name: data["name"].as_str().unwrap_or_default().to_owned(),
-            field: data["field"].as_str().and_then(Field::parse),
-            status: data["status"].as_str().unwrap_or_default().to_owned(),
-            pending,
-        })
-        .collect();
-    rows.sort_by_cached_key(|r| sort_key(&r.name));
-    rows
+impl Filters {
+    fn keeps(&self, model: &ModelView, units: &[data::UnitView]) -> bool {
+        let unit_ok = self.unit.is_empty() || {
+            // A unit merged into the chosen one counts under it, as in the overview.
+            let id = model.unit_id();
+            id == self.unit
+                || units
+                    .iter()
+                    .any(|u| u.id == id && u.merged_into.as_deref() == Some(self.unit.as_str()))
+        };
+        unit_ok
+            && (self.field.is_empty() || model.data["field"].as_str() == Some(&self.field))
+            && (self.year.is_empty()
+                || model.year().map(|y| y.to_string()) == Some(self.year.clone()))
+            && (self.status.is_empty() || model.data["status"].as_str() == Some(&self.status))
+            && (self.q.trim().is_empty() || model.search_text().contains(&fold(self.q.trim())))
+    }
+
+    /// The address's query; the review queue says "all" for every status, because without a
+    /// status it opens on the submitted ones.
+    fn query(&self, review: bool) -> String {
+        let all = "all".to_owned();
+        let status = if review && self.status.is_empty() {
+            &all
+        } else {
+            &self.status
+        };
+        let pairs = [
+            ("unit", &self.unit),
+            ("field", &self.field),
+            ("year", &self.year),
+            ("status", status),
+            ("q", &self.q),
+        ];
+        let query: Vec<String> = pairs
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={}", js_sys::encode_uri_component(v)))
+            .collect();
+        if query.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", query.join("&"))
+        }
+    }
 }
 
-/// Units this device knows, for the unit picker: (id, name), in Vietnamese order.
-async fn units() -> Vec<(String, String)> {
-    let Ok(db) = shared_db().await else {
-        return Vec::new();
-    };
-    let mut units: Vec<(String, String)> = db
-        .records("unit")
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|r| r.data["merged_into"].is_null())
-        .map(|r| {
-            (
-                r.id.to_string(),
-                r.data["name"].as_str().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect();
-    units.sort_by_cached_key(|(_, name)| sort_key(name));
-    units
+/// `/mo-hinh`: every model of the user's units.
+#[component]
+pub fn Models() -> impl IntoView {
+    view! { <ModelList review=false /> }
+}
+
+/// `/duyet`: the Board's review queue, opening on submitted models.
+#[component]
+pub fn Review() -> impl IntoView {
+    view! { <ModelList review=true /> }
 }
 
 #[component]
-pub fn Models() -> impl IntoView {
+fn ModelList(review: bool) -> impl IntoView {
     let t = use_texts();
+    let lang = use_lang();
     let status = expect_context::<SyncStatus>();
-    let list = LocalResource::new(move || {
-        status.data_version.get();
-        rows()
+    let query = use_query_map();
+    let path = if review { "/duyet" } else { "/mo-hinh" };
+    let filters = Memo::new(move |_| {
+        let q = query.read();
+        let get = |k: &str| q.get(k).unwrap_or_default();
+        Filters {
+            unit: get("unit"),
+            field: get("field"),
+            year: get("year"),
+            // The queue opens on what waits for review; "all" is how it says every status.
+            status: match q.get("status").as_deref() {
+                None if review => Status::Submitted.as_str().to_owned(),
+                Some("all") | None => String::new(),
+                Some(status) => status.to_owned(),
+            },
+            q: get("q"),
+        }
     });
+    let navigate = use_navigate();
+    let set = move |key: &'static str, value: String| {
+        let mut next = filters.get_untracked();
+        let slot = match key {
+            "unit" => &mut next.unit,
+            "field" => &mut next.field,
+            "year" => &mut next.year,
+            "status" => &mut next.status,
+            _ => &mut next.q,
+        };
+        *slot = value;
+        navigate(
+            &format!("{path}{}", next.query(review)),
+            leptos_router::NavigateOptions {
+                replace: true,
+                scroll: false,
+                ..Default::default()
+            },
+        );
+    };
+    let loaded = LocalResource::new(move || {
+        status.data_version.get();
+        async { (data::models().await, data::units().await) }
+    });
+    let years = move || {
+        let mut years: Vec<u64> = loaded
+            .get()
+            .map(|(models, _)| models.iter().filter_map(ModelView::year).collect())
+            .unwrap_or_default();
+        years.sort_unstable_by(|a, b| b.cmp(a));
+        years.dedup();
+        years
+    };
+    let shown = move || {
+        loaded.get().map(|(models, units)| {
+            let f = filters.get();
+            let rows: Vec<(ModelView, String)> = models
+                .into_iter()
+                .filter(|m| f.keeps(m, &units))
+                .map(|m| {
+                    let unit = unit_name(&units, &m.unit_id());
+                    (m, unit)
+                })
+                .collect();
+            rows
+        })
+    };
+    let set_q = set.clone();
+    let set_unit = set.clone();
+    let set_field = set.clone();
+    let set_year = set.clone();
+    let set_status = set;
     view! {
-        <NewModel />
         <section class="card">
-            <h2>{move || t().models_title}</h2>
-            {move || list.get().map(|rows| {
-                if rows.is_empty() {
-                    return view! { <p class="muted">{t().no_models}</p> }.into_any();
-                }
+            <div class="list-head">
+                <h2>{move || if review { t().review_title } else { t().models_title }}</h2>
+                {(!review).then(|| view! {
+                    <A href="/mo-hinh/moi" attr:class="button">{move || t().new_model}</A>
+                })}
+            </div>
+            <form class="filters" role="search" on:submit=|ev| ev.prevent_default()>
+                <div class="filter wide">
+                    <label for="filter-q">{move || t().search}</label>
+                    <input id="filter-q" type="search" placeholder=move || t().search_hint
+                        prop:value=move || filters.get().q
+                        on:input=move |ev| set_q("q", event_target_value(&ev)) />
+                </div>
+                <div class="filter">
+                    <label for="filter-unit">{move || t().model_unit}</label>
+                    <select id="filter-unit" prop:value=move || filters.get().unit
+                        on:change=move |ev| set_unit("unit", event_target_value(&ev))>
+                        <option value="">{move || t().all_units}</option>
+                        {move || loaded.get().map(|(_, units)| units.into_iter()
+                            .filter(|u| u.merged_into.is_none())
+                            .map(|u| view! { <option value=u.id.clone() selected=move || filters.get().unit == u.id>{u.name.clone()}</option> })
+                            .collect_view())}
+                    </select>
+                </div>
+                <div class="filter">
+                    <label for="filter-field">{move || t().model_field}</label>
+                    <select id="filter-field" prop:value=move || filters.get().field
+                        on:change=move |ev| set_field("field", event_target_value(&ev))>
+                        <option value="">{move || t().all_fields}</option>
+                        {Field::ALL.into_iter().map(|f| view! {
+                            <option value=f.as_str() selected=move || filters.get().field == f.as_str()>{move || field_label(f, lang.get())}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="filter">
+                    <label for="filter-year">{move || t().model_year}</label>
+                    <select id="filter-year" prop:value=move || filters.get().year
+                        on:change=move |ev| set_year("year", event_target_value(&ev))>
+                        <option value="">{move || t().all_years}</option>
+                        {move || years().into_iter().map(|y| view! {
+                            <option value=y.to_string() selected=move || filters.get().year == y.to_string()>{y}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="filter">
+                    <label for="filter-status">{move || t().model_status}</label>
+                    <select id="filter-status" prop:value=move || filters.get().status
+                        on:change=move |ev| set_status("status", event_target_value(&ev))>
+                        <option value="">{move || t().all_statuses}</option>
+                        {Status::ALL.into_iter().map(|s| view! {
+                            <option value=s.as_str() selected=move || filters.get().status == s.as_str()>{move || status_label(s, lang.get())}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+            </form>
+            {move || shown().map(|rows| {
+                let count = rows.len();
                 view! {
-                    <ul class="model-list">
-                        {rows.into_iter().map(|row| view! { <ModelRow row /> }).collect_view()}
-                    </ul>
-                }.into_any()
+                    <p class="muted" role="status">{count} " " {t().count_models}</p>
+                    {if rows.is_empty() {
+                        view! { <p class="muted">{t().no_models}</p> }.into_any()
+                    } else {
+                        view! {
+                            <ul class="model-list">
+                                {rows.into_iter().map(|(model, unit)| view! { <ModelRow model unit /> }).collect_view()}
+                            </ul>
+                        }.into_any()
+                    }}
+                }
             })}
         </section>
     }
 }
 
 #[component]
-fn ModelRow(row: Row) -> impl IntoView {
+fn ModelRow(model: ModelView, unit: String) -> impl IntoView {
     let lang = use_lang();
     let t = use_texts();
-    let field = move || match (row.field, lang.get()) {
-        (Some(f), Lang::Vi) => f.label_vi(),
-        (Some(f), Lang::En) => f.label_en(),
-        (None, _) => "",
-    };
-    let status = dvk_shared::model::Status::parse(&row.status);
-    let status_label = move || match (status, lang.get()) {
-        (Some(s), Lang::Vi) => s.label_vi(),
-        (Some(s), Lang::En) => s.label_en(),
-        (None, _) => "",
-    };
+    let field = model.field();
+    let status = model.status();
+    let href = format!("/mo-hinh/{}", model.id);
+    let year = model.year().map(|y| y.to_string()).unwrap_or_default();
+    let name = model.name();
+    let pending = model.pending;
     view! {
-        <li class="model-row" data-id=row.id.to_string()>
-            <span class="model-name">{row.name.clone()}</span>
-            <span class="model-meta">{field} " · " {status_label}</span>
-            {row.pending.then(|| view! { <span class="badge pending">{t().pending_badge}</span> })}
+        <li class="model-row" data-id=model.id.to_string()>
+            <A href=href attr:class="model-link">
+                <span class="model-name">{name}</span>
+                <span class="model-meta">
+                    {unit} " · " {move || field.map(|f| field_label(f, lang.get()))} " · " {year}
+                </span>
+                <span class="model-tags">
+                    {move || status.map(|s| view! { <span class=format!("badge status-{}", s.as_str())>{status_label(s, lang.get())}</span> })}
+                    {pending.then(|| view! { <span class="badge pending">{move || t().pending_badge}</span> })}
+                </span>
+            </A>
         </li>
-    }
-}
-
-#[component]
-fn NewModel() -> impl IntoView {
-    let t = use_texts();
-    let lang = use_lang();
-    let status = expect_context::<SyncStatus>();
-    let units = LocalResource::new(move || {
-        status.data_version.get();
-        units()
-    });
-    let name = RwSignal::new(String::new());
-    let field = RwSignal::new(Field::EconomicDevelopment.as_str().to_owned());
-    let unit = RwSignal::new(String::new());
-    let errors = RwSignal::new(FieldErrors::default());
-    let saved = RwSignal::new(false);
-
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        saved.set(false);
-        let mut problems = FieldErrors::default();
-        problems.text(
-            "name",
-            &name.get_untracked(),
-            dvk_shared::model::NAME_MAX,
-            true,
-        );
-        let chosen_unit = if unit.get_untracked().is_empty() {
-            units
-                .get_untracked()
-                .and_then(|u| u.first().map(|(id, _)| id.clone()))
-        } else {
-            Some(unit.get_untracked())
-        };
-        if chosen_unit.is_none() {
-            problems.add("unit_id", dvk_shared::validation::Problem::Required);
-        }
-        errors.set(problems.clone());
-        let Some(unit_id) = chosen_unit.filter(|_| problems.is_empty()) else {
-            return;
-        };
-        let year = js_sys::Date::new_0().get_full_year();
-        let fields = json!({
-            "name": name.get_untracked().trim(),
-            "field": field.get_untracked(),
-            "unit_id": unit_id,
-            "year": year,
-        });
-        let mutation = Mutation {
-            kind: "model.create".into(),
-            id: Uuid::now_v7(),
-            base_version: None,
-            fields: fields.as_object().cloned().unwrap_or_default(),
-        };
-        leptos::task::spawn_local(async move {
-            if let Ok(db) = shared_db().await
-                && db.enqueue(mutation).await.is_ok()
-            {
-                name.set(String::new());
-                saved.set(true);
-                status.saved();
-            }
-        });
-    };
-    let message = move |key: &'static str| {
-        errors.get().get(key).map(|problem| match lang.get() {
-            Lang::Vi => problem.message_vi(),
-            Lang::En => problem.message_en(),
-        })
-    };
-    view! {
-        <section class="card">
-            <h2>{move || t().new_model}</h2>
-            <form class="new-model" on:submit=submit novalidate>
-                <label for="model-name">{move || t().model_name}</label>
-                <input id="model-name" name="name" bind:value=name
-                    aria-invalid=move || message("name").is_some().to_string()
-                    aria-describedby="model-name-error" />
-                <p id="model-name-error" class="field-error">{move || message("name")}</p>
-                <label for="model-field">{move || t().model_field}</label>
-                <select id="model-field" name="field" bind:value=field>
-                    {Field::ALL.into_iter().map(|f| view! {
-                        <option value=f.as_str()>{move || match lang.get() { Lang::Vi => f.label_vi(), Lang::En => f.label_en() }}</option>
-                    }).collect_view()}
-                </select>
-                <label for="model-unit">{move || t().model_unit}</label>
-                <select id="model-unit" name="unit" bind:value=unit>
-                    {move || units.get().map(|units| units.into_iter().map(|(id, name)| view! {
-                        <option value=id>{name}</option>
-                    }).collect_view())}
-                </select>
-                <p class="field-error">{move || message("unit_id")}</p>
-                <button type="submit" class="button">{move || t().save_draft}</button>
-                {move || saved.get().then(|| view! { <p class="ok" role="status">{t().saved_locally}</p> })}
-            </form>
-        </section>
     }
 }
 

@@ -90,6 +90,16 @@ fn ProblemItem(problem: Problem) -> impl IntoView {
             status.saved();
         });
     };
+    // "Edit": open the model to change it by hand; this problem is then dealt with.
+    let edit_href = format!("/mo-hinh/{}", problem.push.mutation.id);
+    let edit = move |_| {
+        leptos::task::spawn_local(async move {
+            if let Ok(db) = shared_db().await {
+                let _ = db.dismiss_problem(seq).await;
+            }
+            status.saved();
+        });
+    };
     let can_use_mine = conflict
         .as_ref()
         .is_some_and(|c| c.kind != ConflictKind::Deleted && !c.fields.is_empty());
@@ -115,6 +125,7 @@ fn ProblemItem(problem: Problem) -> impl IntoView {
                 {can_use_mine.then(|| view! {
                     <button type="button" class="button" on:click=use_mine>{t().use_mine}</button>
                 })}
+                <a class="button secondary" href=edit_href on:click=edit>{t().edit}</a>
             </div>
         </li>
     }

@@ -18,10 +18,12 @@ pub fn SignIn() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
+    let navigate = leptos_router::hooks::use_navigate();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         busy.set(true);
         error.set(None);
+        let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
             match auth::sign_in(&username.get_untracked(), &password.get_untracked()).await {
                 Ok(user) => {
@@ -34,6 +36,9 @@ pub fn SignIn() -> impl IntoView {
                             Ok(HandOver::Ready) => {
                                 session.remember(user).await;
                                 status.request();
+                                // A person starts at their home screen, not where the last
+                                // one left off.
+                                navigate("/", Default::default());
                             }
                             Ok(HandOver::Blocked { previous, waiting }) => {
                                 // Nobody works here until the previous person's changes left.

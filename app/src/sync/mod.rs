@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod controller;
 mod engine;
+pub mod online;
 mod transport;
 
 pub use controller::{SyncState, SyncStatus};

@@ -1,0 +1,133 @@
+//! What the pages read from the local store, shaped for screens: models as the person sees them
+//! (the replica with their pending changes applied) and the units they know.
+
+use std::collections::BTreeMap;
+
+use dvk_shared::{
+    model::{Field, Status},
+    text::{fold, sort_key},
+};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::{
+    i18n::Lang,
+    store::{LocalStore, shared_db, with_pending},
+};
+
+/// A model as this device shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelView {
+    pub id: Uuid,
+    pub data: Value,
+    /// The version the server last sent (`None` while only this device has it): the base of
+    /// the next change made here.
+    pub version: Option<i64>,
+    /// Changes saved here still wait to be sent.
+    pub pending: bool,
+}
+
+impl ModelView {
+    pub fn text(&self, key: &str) -> String {
+        self.data[key].as_str().unwrap_or_default().to_owned()
+    }
+    pub fn name(&self) -> String {
+        self.text("name")
+    }
+    pub fn status(&self) -> Option<Status> {
+        self.data["status"].as_str().and_then(Status::parse)
+    }
+    pub fn field(&self) -> Option<Field> {
+        self.data["field"].as_str().and_then(Field::parse)
+    }
+    pub fn unit_id(&self) -> String {
+        self.text("unit_id")
+    }
+    pub fn year(&self) -> Option<u64> {
+        self.data["year"].as_u64()
+    }
+    /// Name, objectives and content, folded for diacritic-insensitive search.
+    pub fn search_text(&self) -> String {
+        fold(&format!(
+            "{} {} {}",
+            self.name(),
+            self.text("objectives"),
+            self.text("content")
+        ))
+    }
+}
+
+/// Every model this device holds, in Vietnamese order of their names.
+pub async fn models() -> Vec<ModelView> {
+    let Ok(db) = shared_db().await else {
+        return Vec::new();
+    };
+    let records = db.records("model").await.unwrap_or_default();
+    let versions: BTreeMap<Uuid, i64> = records.iter().map(|r| (r.id, r.version)).collect();
+    let outbox = db.outbox().await.unwrap_or_default();
+    let mut models: Vec<ModelView> = with_pending(records, &outbox, "model")
+        .into_iter()
+        .map(|(id, data, pending)| ModelView {
+            id,
+            version: versions.get(&id).copied(),
+            data,
+            pending,
+        })
+        .collect();
+    models.sort_by_cached_key(|m| sort_key(&m.name()));
+    models
+}
+
+pub async fn model(id: Uuid) -> Option<ModelView> {
+    models().await.into_iter().find(|m| m.id == id)
+}
+
+/// A unit this device knows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitView {
+    pub id: String,
+    pub name: String,
+    pub merged_into: Option<String>,
+}
+
+/// Every unit this device knows, in Vietnamese order.
+pub async fn units() -> Vec<UnitView> {
+    let Ok(db) = shared_db().await else {
+        return Vec::new();
+    };
+    let mut units: Vec<UnitView> = db
+        .records("unit")
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| UnitView {
+            id: r.id.to_string(),
+            name: r.data["name"].as_str().unwrap_or_default().to_owned(),
+            merged_into: r.data["merged_into"].as_str().map(str::to_owned),
+        })
+        .collect();
+    units.sort_by_cached_key(|u| sort_key(&u.name));
+    units
+}
+
+pub fn unit_name(units: &[UnitView], id: &str) -> String {
+    units
+        .iter()
+        .find(|u| u.id == id)
+        .map(|u| u.name.clone())
+        .unwrap_or_default()
+}
+
+pub fn field_label(field: Field, lang: Lang) -> &'static str {
+    match lang {
+        Lang::Vi => field.label_vi(),
+        Lang::En => field.label_en(),
+    }
+}
+
+pub fn status_label(status: Status, lang: Lang) -> &'static str {
+    match lang {
+        Lang::Vi => status.label_vi(),
+        Lang::En => status.label_en(),
+    }
+}

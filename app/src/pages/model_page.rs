@@ -1,0 +1,822 @@
+//! `/mo-hinh/moi` and `/mo-hinh/{id}`: one model. Whoever may edit it gets the registration
+//! form — every field, grouped as a person fills it in, checked while typing by the shared
+//! rules, saved on the device by itself, and submitted for review. Others read it. The Board
+//! approves or returns a submitted model (a comment is required) and sees its whole history.
+//! A returned model opens with the Board's comment beside it.
+
+use dvk_shared::{
+    api::AuditEntry,
+    date::Date,
+    model::{Field, Model, Status},
+    sync::{Mutation, changed_fields},
+    text::{format_number, parse_number},
+    user::Role,
+    validation::{FieldErrors, Problem},
+};
+use leptos::prelude::*;
+use leptos_router::{components::A, hooks::use_params_map};
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use crate::{
+    format::time_and_date,
+    i18n::{Lang, Texts, use_lang, use_texts},
+    pages::data::{self, ModelView, UnitView, field_label, status_label, unit_name},
+    session::Session,
+    store::{LocalStore, shared_db},
+    sync::{SyncStatus, online},
+};
+
+/// `/mo-hinh/moi`.
+#[component]
+pub fn NewModel() -> impl IntoView {
+    view! { <ModelPage id=None /> }
+}
+
+/// `/mo-hinh/{id}`.
+#[component]
+pub fn ModelById() -> impl IntoView {
+    let t = use_texts();
+    let params = use_params_map();
+    move || match params
+        .read()
+        .get("id")
+        .and_then(|id| Uuid::parse_str(&id).ok())
+    {
+        Some(id) => view! { <ModelPage id=Some(id) /> }.into_any(),
+        None => view! { <section class="card"><p>{t().model_not_found}</p></section> }.into_any(),
+    }
+}
+
+fn role() -> Option<Role> {
+    expect_context::<Session>()
+        .user
+        .get_untracked()
+        .map(|u| u.role)
+}
+
+#[component]
+fn ModelPage(id: Option<Uuid>) -> impl IntoView {
+    let t = use_texts();
+    // Bumped after a submit or a decision, so the page shows the model's new state.
+    let reload = RwSignal::new(0u64);
+    // A new model gets its id at its first save; the page then shows that model when reloaded
+    // (after submitting), without re-rendering the form while the person types.
+    let page_id = RwSignal::new(id);
+    // Not on the device yet (a first download still running): look again after each sync.
+    // Once found, syncs do not reload the page, so the form never changes under the person.
+    let missing = RwSignal::new(false);
+    let status = expect_context::<SyncStatus>();
+    let loaded = LocalResource::new(move || {
+        reload.get();
+        if missing.get() {
+            status.data_version.get();
+        }
+        let id = page_id.get_untracked();
+        async move {
+            let model = match id {
+                Some(id) => data::model(id).await,
+                None => None,
+            };
+            // Set only on a change: the resource reads `missing`, and a set always notifies.
+            let now_missing = id.is_some() && model.is_none();
+            if missing.try_get_untracked() != Some(now_missing) {
+                missing.try_set(now_missing);
+            }
+            (model, data::units().await)
+        }
+    });
+    view! {
+        <p><A href="/mo-hinh">{move || t().back_to_list}</A></p>
+        {move || loaded.get().map(|(model, units)| {
+            let role = role();
+            match (page_id.get_untracked(), model) {
+                (Some(_), None) => view! {
+                    <section class="card"><p>{t().model_not_found}</p></section>
+                }.into_any(),
+                (None, _) => view! {
+                    <ModelForm model=None units reload page_id />
+                }.into_any(),
+                (Some(_), Some(model)) => {
+                    let editable = match (model.status(), role) {
+                        (Some(status), Some(role)) => status.editable_by(role),
+                        _ => false,
+                    };
+                    let reviews = matches!(role, Some(Role::Board | Role::Admin));
+                    let submitted = model.status() == Some(Status::Submitted);
+                    let model_id = model.id;
+                    view! {
+                        <ReturnedComment model=model.clone() />
+                        {if editable {
+                            view! { <ModelForm model=Some(model.clone()) units=units.clone() reload page_id /> }.into_any()
+                        } else {
+                            view! { <ModelDetails model=model.clone() units=units.clone() /> }.into_any()
+                        }}
+                        {(reviews && submitted).then(|| view! { <ReviewActions model=model.clone() reload /> })}
+                        {reviews.then(|| view! { <History id=model_id /> })}
+                    }.into_any()
+                }
+            }
+        })}
+    }
+}
+
+/// The Board's comment on a returned model, beside the form the registrar fixes.
+#[component]
+fn ReturnedComment(model: ModelView) -> impl IntoView {
+    let t = use_texts();
+    let comment = model.data["review_comment"]
+        .as_str()
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned);
+    (model.status() == Some(Status::Returned))
+        .then_some(comment)
+        .flatten()
+        .map(|comment| {
+            view! {
+                <aside class="card board-comment" role="note" aria-labelledby="board-comment-title">
+                    <h2 id="board-comment-title">{move || t().board_comment}</h2>
+                    <p class="comment-text">{comment}</p>
+                </aside>
+            }
+        })
+}
+
+/// The form's fields as typed: text until saved, so a half-typed number or date is kept.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Draft {
+    name: String,
+    field: String,
+    unit_id: String,
+    year: String,
+    start_date: String,
+    objectives: String,
+    content: String,
+    participants: String,
+    people: String,
+    households: String,
+    money: String,
+    labour: String,
+    land: String,
+    effectiveness: String,
+    replication_scope: String,
+    contact_name: String,
+    contact_position: String,
+    contact_phone: String,
+    address: String,
+}
+
+/// Every field's place in a draft, its key in the shared validation, and its label.
+type Access = fn(&mut Draft) -> &mut String;
+
+impl Draft {
+    fn of(data: &Value) -> Self {
+        let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+        let number = |v: &Value| v.as_u64().map(format_number).unwrap_or_default();
+        let results = &data["results"];
+        let contact = &data["contact"];
+        Self {
+            name: text(&data["name"]),
+            field: text(&data["field"]),
+            unit_id: text(&data["unit_id"]),
+            year: data["year"]
+                .as_u64()
+                .map(|y| y.to_string())
+                .unwrap_or_default(),
+            start_date: data["start_date"]
+                .as_str()
+                .and_then(|d| Date::parse_any(d).ok())
+                .map(Date::to_vietnamese)
+                .unwrap_or_default(),
+            objectives: text(&data["objectives"]),
+            content: text(&data["content"]),
+            participants: text(&data["participants"]),
+            people: number(&results["people_reached"]),
+            households: number(&results["households"]),
+            money: number(&results["money_vnd"]),
+            labour: number(&results["labour_days"]),
+            land: number(&results["land_m2"]),
+            effectiveness: text(&data["effectiveness"]),
+            replication_scope: text(&data["replication_scope"]),
+            contact_name: text(&contact["name"]),
+            contact_position: text(&contact["position"]),
+            contact_phone: text(&contact["phone"]),
+            address: text(&data["location"]["address"]),
+        }
+    }
+
+    /// The model's fields as the shared type writes them, and what could not be read.
+    fn fields(&self, location: &Value) -> (Map<String, Value>, FieldErrors) {
+        let mut errors = FieldErrors::default();
+        let mut number = |key: &str, text: &str| match parse_number(text) {
+            Some(n) => json!(n),
+            None => {
+                errors.add(key, Problem::InvalidFormat);
+                Value::Null
+            }
+        };
+        let results = json!({
+            "people_reached": number("results.people_reached", &self.people),
+            "households": number("results.households", &self.households),
+            "money_vnd": number("results.money_vnd", &self.money),
+            "labour_days": number("results.labour_days", &self.labour),
+            "land_m2": number("results.land_m2", &self.land),
+        });
+        let year = match self.year.trim().parse::<u16>() {
+            Ok(year) => json!(year),
+            Err(_) => {
+                errors.add("year", Problem::InvalidFormat);
+                Value::Null
+            }
+        };
+        let start_date = if self.start_date.trim().is_empty() {
+            Value::Null
+        } else {
+            match Date::parse_any(&self.start_date) {
+                Ok(date) => json!(date),
+                Err(_) => {
+                    errors.add("start_date", Problem::InvalidFormat);
+                    Value::Null
+                }
+            }
+        };
+        let location = if self.address.trim().is_empty() && location["latitude"].is_null() {
+            Value::Null
+        } else {
+            json!({
+                "latitude": location["latitude"],
+                "longitude": location["longitude"],
+                "address": self.address.trim(),
+            })
+        };
+        let fields = json!({
+            "name": self.name.trim(),
+            "field": self.field,
+            "unit_id": self.unit_id,
+            "year": year,
+            "start_date": start_date,
+            "objectives": self.objectives.trim(),
+            "content": self.content.trim(),
+            "participants": self.participants.trim(),
+            "results": results,
+            "effectiveness": self.effectiveness.trim(),
+            "replication_scope": self.replication_scope.trim(),
+            "contact": {
+                "name": self.contact_name.trim(),
+                "position": self.contact_position.trim(),
+                "phone": self.contact_phone.trim(),
+            },
+            "location": location,
+        });
+        (fields.as_object().cloned().unwrap_or_default(), errors)
+    }
+}
+
+/// The problems of a draft by the shared rules: those that stop a draft from being saved, and
+/// with `for_submit` also what a review needs.
+fn check(
+    id: Uuid,
+    fields: &Map<String, Value>,
+    mut errors: FieldErrors,
+    for_submit: bool,
+) -> FieldErrors {
+    let mut record = fields.clone();
+    record.insert("id".into(), json!(id));
+    record.insert("status".into(), json!(Status::Draft.as_str()));
+    match serde_json::from_value::<Model>(Value::Object(record)) {
+        Ok(model) => {
+            let found = if for_submit {
+                model.validate_for_submit()
+            } else {
+                model.validate_draft()
+            };
+            if let Err(found) = found {
+                // `add` keeps the first problem of a field: unreadable input stays the one shown.
+                for (key, problem) in found.0 {
+                    errors.add(&key, problem);
+                }
+            }
+        }
+        Err(_) => {
+            if fields["unit_id"].as_str().is_none_or(str::is_empty) {
+                errors.add("unit_id", Problem::Required);
+            }
+            if errors.is_empty() {
+                errors.add("year", Problem::InvalidFormat);
+            }
+        }
+    }
+    errors
+}
+
+/// The registration form. A new model is created on the device at its first valid save; every
+/// later save sends only the fields that changed since.
+#[component]
+fn ModelForm(
+    model: Option<ModelView>,
+    units: Vec<UnitView>,
+    reload: RwSignal<u64>,
+    page_id: RwSignal<Option<Uuid>>,
+) -> impl IntoView {
+    let t = use_texts();
+    let lang = use_lang();
+    let status = expect_context::<SyncStatus>();
+    let user = expect_context::<Session>().user.get_untracked();
+    let id = model.as_ref().map_or_else(Uuid::now_v7, |m| m.id);
+    let version = model.as_ref().and_then(|m| m.version);
+    let location = model
+        .as_ref()
+        .map(|m| m.data["location"].clone())
+        .unwrap_or(Value::Null);
+    let current: Vec<UnitView> = units
+        .into_iter()
+        .filter(|u| u.merged_into.is_none())
+        .collect();
+    let initial = match &model {
+        Some(model) => Draft::of(&model.data),
+        None => Draft {
+            field: Field::EconomicDevelopment.as_str().to_owned(),
+            unit_id: user
+                .as_ref()
+                .map(|u| u.unit_id.to_string())
+                .filter(|unit| current.iter().any(|u| &u.id == unit))
+                .or_else(|| current.first().map(|u| u.id.clone()))
+                .unwrap_or_default(),
+            year: js_sys::Date::new_0().get_full_year().to_string(),
+            ..Draft::default()
+        },
+    };
+    let draft = RwSignal::new(initial.clone());
+    // What the device holds: after a save, only fields that differ from it are sent.
+    let saved_fields = RwSignal::new(model.as_ref().map(|_| initial.fields(&location).0));
+    let tried_submit = RwSignal::new(false);
+    let note = RwSignal::new(None::<&'static str>);
+    let saving = RwSignal::new(false);
+    let location_for_errors = location.clone();
+    let errors = Memo::new(move |_| {
+        let (fields, errors) = draft.with(|d| d.fields(&location_for_errors));
+        check(id, &fields, errors, tried_submit.get())
+    });
+    let dirty = {
+        let location = location.clone();
+        Memo::new(move |_| {
+            let fields = draft.with(|d| d.fields(&location).0);
+            saved_fields.with(|saved| saved.as_ref() != Some(&fields))
+        })
+    };
+
+    // Saves what can be saved: nothing while the draft breaks a rule (the messages say which).
+    let save = {
+        let location = location.clone();
+        move || {
+            let location = location.clone();
+            async move {
+                let Some((fields, problems)) = draft.try_with_untracked(|d| d.fields(&location))
+                else {
+                    return false;
+                };
+                if !check(id, &fields, problems, false).is_empty() {
+                    return false;
+                }
+                let previous = saved_fields.try_get_untracked().flatten();
+                let mutation = match &previous {
+                    None => Mutation {
+                        kind: "model.create".into(),
+                        id,
+                        base_version: None,
+                        fields: fields.clone(),
+                    },
+                    Some(previous) => {
+                        let changed: Map<String, Value> = fields
+                            .iter()
+                            .filter(|(k, v)| previous.get(*k) != Some(*v))
+                            .map(|(k, v)| (k.clone(), v.clone()))
+                            .collect();
+                        if changed.is_empty() {
+                            return true;
+                        }
+                        Mutation {
+                            kind: "model.update".into(),
+                            id,
+                            // Made on top of the version held here, and of this device's own
+                            // pending changes (the server never counts those as conflicts).
+                            base_version: Some(version.unwrap_or(0)),
+                            fields: changed,
+                        }
+                    }
+                };
+                let Ok(db) = shared_db().await else {
+                    return false;
+                };
+                if db.enqueue(mutation).await.is_err() {
+                    return false;
+                }
+                saved_fields.try_set(Some(fields));
+                note.try_set(Some(t().draft_saved));
+                status.saved();
+                if previous.is_none() {
+                    page_id.try_set(Some(id));
+                    // The address now names the model, so a reload opens it again.
+                    if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+                        let _ = history.replace_state_with_url(
+                            &wasm_bindgen::JsValue::NULL,
+                            "",
+                            Some(&format!("/mo-hinh/{id}")),
+                        );
+                    }
+                }
+                true
+            }
+        }
+    };
+
+    // Auto-save: 1.2 s after the last keystroke, and whenever the focus leaves a field.
+    let generation = StoredValue::new(0u64);
+    let autosave = {
+        let save = save.clone();
+        move || {
+            let save = save.clone();
+            leptos::task::spawn_local(async move {
+                save().await;
+            });
+        }
+    };
+    {
+        let autosave = autosave.clone();
+        Effect::new(move |first: Option<()>| {
+            draft.track();
+            if first.is_none() {
+                return;
+            }
+            note.set(Some(t().draft_unsaved));
+            generation.update_value(|g| *g += 1);
+            let mine = generation.get_value();
+            let autosave = autosave.clone();
+            set_timeout(
+                move || {
+                    if generation.try_get_value() == Some(mine) {
+                        autosave();
+                    }
+                },
+                std::time::Duration::from_millis(1200),
+            );
+        });
+    }
+
+    let submit = {
+        let save = save.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            tried_submit.set(true);
+            if !errors.get_untracked().is_empty() {
+                note.set(Some(t().fix_before_submit));
+                return;
+            }
+            let save = save.clone();
+            saving.set(true);
+            leptos::task::spawn_local(async move {
+                if save().await
+                    && let Ok(db) = shared_db().await
+                    && db
+                        .enqueue(Mutation {
+                            kind: "model.submit".into(),
+                            id,
+                            base_version: Some(version.unwrap_or(0)),
+                            fields: Map::new(),
+                        })
+                        .await
+                        .is_ok()
+                {
+                    status.saved();
+                    note.try_set(Some(t().submitted_ok));
+                    reload.try_update(|r| *r += 1);
+                }
+                saving.try_set(false);
+            });
+        }
+    };
+
+    let message = move |key: &'static str| {
+        errors.get().get(key).map(|problem| match lang.get() {
+            Lang::Vi => problem.message_vi(),
+            Lang::En => problem.message_en(),
+        })
+    };
+    let input = move |key: &'static str,
+                      access: Access,
+                      label: fn(&Texts) -> &'static str,
+                      kind: Kind| {
+        view! { <Input key access label kind draft message=Callback::new(move |k: &'static str| message(k)) /> }
+    };
+    let unit_options = current.clone();
+    view! {
+        <form class="card model-form" on:submit=submit on:focusout=move |_| autosave() novalidate>
+            <h2>{move || if model.is_none() { t().new_model } else { t().edit }}</h2>
+            <p class="muted">{move || t().new_model_intro}</p>
+            <fieldset>
+                <legend>{move || t().sec_identity}</legend>
+                {input("name", |d| &mut d.name, |t| t.model_name, Kind::Line)}
+                <div class="field-row">
+                    <label for="f-field">{move || t().model_field}</label>
+                    <select id="f-field" prop:value=move || draft.with(|d| d.field.clone())
+                        on:change=move |ev| draft.update(|d| d.field = event_target_value(&ev))>
+                        {Field::ALL.into_iter().map(|f| view! {
+                            <option value=f.as_str() selected=move || draft.with(|d| d.field == f.as_str())>{move || field_label(f, lang.get())}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field-row">
+                    <label for="f-unit">{move || t().model_unit}</label>
+                    <select id="f-unit" prop:value=move || draft.with(|d| d.unit_id.clone())
+                        aria-describedby="f-unit-error"
+                        on:change=move |ev| draft.update(|d| d.unit_id = event_target_value(&ev))>
+                        {unit_options.into_iter().map(|u| {
+                            let value = u.id.clone();
+                            view! { <option value=u.id.clone() selected=move || draft.with(|d| d.unit_id == value)>{u.name.clone()}</option> }
+                        }).collect_view()}
+                    </select>
+                    <p id="f-unit-error" class="field-error">{move || message("unit_id")}</p>
+                </div>
+                {input("year", |d| &mut d.year, |t| t.model_year, Kind::Number)}
+                {input("start_date", |d| &mut d.start_date, |t| t.f_start_date, Kind::Date)}
+                {input("location.address", |d| &mut d.address, |t| t.f_address, Kind::Line)}
+            </fieldset>
+            <fieldset>
+                <legend>{move || t().sec_purpose}</legend>
+                {input("objectives", |d| &mut d.objectives, |t| t.f_objectives, Kind::Text)}
+            </fieldset>
+            <fieldset>
+                <legend>{move || t().sec_how}</legend>
+                {input("content", |d| &mut d.content, |t| t.f_content, Kind::Text)}
+            </fieldset>
+            <fieldset>
+                <legend>{move || t().sec_who}</legend>
+                {input("participants", |d| &mut d.participants, |t| t.f_participants, Kind::Text)}
+            </fieldset>
+            <fieldset>
+                <legend>{move || t().sec_results}</legend>
+                <div class="grid-2">
+                    {input("results.people_reached", |d| &mut d.people, |t| t.f_people, Kind::Number)}
+                    {input("results.households", |d| &mut d.households, |t| t.f_households, Kind::Number)}
+                    {input("results.money_vnd", |d| &mut d.money, |t| t.f_money, Kind::Number)}
+                    {input("results.labour_days", |d| &mut d.labour, |t| t.f_labour, Kind::Number)}
+                    {input("results.land_m2", |d| &mut d.land, |t| t.f_land, Kind::Number)}
+                </div>
+                {input("effectiveness", |d| &mut d.effectiveness, |t| t.f_effectiveness, Kind::Text)}
+            </fieldset>
+            <fieldset>
+                <legend>{move || t().sec_replication}</legend>
+                {input("replication_scope", |d| &mut d.replication_scope, |t| t.f_replication, Kind::Text)}
+            </fieldset>
+            <fieldset>
+                <legend>{move || t().sec_contact}</legend>
+                <div class="grid-2">
+                    {input("contact.name", |d| &mut d.contact_name, |t| t.f_contact_name, Kind::Line)}
+                    {input("contact.position", |d| &mut d.contact_position, |t| t.f_contact_position, Kind::Line)}
+                    {input("contact.phone", |d| &mut d.contact_phone, |t| t.f_contact_phone, Kind::Phone)}
+                </div>
+            </fieldset>
+            <div class="form-actions">
+                <p class="save-state" role="status" aria-live="polite">
+                    {move || note.get().or_else(|| (!dirty.get()).then(|| t().draft_saved))}
+                </p>
+                <button type="submit" class="button" disabled=move || saving.get()>{move || t().submit_for_review}</button>
+            </div>
+        </form>
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    Line,
+    Text,
+    Number,
+    Date,
+    Phone,
+}
+
+/// One labelled field with its message underneath, tied together for screen readers.
+#[component]
+fn Input(
+    key: &'static str,
+    access: Access,
+    label: fn(&Texts) -> &'static str,
+    kind: Kind,
+    draft: RwSignal<Draft>,
+    message: Callback<&'static str, Option<&'static str>>,
+) -> impl IntoView {
+    let t = use_texts();
+    let id = format!("f-{}", key.replace('.', "-"));
+    let error_id = format!("{id}-error");
+    let value = move || draft.with(|d| access(&mut d.clone()).clone());
+    let set = move |text: String| draft.update(|d| *access(d) = text);
+    let invalid = move || message.run(key).is_some().to_string();
+    let control = match kind {
+        Kind::Text => view! {
+            <textarea id=id.clone() name=key rows="4" prop:value=value aria-invalid=invalid
+                aria-describedby=error_id.clone()
+                on:input=move |ev| set(event_target_value(&ev))></textarea>
+        }
+        .into_any(),
+        _ => {
+            let (input_type, mode, placeholder) = match kind {
+                Kind::Number => ("text", "numeric", ""),
+                Kind::Date => ("text", "numeric", "dd/mm/yyyy"),
+                Kind::Phone => ("tel", "tel", ""),
+                _ => ("text", "text", ""),
+            };
+            // Numbers read back the Vietnamese way once the person moves on: 1.000.000.
+            let tidy = move |_| {
+                if kind == Kind::Number
+                    && let Some(Some(n)) = parse_number(&value())
+                    && key != "year"
+                {
+                    set(format_number(n));
+                }
+            };
+            view! {
+                <input id=id.clone() name=key type=input_type inputmode=mode placeholder=placeholder
+                    prop:value=value aria-invalid=invalid aria-describedby=error_id.clone()
+                    on:input=move |ev| set(event_target_value(&ev)) on:blur=tidy />
+            }
+            .into_any()
+        }
+    };
+    view! {
+        <div class="field-row">
+            <label for=id.clone()>{move || label(t())}</label>
+            {control}
+            <p id=error_id.clone() class="field-error">{move || message.run(key)}</p>
+        </div>
+    }
+}
+
+/// A model read, not edited: for leaders, surveyors, and a registrar's model under review.
+#[component]
+fn ModelDetails(model: ModelView, units: Vec<UnitView>) -> impl IntoView {
+    let t = use_texts();
+    let lang = use_lang();
+    let draft = Draft::of(&model.data);
+    let unit = unit_name(&units, &model.unit_id());
+    let field = model.field();
+    let status = model.status();
+    let row = move |label: fn(&Texts) -> &'static str, value: String| {
+        (!value.trim().is_empty()).then(|| {
+            view! {
+                <dt>{move || label(t())}</dt><dd>{value}</dd>
+            }
+        })
+    };
+    view! {
+        <section class="card model-details">
+            <h2>{model.name()}</h2>
+            <p class="model-tags">
+                {move || status.map(|s| view! { <span class=format!("badge status-{}", s.as_str())>{status_label(s, lang.get())}</span> })}
+                {model.pending.then(|| view! { <span class="badge pending">{move || t().pending_badge}</span> })}
+            </p>
+            <p class="muted">{move || t().read_only}</p>
+            <dl>
+                {row(|t| t.model_unit, unit)}
+                <dt>{move || t().model_field}</dt><dd>{move || field.map(|f| field_label(f, lang.get()))}</dd>
+                {row(|t| t.model_year, draft.year.clone())}
+                {row(|t| t.f_start_date, draft.start_date.clone())}
+                {row(|t| t.f_address, draft.address.clone())}
+                {row(|t| t.f_objectives, draft.objectives.clone())}
+                {row(|t| t.f_content, draft.content.clone())}
+                {row(|t| t.f_participants, draft.participants.clone())}
+                {row(|t| t.f_people, draft.people.clone())}
+                {row(|t| t.f_households, draft.households.clone())}
+                {row(|t| t.f_money, draft.money.clone())}
+                {row(|t| t.f_labour, draft.labour.clone())}
+                {row(|t| t.f_land, draft.land.clone())}
+                {row(|t| t.f_effectiveness, draft.effectiveness.clone())}
+                {row(|t| t.f_replication, draft.replication_scope.clone())}
+                {row(|t| t.f_contact_name, draft.contact_name.clone())}
+                {row(|t| t.f_contact_position, draft.contact_position.clone())}
+                {row(|t| t.f_contact_phone, draft.contact_phone.clone())}
+            </dl>
+        </section>
+    }
+}
+
+/// Approve, or return with a comment: saved on the device, sent by sync.
+#[component]
+fn ReviewActions(model: ModelView, reload: RwSignal<u64>) -> impl IntoView {
+    let t = use_texts();
+    let status = expect_context::<SyncStatus>();
+    let comment = RwSignal::new(String::new());
+    let missing = RwSignal::new(false);
+    let id = model.id;
+    let base = model.version.unwrap_or(0);
+    let decide = move |kind: &'static str, fields: Map<String, Value>| {
+        leptos::task::spawn_local(async move {
+            if let Ok(db) = shared_db().await
+                && db
+                    .enqueue(Mutation {
+                        kind: kind.into(),
+                        id,
+                        base_version: Some(base),
+                        fields,
+                    })
+                    .await
+                    .is_ok()
+            {
+                status.saved();
+                reload.try_update(|r| *r += 1);
+            }
+        });
+    };
+    let approve = move |_| decide("model.approve", Map::new());
+    let send_back = move |_| {
+        let text = comment.get_untracked();
+        if text.trim().is_empty() {
+            missing.set(true);
+            return;
+        }
+        missing.set(false);
+        let mut fields = Map::new();
+        fields.insert("comment".into(), json!(text.trim()));
+        decide("model.return", fields);
+    };
+    view! {
+        <section class="card review-actions" aria-labelledby="review-title">
+            <h2 id="review-title">{move || t().review_actions}</h2>
+            <button type="button" class="button" on:click=approve>{move || t().approve}</button>
+            <div class="field-row">
+                <label for="return-comment">{move || t().return_comment}</label>
+                <textarea id="return-comment" rows="3" prop:value=move || comment.get()
+                    aria-invalid=move || missing.get().to_string() aria-describedby="return-comment-error"
+                    on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
+                <p id="return-comment-error" class="field-error">{move || missing.get().then(|| t().comment_required)}</p>
+            </div>
+            <button type="button" class="button secondary" on:click=send_back>{move || t().return_model}</button>
+        </section>
+    }
+}
+
+fn action_label(action: &str, t: &Texts) -> &'static str {
+    match action {
+        "model.create" => t.act_create,
+        "model.update" => t.act_update,
+        "model.submit" => t.act_submit,
+        "model.approve" => t.act_approve,
+        "model.return" => t.act_return,
+        "model.delete" => t.act_delete,
+        _ => t.act_other,
+    }
+}
+
+/// Who changed what and when, from the server (online only: the history is the Board's).
+#[component]
+fn History(id: Uuid) -> impl IntoView {
+    let t = use_texts();
+    let status = expect_context::<SyncStatus>();
+    let history = LocalResource::new(move || {
+        status.data_version.get();
+        async move { online::model_detail(id).await.map(|d| d.history) }
+    });
+    view! {
+        <section class="card history" aria-labelledby="history-title">
+            <h2 id="history-title">{move || t().history_title}</h2>
+            {move || history.get().map(|result| match result {
+                Err(_) => view! { <p class="muted">{t().history_online}</p> }.into_any(),
+                Ok(entries) if entries.is_empty() => view! { <p class="muted">{t().history_empty}</p> }.into_any(),
+                Ok(entries) => view! {
+                    <ol class="history-list">
+                        {entries.into_iter().rev().map(|entry| view! { <HistoryEntry entry /> }).collect_view()}
+                    </ol>
+                }.into_any(),
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn HistoryEntry(entry: AuditEntry) -> impl IntoView {
+    let t = use_texts();
+    let fields = match (&entry.before, &entry.after) {
+        (Some(before), Some(after)) => changed_fields(before, after)
+            .into_iter()
+            .filter(|f| f != "status" && f != "review_comment")
+            .collect::<Vec<_>>()
+            .join(", "),
+        _ => String::new(),
+    };
+    let comment = (entry.action == "model.return")
+        .then(|| {
+            entry
+                .after
+                .as_ref()
+                .and_then(|a| a["review_comment"].as_str().map(str::to_owned))
+        })
+        .flatten();
+    let action = entry.action.clone();
+    view! {
+        <li class="history-entry">
+            <strong>{move || action_label(&action, t())}</strong>
+            " · " {entry.actor.clone()} " · " {time_and_date(entry.at.0)}
+            {(!fields.is_empty()).then(|| view! { <br /><span class="muted">{move || t().changed_fields} ": " {fields.clone()}</span> })}
+            {comment.map(|c| view! { <br /><span>{move || t().comment} ": " {c.clone()}</span> })}
+        </li>
+    }
+}

@@ -1,0 +1,232 @@
+//! `/tong-quan`: the leadership overview. Figures come from the server (`GET /api/stats`, online)
+//! so they count every unit's latest registrations; typical models come from the device's
+//! replica. Every bar links to the models behind it; "In" prints it on A4.
+
+use dvk_shared::{
+    api::Stats,
+    award::{AwardKind, RecipientType},
+    model::{Field, Status},
+    text::format_number,
+};
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::{
+    i18n::{use_lang, use_texts},
+    pages::data::{self, field_label, status_label},
+    sync::{SyncStatus, online},
+};
+
+/// One bar: its label, its figure, and the list it opens.
+#[derive(Debug, Clone, PartialEq)]
+struct Bar {
+    label: String,
+    value: u64,
+    href: String,
+}
+
+/// Horizontal bars drawn as SVG, the figure written beside each: readable without colour,
+/// printable, and no chart library.
+#[component]
+fn BarChart(title: String, id: &'static str, bars: Vec<Bar>) -> impl IntoView {
+    let max = bars.iter().map(|b| b.value).max().unwrap_or(0).max(1);
+    view! {
+        <section class="card chart" aria-labelledby=id>
+            <h3 id=id>{title}</h3>
+            <ul class="bars">
+                {bars.into_iter().map(|bar| {
+                    let width = (bar.value as f64 / max as f64 * 100.0).max(if bar.value > 0 { 1.0 } else { 0.0 });
+                    view! {
+                        <li>
+                            <a class="bar" href=bar.href.clone()>
+                                <span class="bar-label">{bar.label.clone()}</span>
+                                <svg class="bar-track" viewBox="0 0 100 10" preserveAspectRatio="none"
+                                    role="img" aria-label=format!("{}: {}", bar.label, format_number(bar.value))>
+                                    <rect x="0" y="0" width=format!("{width:.2}") height="10" rx="1"></rect>
+                                </svg>
+                                <span class="bar-value">{format_number(bar.value)}</span>
+                            </a>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+#[component]
+pub fn Overview() -> impl IntoView {
+    let t = use_texts();
+    let status = expect_context::<SyncStatus>();
+    let attempt = RwSignal::new(0u32);
+    let stats = LocalResource::new(move || {
+        attempt.get();
+        online::stats()
+    });
+    let typical = LocalResource::new(move || {
+        status.data_version.get();
+        async {
+            data::models()
+                .await
+                .into_iter()
+                .filter(|m| m.status() == Some(Status::Typical))
+                .collect::<Vec<_>>()
+        }
+    });
+    let print = move |_| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.print();
+        }
+    };
+    view! {
+        <section class="card overview-head">
+            <h2>{move || t().overview_title}</h2>
+            <button type="button" class="button secondary no-print" on:click=print>{move || t().print}</button>
+        </section>
+        {move || match stats.get() {
+            None => view! { <p class="muted" role="status">{t().loading}</p> }.into_any(),
+            Some(Err(_)) => view! {
+                <section class="card" role="alert">
+                    <p>{t().overview_offline}</p>
+                    <button type="button" class="button" on:click=move |_| attempt.update(|a| *a += 1)>{t().retry}</button>
+                </section>
+            }.into_any(),
+            Some(Ok(stats)) => view! { <Figures stats /> }.into_any(),
+        }}
+        <section class="card" aria-labelledby="typical-title">
+            <h3 id="typical-title">{move || t().typical_title}</h3>
+            {move || typical.get().map(|models| if models.is_empty() {
+                view! { <p class="muted">{t().typical_none}</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="plain-list">
+                        {models.into_iter().map(|m| view! {
+                            <li><A href=format!("/mo-hinh/{}", m.id)>{m.name()}</A></li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            })}
+        </section>
+        <section class="card" aria-labelledby="difficulties-title">
+            <h3 id="difficulties-title">{move || t().difficulties_title}</h3>
+            <p class="muted">{move || t().difficulties_none}</p>
+        </section>
+    }
+}
+
+#[component]
+fn Figures(stats: Stats) -> impl IntoView {
+    let t = use_texts();
+    let lang = use_lang();
+    let parts: Vec<String> = Field::ALL
+        .iter()
+        .map(|f| format_number(stats.by_field.get(f).copied().unwrap_or(0)))
+        .collect();
+    let equation = format!("{} = {}", format_number(stats.total), parts.join(" + "));
+    let field_legend = Field::ALL
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                format_number(stats.by_field.get(f).copied().unwrap_or(0)),
+                field_label(*f, lang.get_untracked()).to_lowercase()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let field_bars: Vec<Bar> = Field::ALL
+        .iter()
+        .map(|f| Bar {
+            label: field_label(*f, lang.get_untracked()).to_owned(),
+            value: stats.by_field.get(f).copied().unwrap_or(0),
+            href: format!("/mo-hinh?field={}", f.as_str()),
+        })
+        .collect();
+    let status_bars: Vec<Bar> = stats
+        .by_status
+        .iter()
+        .map(|(s, n)| Bar {
+            label: status_label(*s, lang.get_untracked()).to_owned(),
+            value: *n,
+            href: format!("/mo-hinh?status={}", s.as_str()),
+        })
+        .collect();
+    let year_bars: Vec<Bar> = stats
+        .by_year
+        .iter()
+        .map(|(y, n)| Bar {
+            label: y.clone(),
+            value: *n,
+            href: format!("/mo-hinh?year={y}"),
+        })
+        .collect();
+    let mut units = stats.by_unit.clone();
+    units.sort_by(|a, b| b.total.cmp(&a.total).then_with(|| a.name.cmp(&b.name)));
+    let unit_bars: Vec<Bar> = units
+        .iter()
+        .filter(|u| u.total > 0)
+        .map(|u| Bar {
+            label: u.name.clone(),
+            value: u.total,
+            href: format!("/mo-hinh?unit={}", u.unit_id),
+        })
+        .collect();
+    let award_line = |kind: AwardKind| {
+        let count = |recipient: RecipientType| {
+            stats
+                .awards
+                .iter()
+                .filter(|a| a.kind == kind && a.recipient_type == recipient)
+                .map(|a| a.count)
+                .sum::<u64>()
+        };
+        (
+            count(RecipientType::Collective),
+            count(RecipientType::Individual),
+        )
+    };
+    let awards: Vec<(String, u64, u64)> = AwardKind::ALL
+        .into_iter()
+        .map(|kind| {
+            let (collectives, individuals) = award_line(kind);
+            (
+                match lang.get_untracked() {
+                    crate::i18n::Lang::Vi => kind.label_vi(),
+                    crate::i18n::Lang::En => kind.label_en(),
+                }
+                .to_owned(),
+                collectives,
+                individuals,
+            )
+        })
+        .filter(|(_, c, i)| c + i > 0)
+        .collect();
+    view! {
+        <section class="card total" aria-labelledby="total-title">
+            <h3 id="total-title">{move || t().total_models}</h3>
+            <p class="total-figure" data-total=stats.total.to_string()>{equation}</p>
+            <p class="muted">{field_legend}</p>
+        </section>
+        <div class="charts">
+            <BarChart title=t().by_field.to_owned() id="chart-field" bars=field_bars />
+            <BarChart title=t().by_status.to_owned() id="chart-status" bars=status_bars />
+            <BarChart title=t().by_year.to_owned() id="chart-year" bars=year_bars />
+            <BarChart title=t().by_unit.to_owned() id="chart-unit" bars=unit_bars />
+        </div>
+        <section class="card" aria-labelledby="awards-title">
+            <h3 id="awards-title">{move || t().awards_title}</h3>
+            <table class="figures">
+                <thead><tr>
+                    <th scope="col"></th>
+                    <th scope="col">{move || t().collectives}</th>
+                    <th scope="col">{move || t().individuals}</th>
+                </tr></thead>
+                <tbody>
+                    {awards.into_iter().map(|(label, c, i)| view! {
+                        <tr><th scope="row">{label}</th><td>{format_number(c)}</td><td>{format_number(i)}</td></tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+}

@@ -1,0 +1,44 @@
+//! What only the server knows and a screen asks for while online: the overview's figures and a
+//! model's history. Read-only; nothing here is kept, so an answer is always the latest.
+
+use dvk_shared::api::{ModelDetail, Stats};
+use serde::de::DeserializeOwned;
+
+/// Why an online read gave nothing; the screen says so and offers to try again.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum OnlineError {
+    #[error("no network")]
+    Unreachable,
+    #[error("sign in again")]
+    SignInRequired,
+    #[error("{0}")]
+    Refused(String),
+}
+
+async fn get<T: DeserializeOwned>(path: &str) -> Result<T, OnlineError> {
+    let response = gloo_net::http::Request::get(path)
+        .send()
+        .await
+        .map_err(|_| OnlineError::Unreachable)?;
+    match response.status() {
+        200 => response.json().await.map_err(|_| OnlineError::Unreachable),
+        401 => Err(OnlineError::SignInRequired),
+        status if status >= 500 => Err(OnlineError::Unreachable),
+        _ => {
+            let body: serde_json::Value = response.json().await.unwrap_or_default();
+            Err(OnlineError::Refused(
+                body["message"].as_str().unwrap_or_default().to_owned(),
+            ))
+        }
+    }
+}
+
+/// `GET /api/stats`: the leadership overview.
+pub async fn stats() -> Result<Stats, OnlineError> {
+    get("/api/stats").await
+}
+
+/// `GET /api/models/{id}`: a model with its history (for the roles that review).
+pub async fn model_detail(id: uuid::Uuid) -> Result<ModelDetail, OnlineError> {
+    get(&format!("/api/models/{id}")).await
+}
