@@ -1,15 +1,12 @@
 //! The route table and the frame every screen sits in.
 
 use leptos::prelude::*;
-use leptos_router::{
-    components::{Route, Router, Routes},
-    path,
-};
 
 use crate::{
     components::shell::Shell,
     i18n::{Lang, provide_lang},
     pages::{
+        data::Replica,
         home::Home,
         model_page::{ModelById, NewModel},
         models::{Models, Review},
@@ -20,6 +17,7 @@ use crate::{
         upcoming::Upcoming,
     },
     platform,
+    route::Location,
     session::Session,
     store::{LocalStore, shared_db},
     sync::SyncStatus,
@@ -64,6 +62,7 @@ pub fn App() -> impl IntoView {
     provide_context(session);
     let status = SyncStatus::install();
     provide_context(status);
+    provide_context(Replica::install(status));
     // Sync as soon as someone is signed in (at start, or right after signing in).
     Effect::new(move || {
         if session.user.get().is_some() {
@@ -71,26 +70,35 @@ pub fn App() -> impl IntoView {
         }
     });
 
+    let location = Location::install();
     view! {
-        <Router>
-            <Shell>
-                {move || match (session.loaded.get(), session.user.get().is_some()) {
-                    (false, _) => ().into_any(),
-                    (true, false) => view! { <SignIn /> }.into_any(),
-                    (true, true) => view! {
-                        <Routes fallback=NotFound>
-                            <Route path=path!("/") view=Home />
-                            <Route path=path!("/mo-hinh") view=Models />
-                            <Route path=path!("/mo-hinh/moi") view=NewModel />
-                            <Route path=path!("/mo-hinh/:id") view=ModelById />
-                            <Route path=path!("/duyet") view=Review />
-                            <Route path=path!("/tong-quan") view=Overview />
-                            <Route path=path!("/khao-sat") view=Upcoming />
-                            <Route path=path!("/dong-bo") view=Problems />
-                        </Routes>
-                    }.into_any(),
-                }}
-            </Shell>
-        </Router>
+        <Shell>
+            {move || match (session.loaded.get(), session.user.get().is_some()) {
+                (false, _) => ().into_any(),
+                (true, false) => view! { <SignIn /> }.into_any(),
+                (true, true) => page(&location.path.get()),
+            }}
+        </Shell>
+    }
+}
+
+/// The page for a path: `/`, `/mo-hinh`, `/mo-hinh/moi`, `/mo-hinh/{id}`, `/duyet`,
+/// `/tong-quan`, `/khao-sat`, `/dong-bo`; anything else is "not found".
+fn page(path: &str) -> AnyView {
+    match path.trim_end_matches('/') {
+        "" => view! { <Home /> }.into_any(),
+        "/mo-hinh" => view! { <Models /> }.into_any(),
+        "/mo-hinh/moi" => view! { <NewModel /> }.into_any(),
+        "/duyet" => view! { <Review /> }.into_any(),
+        "/tong-quan" => view! { <Overview /> }.into_any(),
+        "/khao-sat" => view! { <Upcoming /> }.into_any(),
+        "/dong-bo" => view! { <Problems /> }.into_any(),
+        other => match other
+            .strip_prefix("/mo-hinh/")
+            .and_then(|id| uuid::Uuid::parse_str(id).ok())
+        {
+            Some(id) => view! { <ModelById id /> }.into_any(),
+            None => view! { <NotFound /> }.into_any(),
+        },
     }
 }

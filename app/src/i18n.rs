@@ -70,6 +70,14 @@ pub fn use_texts() -> impl Fn() -> &'static Texts + Copy + 'static {
     move || lang.get().texts()
 }
 
+/// A text of the current language, for a view. Every call returns the same closure type, so the
+/// app carries one copy of the code that renders a text instead of one per place it appears
+/// (this keeps the shell within its size budget).
+pub fn tr(pick: fn(&'static Texts) -> &'static str) -> impl Fn() -> &'static str + Copy + 'static {
+    let lang = use_lang();
+    move || pick(lang.get().texts())
+}
+
 pub struct Texts {
     pub app_subtitle: &'static str,
     pub skip_to_content: &'static str,

@@ -9,6 +9,7 @@ pub mod format;
 pub mod i18n;
 pub mod pages;
 pub mod platform;
+pub mod route;
 pub mod session;
 pub mod store;
 pub mod sync;

@@ -126,7 +126,7 @@ async fn wait_for_text(client: &Client, css: &str, text: &str) -> anyhow::Result
         }
         if tokio::time::Instant::now() >= deadline {
             // What the page showed instead, for whoever reads the failure.
-            screenshot(client, "failed").await.ok();
+            save_png(client, "failed").await.ok();
             anyhow::bail!("no {css} with {text:?}");
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -149,14 +149,58 @@ async fn service_worker_active(client: &Client) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The page's accessibility basics: the language is set, every field has a label, every button
+/// and link a name, and nothing reorders the tab sequence. Returns what breaks them.
+async fn accessibility_problems(client: &Client) -> anyhow::Result<Vec<String>> {
+    let found = client
+        .execute(
+            r#"const problems = [];
+               if (!document.documentElement.lang) problems.push("no page language");
+               for (const el of document.querySelectorAll("input, select, textarea")) {
+                 const labelled = (el.id && document.querySelector(`label[for="${el.id}"]`))
+                   || el.getAttribute("aria-label") || el.getAttribute("aria-labelledby")
+                   || el.closest("label");
+                 if (!labelled) problems.push(`unlabelled ${el.tagName.toLowerCase()} ${el.id || el.name}`);
+               }
+               for (const el of document.querySelectorAll("button, a[href]")) {
+                 const name = (el.textContent || "").trim() || el.getAttribute("aria-label");
+                 if (!name) problems.push(`nameless ${el.tagName.toLowerCase()} ${el.outerHTML.slice(0, 80)}`);
+               }
+               for (const el of document.querySelectorAll("[tabindex]")) {
+                 if (el.tabIndex > 0) problems.push(`tabindex ${el.tabIndex} reorders the page`);
+               }
+               return problems;"#,
+            vec![],
+        )
+        .await?;
+    Ok(serde_json::from_value(found)?)
+}
+
 /// Where the suite saves its screenshots (`DVK_SCREENSHOTS`, else `target/screenshots`); the
 /// current ones are copied into `docs/screenshots/` for the README.
 async fn screenshot(client: &Client, name: &str) -> anyhow::Result<()> {
+    screenshot_at(client, name, "body").await
+}
+
+/// A screenshot with the element matching `css` scrolled to the top.
+async fn screenshot_at(client: &Client, name: &str, css: &str) -> anyhow::Result<()> {
+    // Every main screen is photographed, so every main screen is checked here too.
+    let problems = accessibility_problems(client).await?;
+    anyhow::ensure!(problems.is_empty(), "{name}: {problems:?}");
+    client
+        .execute(
+            "document.querySelector(arguments[0]).scrollIntoView()",
+            vec![serde_json::json!(css)],
+        )
+        .await?;
+    save_png(client, name).await
+}
+
+async fn save_png(client: &Client, name: &str) -> anyhow::Result<()> {
     let dir = std::env::var_os("DVK_SCREENSHOTS")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots"));
     std::fs::create_dir_all(&dir)?;
-    client.execute("window.scrollTo(0, 0)", vec![]).await?;
     std::fs::write(dir.join(format!("{name}.png")), client.screenshot().await?)?;
     Ok(())
 }
@@ -360,7 +404,7 @@ async fn register_offline_review_and_overview() {
         server_has(&server, id, Status::Returned).await?;
         nothing_pending(&client).await?;
         wait_for_text(&client, ".history-entry", "Gửi xét duyệt").await?;
-        screenshot(&client, "6-model-history").await?;
+        screenshot_at(&client, "6-model-history", ".review-actions, .history").await?;
 
         // The registrar sees the comment, fixes and resubmits.
         sign_out(&client).await?;

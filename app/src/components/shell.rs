@@ -2,12 +2,12 @@
 //! language switch. Tablet first: every target is at least 44 px.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::{
     app::DeviceState,
     components::sync_status::SyncStatusBar,
-    i18n::{Lang, use_lang, use_texts},
+    i18n::{Lang, tr, use_lang, use_texts},
+    route::NavLink,
     session::Session,
     sync::auth,
 };
@@ -33,13 +33,13 @@ pub fn Shell(children: Children) -> impl IntoView {
         lang.set(next);
     };
     view! {
-        <a class="skip-link" href="#main">{move || t().skip_to_content}</a>
+        <a class="skip-link" href="#main">{tr(|t| t.skip_to_content)}</a>
         <header class="app-header">
             <div class="brand">
                 <img class="brand-mark" src="/icons/icon-192.png" alt="" width="40" height="40" />
                 <div>
                     <h1 class="brand-name">{dvk_shared::PRODUCT_NAME}</h1>
-                    <p class="brand-subtitle">{move || t().app_subtitle}</p>
+                    <p class="brand-subtitle">{tr(|t| t.app_subtitle)}</p>
                 </div>
             </div>
             <div class="header-tools">
@@ -51,10 +51,10 @@ pub fn Shell(children: Children) -> impl IntoView {
                     class="lang-switch"
                     type="button"
                     on:click=switch
-                    aria-label=move || t().switch_language
+                    aria-label=tr(|t| t.switch_language)
                     lang=move || match lang.get() { Lang::Vi => "en", Lang::En => "vi" }
                 >
-                    {move || t().other_language}
+                    {tr(|t| t.other_language)}
                 </button>
                 {move || session.user.get().map(|user| view! {
                     <span class="who">{user.display_name}</span>
@@ -62,13 +62,13 @@ pub fn Shell(children: Children) -> impl IntoView {
                 })}
             </div>
         </header>
-        <nav class="app-nav" aria-label=move || t().main_nav>
-            <A href="/" exact=true>{move || t().nav_home}</A>
-            <A href="/mo-hinh">{move || t().nav_models}</A>
-            <A href="/duyet">{move || t().nav_review}</A>
-            <A href="/tong-quan">{move || t().nav_overview}</A>
-            <A href="/khao-sat">{move || t().nav_survey}</A>
-            <A href="/dong-bo">{move || t().nav_sync}</A>
+        <nav class="app-nav" aria-label=tr(|t| t.main_nav)>
+            <NavLink href="/">{tr(|t| t.nav_home)}</NavLink>
+            <NavLink href="/mo-hinh">{tr(|t| t.nav_models)}</NavLink>
+            <NavLink href="/duyet">{tr(|t| t.nav_review)}</NavLink>
+            <NavLink href="/tong-quan">{tr(|t| t.nav_overview)}</NavLink>
+            <NavLink href="/khao-sat">{tr(|t| t.nav_survey)}</NavLink>
+            <NavLink href="/dong-bo">{tr(|t| t.nav_sync)}</NavLink>
         </nav>
         {move || session.user.get().is_some().then(|| view! { <SyncStatusBar /> })}
         <main id="main" class="app-main" tabindex="-1">

@@ -2,11 +2,10 @@
 //! while a long download runs, what to do when something is wrong, and "Sync now".
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::{
     format::time_and_date,
-    i18n::use_texts,
+    i18n::{tr, use_texts},
     sync::{SyncState, SyncStatus},
 };
 
@@ -34,20 +33,20 @@ pub fn SyncStatusBar() -> impl IntoView {
         SyncState::Failed(message) => Some(format!("{}: {message}", t().sync_failed)),
     };
     view! {
-        <section class="sync-bar" aria-label=move || t().nav_sync>
+        <section class="sync-bar" aria-label=tr(|t| t.nav_sync)>
             <p class="sync-pending" data-pending=move || status.pending.get().to_string()>{waiting}</p>
             <p class="sync-last">{last}</p>
             {move || state().map(|text| view! { <p class="sync-state" role="status">{text}</p> })}
             {move || status.progress.get().map(|p| view! {
                 <p class="sync-progress">
-                    <progress aria-label=move || t().syncing></progress>
+                    <progress aria-label=tr(|t| t.syncing)></progress>
                     " " {p.changes_received} " " {t().received}
                 </p>
             })}
             {move || (status.problems.get() > 0).then(|| view! {
-                <A href="/dong-bo" attr:class="sync-problems">
+                <a href="/dong-bo" class="sync-problems">
                     {status.problems.get()} " " {t().to_resolve}
-                </A>
+                </a>
             })}
             <button
                 type="button"
@@ -55,7 +54,7 @@ pub fn SyncStatusBar() -> impl IntoView {
                 on:click=move |_| status.request()
                 disabled=move || status.state.get() == SyncState::Syncing
             >
-                {move || t().sync_now}
+                {tr(|t| t.sync_now)}
             </button>
         </section>
     }

@@ -10,9 +10,12 @@ use dvk_shared::{
 use serde_json::Value;
 use uuid::Uuid;
 
+use leptos::prelude::*;
+
 use crate::{
     i18n::Lang,
     store::{LocalStore, shared_db, with_pending},
+    sync::SyncStatus,
 };
 
 /// A model as this device shows it.
@@ -57,6 +60,45 @@ impl ModelView {
     }
 }
 
+/// Sorts in Vietnamese dictionary order. Unstable sort by (key, position): the same order as a
+/// stable sort, with one copy of the smaller sort code in the shell.
+fn sort_by_name<T>(items: &mut Vec<T>, name: impl Fn(&T) -> String) {
+    let mut keyed: Vec<(String, usize, T)> = items
+        .drain(..)
+        .enumerate()
+        .map(|(i, item)| (sort_key(&name(&item)), i, item))
+        .collect();
+    keyed.sort_unstable_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    items.extend(keyed.into_iter().map(|(_, _, item)| item));
+}
+
+/// The device's models and units for the screens that list them, read again after each sync:
+/// one reader shared by every page rather than one per page.
+#[derive(Clone, Copy)]
+pub struct Replica {
+    pub data: LocalResource<(Vec<ModelView>, Vec<UnitView>)>,
+}
+
+impl Replica {
+    pub fn install(status: SyncStatus) -> Self {
+        Self {
+            data: LocalResource::new(move || {
+                status.data_version.get();
+                async { (models().await, units().await) }
+            }),
+        }
+    }
+
+    /// The models, once read.
+    pub fn models(self) -> Option<Vec<ModelView>> {
+        self.data.get().map(|(models, _)| models)
+    }
+}
+
+pub fn use_replica() -> Replica {
+    expect_context::<Replica>()
+}
+
 /// Every model this device holds, in Vietnamese order of their names.
 pub async fn models() -> Vec<ModelView> {
     let Ok(db) = shared_db().await else {
@@ -74,7 +116,7 @@ pub async fn models() -> Vec<ModelView> {
             pending,
         })
         .collect();
-    models.sort_by_cached_key(|m| sort_key(&m.name()));
+    sort_by_name(&mut models, ModelView::name);
     models
 }
 
@@ -106,7 +148,7 @@ pub async fn units() -> Vec<UnitView> {
             merged_into: r.data["merged_into"].as_str().map(str::to_owned),
         })
         .collect();
-    units.sort_by_cached_key(|u| sort_key(&u.name));
+    sort_by_name(&mut units, |u| u.name.clone());
     units
 }
 

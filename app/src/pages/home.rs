@@ -4,29 +4,23 @@
 
 use dvk_shared::{model::Status, user::Role};
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::{
     app::DeviceState,
-    i18n::{use_lang, use_texts},
-    pages::data::{self, ModelView, status_label},
+    i18n::{tr, use_lang, use_texts},
+    pages::data::{ModelView, status_label, use_replica},
     session::Session,
-    sync::SyncStatus,
 };
 
 #[component]
 pub fn Home() -> impl IntoView {
     let t = use_texts();
     let lang = use_lang();
-    let status = expect_context::<SyncStatus>();
     let session = expect_context::<Session>();
     let role = move || session.user.get().map(|u| u.role);
-    let models = LocalResource::new(move || {
-        status.data_version.get();
-        data::models()
-    });
+    let replica = use_replica();
     let counts = move || {
-        models.get().map(|models| {
+        replica.models().map(|models| {
             Status::ALL
                 .into_iter()
                 .map(|s| (s, models.iter().filter(|m| m.status() == Some(s)).count()))
@@ -35,7 +29,7 @@ pub fn Home() -> impl IntoView {
         })
     };
     let returned = move || {
-        models.get().map(|models| {
+        replica.models().map(|models| {
             models
                 .into_iter()
                 .filter(|m| m.status() == Some(Status::Returned))
@@ -43,8 +37,8 @@ pub fn Home() -> impl IntoView {
         })
     };
     let waiting = move || {
-        models
-            .get()
+        replica
+            .models()
             .map(|models| {
                 models
                     .iter()
@@ -55,21 +49,21 @@ pub fn Home() -> impl IntoView {
     };
     view! {
         <section class="card home-actions">
-            <h2>{move || t().home_title}</h2>
+            <h2>{tr(|t| t.home_title)}</h2>
             {move || match role() {
                 Some(Role::Registrar) => view! {
-                    <A href="/mo-hinh/moi" attr:class="button big">{t().new_model}</A>
+                    <a href="/mo-hinh/moi" class="button big">{t().new_model}</a>
                 }.into_any(),
                 Some(Role::Board | Role::Admin) => view! {
                     <p><strong class="big-figure">{waiting()}</strong> " " {t().waiting_review}</p>
-                    <A href="/duyet" attr:class="button big">{t().open_review}</A>
+                    <a href="/duyet" class="button big">{t().open_review}</a>
                     " "
-                    <A href="/mo-hinh/moi" attr:class="button secondary">{t().new_model}</A>
+                    <a href="/mo-hinh/moi" class="button secondary">{t().new_model}</a>
                 }.into_any(),
                 Some(Role::Leader) => view! {
-                    <A href="/tong-quan" attr:class="button big">{t().open_overview}</A>
+                    <a href="/tong-quan" class="button big">{t().open_overview}</a>
                 }.into_any(),
-                _ => view! { <A href="/mo-hinh" attr:class="button big">{t().open_models}</A> }.into_any(),
+                _ => view! { <a href="/mo-hinh" class="button big">{t().open_models}</a> }.into_any(),
             }}
         </section>
         {move || (role() == Some(Role::Registrar)).then(|| view! {
@@ -84,7 +78,7 @@ pub fn Home() -> impl IntoView {
                                 let (name, comment) = (m.name(), m.text("review_comment"));
                                 view! {
                                     <li>
-                                        <A href=format!("/mo-hinh/{}", m.id)>{name}</A>
+                                        <a href=format!("/mo-hinh/{}", m.id)>{name}</a>
                                         <p class="comment-text"><span class="muted">{t().board_comment} ": "</span>{comment}</p>
                                     </li>
                                 }
@@ -95,17 +89,17 @@ pub fn Home() -> impl IntoView {
             </section>
         })}
         <section class="card" aria-labelledby="by-status-title">
-            <h2 id="by-status-title">{move || t().home_by_status}</h2>
+            <h2 id="by-status-title">{tr(|t| t.home_by_status)}</h2>
             {move || counts().map(|counts| if counts.is_empty() {
                 view! { <p class="muted">{t().no_models}</p> }.into_any()
             } else {
                 view! {
                     <ul class="status-counts">
                         {counts.into_iter().map(|(s, n)| view! {
-                            <li><A href=format!("/mo-hinh?status={}", s.as_str())>
+                            <li><a href=format!("/mo-hinh?status={}", s.as_str())>
                                 <span class="big-figure">{n}</span>
                                 <span>{move || status_label(s, lang.get())}</span>
-                            </A></li>
+                            </a></li>
                         }).collect_view()}
                     </ul>
                 }.into_any()
@@ -127,7 +121,7 @@ fn DeviceCard() -> impl IntoView {
     };
     view! {
         <section class="card" aria-labelledby="device-title">
-            <h2 id="device-title">{move || t().device_title}</h2>
+            <h2 id="device-title">{tr(|t| t.device_title)}</h2>
             <p>{storage}</p>
             {move || device.store_error.get().map(|cause| view! {
                 <p class="error" role="alert">{t().store_error}<br /><small>{cause}</small></p>

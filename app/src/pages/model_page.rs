@@ -14,13 +14,12 @@ use dvk_shared::{
     validation::{FieldErrors, Problem},
 };
 use leptos::prelude::*;
-use leptos_router::{components::A, hooks::use_params_map};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use crate::{
     format::time_and_date,
-    i18n::{Lang, Texts, use_lang, use_texts},
+    i18n::{Lang, Texts, tr, use_lang, use_texts},
     pages::data::{self, ModelView, UnitView, field_label, status_label, unit_name},
     session::Session,
     store::{LocalStore, shared_db},
@@ -35,17 +34,8 @@ pub fn NewModel() -> impl IntoView {
 
 /// `/mo-hinh/{id}`.
 #[component]
-pub fn ModelById() -> impl IntoView {
-    let t = use_texts();
-    let params = use_params_map();
-    move || match params
-        .read()
-        .get("id")
-        .and_then(|id| Uuid::parse_str(&id).ok())
-    {
-        Some(id) => view! { <ModelPage id=Some(id) /> }.into_any(),
-        None => view! { <section class="card"><p>{t().model_not_found}</p></section> }.into_any(),
-    }
+pub fn ModelById(id: Uuid) -> impl IntoView {
+    view! { <ModelPage id=Some(id) /> }
 }
 
 fn role() -> Option<Role> {
@@ -87,7 +77,7 @@ fn ModelPage(id: Option<Uuid>) -> impl IntoView {
         }
     });
     view! {
-        <p><A href="/mo-hinh">{move || t().back_to_list}</A></p>
+        <p><a href="/mo-hinh">{tr(|t| t.back_to_list)}</a></p>
         {move || loaded.get().map(|(model, units)| {
             let role = role();
             match (page_id.get_untracked(), model) {
@@ -124,7 +114,6 @@ fn ModelPage(id: Option<Uuid>) -> impl IntoView {
 /// The Board's comment on a returned model, beside the form the registrar fixes.
 #[component]
 fn ReturnedComment(model: ModelView) -> impl IntoView {
-    let t = use_texts();
     let comment = model.data["review_comment"]
         .as_str()
         .filter(|c| !c.is_empty())
@@ -135,7 +124,7 @@ fn ReturnedComment(model: ModelView) -> impl IntoView {
         .map(|comment| {
             view! {
                 <aside class="card board-comment" role="note" aria-labelledby="board-comment-title">
-                    <h2 id="board-comment-title">{move || t().board_comment}</h2>
+                    <h2 id="board-comment-title">{tr(|t| t.board_comment)}</h2>
                     <p class="comment-text">{comment}</p>
                 </aside>
             }
@@ -166,8 +155,133 @@ struct Draft {
     address: String,
 }
 
-/// Every field's place in a draft, its key in the shared validation, and its label.
+/// Where a field lives in a draft.
 type Access = fn(&mut Draft) -> &mut String;
+
+/// A text of the interface, picked from the current language's table.
+type Label = fn(&Texts) -> &'static str;
+
+/// One field of the form: its key in the shared validation, where it lives in the draft, its
+/// label and how it is typed.
+type FieldSpec = (&'static str, Access, Label, Kind);
+
+/// The form after its first section's choices (name, field, unit), grouped as a person fills
+/// it in. The form and the read-only view are both drawn from this table.
+const SECTIONS: [(Label, &[FieldSpec]); 7] = [
+    (
+        |t| t.sec_identity,
+        &[
+            ("year", |d| &mut d.year, |t| t.model_year, Kind::Number),
+            (
+                "start_date",
+                |d| &mut d.start_date,
+                |t| t.f_start_date,
+                Kind::Date,
+            ),
+            (
+                "location.address",
+                |d| &mut d.address,
+                |t| t.f_address,
+                Kind::Line,
+            ),
+        ],
+    ),
+    (
+        |t| t.sec_purpose,
+        &[(
+            "objectives",
+            |d| &mut d.objectives,
+            |t| t.f_objectives,
+            Kind::Text,
+        )],
+    ),
+    (
+        |t| t.sec_how,
+        &[("content", |d| &mut d.content, |t| t.f_content, Kind::Text)],
+    ),
+    (
+        |t| t.sec_who,
+        &[(
+            "participants",
+            |d| &mut d.participants,
+            |t| t.f_participants,
+            Kind::Text,
+        )],
+    ),
+    (
+        |t| t.sec_results,
+        &[
+            (
+                "results.people_reached",
+                |d| &mut d.people,
+                |t| t.f_people,
+                Kind::Number,
+            ),
+            (
+                "results.households",
+                |d| &mut d.households,
+                |t| t.f_households,
+                Kind::Number,
+            ),
+            (
+                "results.money_vnd",
+                |d| &mut d.money,
+                |t| t.f_money,
+                Kind::Number,
+            ),
+            (
+                "results.labour_days",
+                |d| &mut d.labour,
+                |t| t.f_labour,
+                Kind::Number,
+            ),
+            (
+                "results.land_m2",
+                |d| &mut d.land,
+                |t| t.f_land,
+                Kind::Number,
+            ),
+            (
+                "effectiveness",
+                |d| &mut d.effectiveness,
+                |t| t.f_effectiveness,
+                Kind::Text,
+            ),
+        ],
+    ),
+    (
+        |t| t.sec_replication,
+        &[(
+            "replication_scope",
+            |d| &mut d.replication_scope,
+            |t| t.f_replication,
+            Kind::Text,
+        )],
+    ),
+    (
+        |t| t.sec_contact,
+        &[
+            (
+                "contact.name",
+                |d| &mut d.contact_name,
+                |t| t.f_contact_name,
+                Kind::Line,
+            ),
+            (
+                "contact.position",
+                |d| &mut d.contact_position,
+                |t| t.f_contact_position,
+                Kind::Line,
+            ),
+            (
+                "contact.phone",
+                |d| &mut d.contact_phone,
+                |t| t.f_contact_phone,
+                Kind::Phone,
+            ),
+        ],
+    ),
+];
 
 impl Draft {
     fn of(data: &Value) -> Self {
@@ -496,28 +610,23 @@ fn ModelForm(
         }
     };
 
-    let message = move |key: &'static str| {
+    let message = Callback::new(move |key: &'static str| {
         errors.get().get(key).map(|problem| match lang.get() {
             Lang::Vi => problem.message_vi(),
             Lang::En => problem.message_en(),
         })
-    };
-    let input = move |key: &'static str,
-                      access: Access,
-                      label: fn(&Texts) -> &'static str,
-                      kind: Kind| {
-        view! { <Input key access label kind draft message=Callback::new(move |k: &'static str| message(k)) /> }
-    };
+    });
     let unit_options = current.clone();
+    let heading = model.as_ref().map(ModelView::name);
     view! {
         <form class="card model-form" on:submit=submit on:focusout=move |_| autosave() novalidate>
-            <h2>{move || if model.is_none() { t().new_model } else { t().edit }}</h2>
-            <p class="muted">{move || t().new_model_intro}</p>
+            <h2>{move || match &heading { Some(name) => name.clone(), None => t().new_model.to_owned() }}</h2>
+            <p class="muted">{tr(|t| t.new_model_intro)}</p>
             <fieldset>
-                <legend>{move || t().sec_identity}</legend>
-                {input("name", |d| &mut d.name, |t| t.model_name, Kind::Line)}
+                <legend>{tr(|t| t.sec_identity)}</legend>
+                <Input key="name" access=|d| &mut d.name label=|t| t.model_name kind=Kind::Line draft message />
                 <div class="field-row">
-                    <label for="f-field">{move || t().model_field}</label>
+                    <label for="f-field">{tr(|t| t.model_field)}</label>
                     <select id="f-field" prop:value=move || draft.with(|d| d.field.clone())
                         on:change=move |ev| draft.update(|d| d.field = event_target_value(&ev))>
                         {Field::ALL.into_iter().map(|f| view! {
@@ -526,7 +635,7 @@ fn ModelForm(
                     </select>
                 </div>
                 <div class="field-row">
-                    <label for="f-unit">{move || t().model_unit}</label>
+                    <label for="f-unit">{tr(|t| t.model_unit)}</label>
                     <select id="f-unit" prop:value=move || draft.with(|d| d.unit_id.clone())
                         aria-describedby="f-unit-error"
                         on:change=move |ev| draft.update(|d| d.unit_id = event_target_value(&ev))>
@@ -535,52 +644,24 @@ fn ModelForm(
                             view! { <option value=u.id.clone() selected=move || draft.with(|d| d.unit_id == value)>{u.name.clone()}</option> }
                         }).collect_view()}
                     </select>
-                    <p id="f-unit-error" class="field-error">{move || message("unit_id")}</p>
-                </div>
-                {input("year", |d| &mut d.year, |t| t.model_year, Kind::Number)}
-                {input("start_date", |d| &mut d.start_date, |t| t.f_start_date, Kind::Date)}
-                {input("location.address", |d| &mut d.address, |t| t.f_address, Kind::Line)}
-            </fieldset>
-            <fieldset>
-                <legend>{move || t().sec_purpose}</legend>
-                {input("objectives", |d| &mut d.objectives, |t| t.f_objectives, Kind::Text)}
-            </fieldset>
-            <fieldset>
-                <legend>{move || t().sec_how}</legend>
-                {input("content", |d| &mut d.content, |t| t.f_content, Kind::Text)}
-            </fieldset>
-            <fieldset>
-                <legend>{move || t().sec_who}</legend>
-                {input("participants", |d| &mut d.participants, |t| t.f_participants, Kind::Text)}
-            </fieldset>
-            <fieldset>
-                <legend>{move || t().sec_results}</legend>
-                <div class="grid-2">
-                    {input("results.people_reached", |d| &mut d.people, |t| t.f_people, Kind::Number)}
-                    {input("results.households", |d| &mut d.households, |t| t.f_households, Kind::Number)}
-                    {input("results.money_vnd", |d| &mut d.money, |t| t.f_money, Kind::Number)}
-                    {input("results.labour_days", |d| &mut d.labour, |t| t.f_labour, Kind::Number)}
-                    {input("results.land_m2", |d| &mut d.land, |t| t.f_land, Kind::Number)}
-                </div>
-                {input("effectiveness", |d| &mut d.effectiveness, |t| t.f_effectiveness, Kind::Text)}
-            </fieldset>
-            <fieldset>
-                <legend>{move || t().sec_replication}</legend>
-                {input("replication_scope", |d| &mut d.replication_scope, |t| t.f_replication, Kind::Text)}
-            </fieldset>
-            <fieldset>
-                <legend>{move || t().sec_contact}</legend>
-                <div class="grid-2">
-                    {input("contact.name", |d| &mut d.contact_name, |t| t.f_contact_name, Kind::Line)}
-                    {input("contact.position", |d| &mut d.contact_position, |t| t.f_contact_position, Kind::Line)}
-                    {input("contact.phone", |d| &mut d.contact_phone, |t| t.f_contact_phone, Kind::Phone)}
+                    <p id="f-unit-error" class="field-error">{move || message.run("unit_id")}</p>
                 </div>
             </fieldset>
+            {SECTIONS.iter().enumerate().map(|(i, (legend, fields))| view! {
+                <fieldset>
+                    <legend>{tr(*legend)}</legend>
+                    <div class:grid-2=i == 4 || i == 6>
+                        {fields.iter().map(|(key, access, label, kind)| view! {
+                            <Input key=*key access=*access label=*label kind=*kind draft message />
+                        }).collect_view()}
+                    </div>
+                </fieldset>
+            }).collect_view()}
             <div class="form-actions">
                 <p class="save-state" role="status" aria-live="polite">
                     {move || note.get().or_else(|| (!dirty.get()).then(|| t().draft_saved))}
                 </p>
-                <button type="submit" class="button" disabled=move || saving.get()>{move || t().submit_for_review}</button>
+                <button type="submit" class="button" disabled=move || saving.get()>{tr(|t| t.submit_for_review)}</button>
             </div>
         </form>
     }
@@ -600,7 +681,7 @@ enum Kind {
 fn Input(
     key: &'static str,
     access: Access,
-    label: fn(&Texts) -> &'static str,
+    label: Label,
     kind: Kind,
     draft: RwSignal<Draft>,
     message: Callback<&'static str, Option<&'static str>>,
@@ -654,46 +735,31 @@ fn Input(
 /// A model read, not edited: for leaders, surveyors, and a registrar's model under review.
 #[component]
 fn ModelDetails(model: ModelView, units: Vec<UnitView>) -> impl IntoView {
-    let t = use_texts();
     let lang = use_lang();
-    let draft = Draft::of(&model.data);
     let unit = unit_name(&units, &model.unit_id());
     let field = model.field();
     let status = model.status();
-    let row = move |label: fn(&Texts) -> &'static str, value: String| {
-        (!value.trim().is_empty()).then(|| {
-            view! {
-                <dt>{move || label(t())}</dt><dd>{value}</dd>
-            }
-        })
-    };
+    let mut draft = Draft::of(&model.data);
+    let rows: Vec<(Label, String)> = SECTIONS
+        .iter()
+        .flat_map(|(_, fields)| fields.iter())
+        .map(|(_, access, label, _)| (*label, access(&mut draft).clone()))
+        .filter(|(_, value)| !value.trim().is_empty())
+        .collect();
     view! {
         <section class="card model-details">
             <h2>{model.name()}</h2>
             <p class="model-tags">
                 {move || status.map(|s| view! { <span class=format!("badge status-{}", s.as_str())>{status_label(s, lang.get())}</span> })}
-                {model.pending.then(|| view! { <span class="badge pending">{move || t().pending_badge}</span> })}
+                {model.pending.then(|| view! { <span class="badge pending">{tr(|t| t.pending_badge)}</span> })}
             </p>
-            <p class="muted">{move || t().read_only}</p>
+            <p class="muted">{tr(|t| t.read_only)}</p>
             <dl>
-                {row(|t| t.model_unit, unit)}
-                <dt>{move || t().model_field}</dt><dd>{move || field.map(|f| field_label(f, lang.get()))}</dd>
-                {row(|t| t.model_year, draft.year.clone())}
-                {row(|t| t.f_start_date, draft.start_date.clone())}
-                {row(|t| t.f_address, draft.address.clone())}
-                {row(|t| t.f_objectives, draft.objectives.clone())}
-                {row(|t| t.f_content, draft.content.clone())}
-                {row(|t| t.f_participants, draft.participants.clone())}
-                {row(|t| t.f_people, draft.people.clone())}
-                {row(|t| t.f_households, draft.households.clone())}
-                {row(|t| t.f_money, draft.money.clone())}
-                {row(|t| t.f_labour, draft.labour.clone())}
-                {row(|t| t.f_land, draft.land.clone())}
-                {row(|t| t.f_effectiveness, draft.effectiveness.clone())}
-                {row(|t| t.f_replication, draft.replication_scope.clone())}
-                {row(|t| t.f_contact_name, draft.contact_name.clone())}
-                {row(|t| t.f_contact_position, draft.contact_position.clone())}
-                {row(|t| t.f_contact_phone, draft.contact_phone.clone())}
+                <dt>{tr(|t| t.model_unit)}</dt><dd>{unit}</dd>
+                <dt>{tr(|t| t.model_field)}</dt><dd>{move || field.map(|f| field_label(f, lang.get()))}</dd>
+                {rows.into_iter().map(|(label, value)| view! {
+                    <dt>{tr(label)}</dt><dd>{value}</dd>
+                }).collect_view()}
             </dl>
         </section>
     }
@@ -740,16 +806,16 @@ fn ReviewActions(model: ModelView, reload: RwSignal<u64>) -> impl IntoView {
     };
     view! {
         <section class="card review-actions" aria-labelledby="review-title">
-            <h2 id="review-title">{move || t().review_actions}</h2>
-            <button type="button" class="button" on:click=approve>{move || t().approve}</button>
+            <h2 id="review-title">{tr(|t| t.review_actions)}</h2>
+            <button type="button" class="button" on:click=approve>{tr(|t| t.approve)}</button>
             <div class="field-row">
-                <label for="return-comment">{move || t().return_comment}</label>
+                <label for="return-comment">{tr(|t| t.return_comment)}</label>
                 <textarea id="return-comment" rows="3" prop:value=move || comment.get()
                     aria-invalid=move || missing.get().to_string() aria-describedby="return-comment-error"
                     on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
                 <p id="return-comment-error" class="field-error">{move || missing.get().then(|| t().comment_required)}</p>
             </div>
-            <button type="button" class="button secondary" on:click=send_back>{move || t().return_model}</button>
+            <button type="button" class="button secondary" on:click=send_back>{tr(|t| t.return_model)}</button>
         </section>
     }
 }
@@ -777,7 +843,7 @@ fn History(id: Uuid) -> impl IntoView {
     });
     view! {
         <section class="card history" aria-labelledby="history-title">
-            <h2 id="history-title">{move || t().history_title}</h2>
+            <h2 id="history-title">{tr(|t| t.history_title)}</h2>
             {move || history.get().map(|result| match result {
                 Err(_) => view! { <p class="muted">{t().history_online}</p> }.into_any(),
                 Ok(entries) if entries.is_empty() => view! { <p class="muted">{t().history_empty}</p> }.into_any(),
@@ -815,8 +881,8 @@ fn HistoryEntry(entry: AuditEntry) -> impl IntoView {
         <li class="history-entry">
             <strong>{move || action_label(&action, t())}</strong>
             " · " {entry.actor.clone()} " · " {time_and_date(entry.at.0)}
-            {(!fields.is_empty()).then(|| view! { <br /><span class="muted">{move || t().changed_fields} ": " {fields.clone()}</span> })}
-            {comment.map(|c| view! { <br /><span>{move || t().comment} ": " {c.clone()}</span> })}
+            {(!fields.is_empty()).then(|| view! { <br /><span class="muted">{tr(|t| t.changed_fields)} ": " {fields.clone()}</span> })}
+            {comment.map(|c| view! { <br /><span>{tr(|t| t.comment)} ": " {c.clone()}</span> })}
         </li>
     }
 }

@@ -9,16 +9,12 @@ use dvk_shared::{
     text::fold,
 };
 use leptos::prelude::*;
-use leptos_router::{
-    components::A,
-    hooks::{use_navigate, use_query_map},
-};
 use serde_json::Value;
 
 use crate::{
-    i18n::{use_lang, use_texts},
-    pages::data::{self, ModelView, field_label, status_label, unit_name},
-    sync::SyncStatus,
+    i18n::{tr, use_lang, use_texts},
+    pages::data::{self, ModelView, field_label, status_label, unit_name, use_replica},
+    route::use_location,
 };
 
 /// The filters of the list, as the address carries them.
@@ -94,18 +90,16 @@ pub fn Review() -> impl IntoView {
 fn ModelList(review: bool) -> impl IntoView {
     let t = use_texts();
     let lang = use_lang();
-    let status = expect_context::<SyncStatus>();
-    let query = use_query_map();
+    let location = use_location();
     let path = if review { "/duyet" } else { "/mo-hinh" };
     let filters = Memo::new(move |_| {
-        let q = query.read();
-        let get = |k: &str| q.get(k).unwrap_or_default();
+        let get = |k: &str| location.param(k).unwrap_or_default();
         Filters {
             unit: get("unit"),
             field: get("field"),
             year: get("year"),
             // The queue opens on what waits for review; "all" is how it says every status.
-            status: match q.get("status").as_deref() {
+            status: match location.param("status").as_deref() {
                 None if review => Status::Submitted.as_str().to_owned(),
                 Some("all") | None => String::new(),
                 Some(status) => status.to_owned(),
@@ -113,7 +107,6 @@ fn ModelList(review: bool) -> impl IntoView {
             q: get("q"),
         }
     });
-    let navigate = use_navigate();
     let set = move |key: &'static str, value: String| {
         let mut next = filters.get_untracked();
         let slot = match key {
@@ -124,19 +117,9 @@ fn ModelList(review: bool) -> impl IntoView {
             _ => &mut next.q,
         };
         *slot = value;
-        navigate(
-            &format!("{path}{}", next.query(review)),
-            leptos_router::NavigateOptions {
-                replace: true,
-                scroll: false,
-                ..Default::default()
-            },
-        );
+        location.go(&format!("{path}{}", next.query(review)), true);
     };
-    let loaded = LocalResource::new(move || {
-        status.data_version.get();
-        async { (data::models().await, data::units().await) }
-    });
+    let loaded = use_replica().data;
     let years = move || {
         let mut years: Vec<u64> = loaded
             .get()
@@ -160,31 +143,26 @@ fn ModelList(review: bool) -> impl IntoView {
             rows
         })
     };
-    let set_q = set.clone();
-    let set_unit = set.clone();
-    let set_field = set.clone();
-    let set_year = set.clone();
-    let set_status = set;
     view! {
         <section class="card">
             <div class="list-head">
                 <h2>{move || if review { t().review_title } else { t().models_title }}</h2>
                 {(!review).then(|| view! {
-                    <A href="/mo-hinh/moi" attr:class="button">{move || t().new_model}</A>
+                    <a href="/mo-hinh/moi" class="button">{tr(|t| t.new_model)}</a>
                 })}
             </div>
             <form class="filters" role="search" on:submit=|ev| ev.prevent_default()>
                 <div class="filter wide">
-                    <label for="filter-q">{move || t().search}</label>
-                    <input id="filter-q" type="search" placeholder=move || t().search_hint
+                    <label for="filter-q">{tr(|t| t.search)}</label>
+                    <input id="filter-q" type="search" placeholder=tr(|t| t.search_hint)
                         prop:value=move || filters.get().q
-                        on:input=move |ev| set_q("q", event_target_value(&ev)) />
+                        on:input=move |ev| set("q", event_target_value(&ev)) />
                 </div>
                 <div class="filter">
-                    <label for="filter-unit">{move || t().model_unit}</label>
+                    <label for="filter-unit">{tr(|t| t.model_unit)}</label>
                     <select id="filter-unit" prop:value=move || filters.get().unit
-                        on:change=move |ev| set_unit("unit", event_target_value(&ev))>
-                        <option value="">{move || t().all_units}</option>
+                        on:change=move |ev| set("unit", event_target_value(&ev))>
+                        <option value="">{tr(|t| t.all_units)}</option>
                         {move || loaded.get().map(|(_, units)| units.into_iter()
                             .filter(|u| u.merged_into.is_none())
                             .map(|u| view! { <option value=u.id.clone() selected=move || filters.get().unit == u.id>{u.name.clone()}</option> })
@@ -192,30 +170,30 @@ fn ModelList(review: bool) -> impl IntoView {
                     </select>
                 </div>
                 <div class="filter">
-                    <label for="filter-field">{move || t().model_field}</label>
+                    <label for="filter-field">{tr(|t| t.model_field)}</label>
                     <select id="filter-field" prop:value=move || filters.get().field
-                        on:change=move |ev| set_field("field", event_target_value(&ev))>
-                        <option value="">{move || t().all_fields}</option>
+                        on:change=move |ev| set("field", event_target_value(&ev))>
+                        <option value="">{tr(|t| t.all_fields)}</option>
                         {Field::ALL.into_iter().map(|f| view! {
                             <option value=f.as_str() selected=move || filters.get().field == f.as_str()>{move || field_label(f, lang.get())}</option>
                         }).collect_view()}
                     </select>
                 </div>
                 <div class="filter">
-                    <label for="filter-year">{move || t().model_year}</label>
+                    <label for="filter-year">{tr(|t| t.model_year)}</label>
                     <select id="filter-year" prop:value=move || filters.get().year
-                        on:change=move |ev| set_year("year", event_target_value(&ev))>
-                        <option value="">{move || t().all_years}</option>
+                        on:change=move |ev| set("year", event_target_value(&ev))>
+                        <option value="">{tr(|t| t.all_years)}</option>
                         {move || years().into_iter().map(|y| view! {
                             <option value=y.to_string() selected=move || filters.get().year == y.to_string()>{y}</option>
                         }).collect_view()}
                     </select>
                 </div>
                 <div class="filter">
-                    <label for="filter-status">{move || t().model_status}</label>
+                    <label for="filter-status">{tr(|t| t.model_status)}</label>
                     <select id="filter-status" prop:value=move || filters.get().status
-                        on:change=move |ev| set_status("status", event_target_value(&ev))>
-                        <option value="">{move || t().all_statuses}</option>
+                        on:change=move |ev| set("status", event_target_value(&ev))>
+                        <option value="">{tr(|t| t.all_statuses)}</option>
                         {Status::ALL.into_iter().map(|s| view! {
                             <option value=s.as_str() selected=move || filters.get().status == s.as_str()>{move || status_label(s, lang.get())}</option>
                         }).collect_view()}
@@ -244,7 +222,6 @@ fn ModelList(review: bool) -> impl IntoView {
 #[component]
 fn ModelRow(model: ModelView, unit: String) -> impl IntoView {
     let lang = use_lang();
-    let t = use_texts();
     let field = model.field();
     let status = model.status();
     let href = format!("/mo-hinh/{}", model.id);
@@ -253,16 +230,16 @@ fn ModelRow(model: ModelView, unit: String) -> impl IntoView {
     let pending = model.pending;
     view! {
         <li class="model-row" data-id=model.id.to_string()>
-            <A href=href attr:class="model-link">
+            <a href=href class="model-link">
                 <span class="model-name">{name}</span>
                 <span class="model-meta">
                     {unit} " · " {move || field.map(|f| field_label(f, lang.get()))} " · " {year}
                 </span>
                 <span class="model-tags">
                     {move || status.map(|s| view! { <span class=format!("badge status-{}", s.as_str())>{status_label(s, lang.get())}</span> })}
-                    {pending.then(|| view! { <span class="badge pending">{move || t().pending_badge}</span> })}
+                    {pending.then(|| view! { <span class="badge pending">{tr(|t| t.pending_badge)}</span> })}
                 </span>
-            </A>
+            </a>
         </li>
     }
 }

@@ -1,18 +1,16 @@
 //! Any path the route table does not know.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 
-use crate::i18n::use_texts;
+use crate::i18n::tr;
 
 #[component]
 pub fn NotFound() -> impl IntoView {
-    let t = use_texts();
     view! {
         <section class="card">
-            <h2>{move || t().not_found_title}</h2>
-            <p>{move || t().not_found_body}</p>
-            <A href="/">{move || t().back_home}</A>
+            <h2>{tr(|t| t.not_found_title)}</h2>
+            <p>{tr(|t| t.not_found_body)}</p>
+            <a href="/">{tr(|t| t.back_home)}</a>
         </section>
     }
 }

@@ -9,12 +9,11 @@ use dvk_shared::{
     text::format_number,
 };
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::{
-    i18n::{use_lang, use_texts},
-    pages::data::{self, field_label, status_label},
-    sync::{SyncStatus, online},
+    i18n::{tr, use_lang, use_texts},
+    pages::data::{field_label, status_label, use_replica},
+    sync::online,
 };
 
 /// One bar: its label, its figure, and the list it opens.
@@ -35,14 +34,15 @@ fn BarChart(title: String, id: &'static str, bars: Vec<Bar>) -> impl IntoView {
             <h3 id=id>{title}</h3>
             <ul class="bars">
                 {bars.into_iter().map(|bar| {
-                    let width = (bar.value as f64 / max as f64 * 100.0).max(if bar.value > 0 { 1.0 } else { 0.0 });
+                    // In hundredths of the track, whole numbers: at least a sliver when not zero.
+                    let width = (bar.value * 100).div_ceil(max);
                     view! {
                         <li>
                             <a class="bar" href=bar.href.clone()>
                                 <span class="bar-label">{bar.label.clone()}</span>
                                 <svg class="bar-track" viewBox="0 0 100 10" preserveAspectRatio="none"
                                     role="img" aria-label=format!("{}: {}", bar.label, format_number(bar.value))>
-                                    <rect x="0" y="0" width=format!("{width:.2}") height="10" rx="1"></rect>
+                                    <rect x="0" y="0" width=width.to_string() height="10" rx="1"></rect>
                                 </svg>
                                 <span class="bar-value">{format_number(bar.value)}</span>
                             </a>
@@ -57,22 +57,20 @@ fn BarChart(title: String, id: &'static str, bars: Vec<Bar>) -> impl IntoView {
 #[component]
 pub fn Overview() -> impl IntoView {
     let t = use_texts();
-    let status = expect_context::<SyncStatus>();
     let attempt = RwSignal::new(0u32);
     let stats = LocalResource::new(move || {
         attempt.get();
         online::stats()
     });
-    let typical = LocalResource::new(move || {
-        status.data_version.get();
-        async {
-            data::models()
-                .await
+    let replica = use_replica();
+    let typical = move || {
+        replica.models().map(|models| {
+            models
                 .into_iter()
                 .filter(|m| m.status() == Some(Status::Typical))
                 .collect::<Vec<_>>()
-        }
-    });
+        })
+    };
     let print = move |_| {
         if let Some(window) = web_sys::window() {
             let _ = window.print();
@@ -80,8 +78,8 @@ pub fn Overview() -> impl IntoView {
     };
     view! {
         <section class="card overview-head">
-            <h2>{move || t().overview_title}</h2>
-            <button type="button" class="button secondary no-print" on:click=print>{move || t().print}</button>
+            <h2>{tr(|t| t.overview_title)}</h2>
+            <button type="button" class="button secondary no-print" on:click=print>{tr(|t| t.print)}</button>
         </section>
         {move || match stats.get() {
             None => view! { <p class="muted" role="status">{t().loading}</p> }.into_any(),
@@ -94,22 +92,22 @@ pub fn Overview() -> impl IntoView {
             Some(Ok(stats)) => view! { <Figures stats /> }.into_any(),
         }}
         <section class="card" aria-labelledby="typical-title">
-            <h3 id="typical-title">{move || t().typical_title}</h3>
-            {move || typical.get().map(|models| if models.is_empty() {
+            <h3 id="typical-title">{tr(|t| t.typical_title)}</h3>
+            {move || typical().map(|models| if models.is_empty() {
                 view! { <p class="muted">{t().typical_none}</p> }.into_any()
             } else {
                 view! {
                     <ul class="plain-list">
                         {models.into_iter().map(|m| view! {
-                            <li><A href=format!("/mo-hinh/{}", m.id)>{m.name()}</A></li>
+                            <li><a href=format!("/mo-hinh/{}", m.id)>{m.name()}</a></li>
                         }).collect_view()}
                     </ul>
                 }.into_any()
             })}
         </section>
         <section class="card" aria-labelledby="difficulties-title">
-            <h3 id="difficulties-title">{move || t().difficulties_title}</h3>
-            <p class="muted">{move || t().difficulties_none}</p>
+            <h3 id="difficulties-title">{tr(|t| t.difficulties_title)}</h3>
+            <p class="muted">{tr(|t| t.difficulties_none)}</p>
         </section>
     }
 }
@@ -161,7 +159,7 @@ fn Figures(stats: Stats) -> impl IntoView {
         })
         .collect();
     let mut units = stats.by_unit.clone();
-    units.sort_by(|a, b| b.total.cmp(&a.total).then_with(|| a.name.cmp(&b.name)));
+    units.sort_unstable_by(|a, b| b.total.cmp(&a.total).then_with(|| a.name.cmp(&b.name)));
     let unit_bars: Vec<Bar> = units
         .iter()
         .filter(|u| u.total > 0)
@@ -203,7 +201,7 @@ fn Figures(stats: Stats) -> impl IntoView {
         .collect();
     view! {
         <section class="card total" aria-labelledby="total-title">
-            <h3 id="total-title">{move || t().total_models}</h3>
+            <h3 id="total-title">{tr(|t| t.total_models)}</h3>
             <p class="total-figure" data-total=stats.total.to_string()>{equation}</p>
             <p class="muted">{field_legend}</p>
         </section>
@@ -214,12 +212,12 @@ fn Figures(stats: Stats) -> impl IntoView {
             <BarChart title=t().by_unit.to_owned() id="chart-unit" bars=unit_bars />
         </div>
         <section class="card" aria-labelledby="awards-title">
-            <h3 id="awards-title">{move || t().awards_title}</h3>
+            <h3 id="awards-title">{tr(|t| t.awards_title)}</h3>
             <table class="figures">
                 <thead><tr>
                     <th scope="col"></th>
-                    <th scope="col">{move || t().collectives}</th>
-                    <th scope="col">{move || t().individuals}</th>
+                    <th scope="col">{tr(|t| t.collectives)}</th>
+                    <th scope="col">{tr(|t| t.individuals)}</th>
                 </tr></thead>
                 <tbody>
                     {awards.into_iter().map(|(label, c, i)| view! {

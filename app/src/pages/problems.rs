@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use crate::{
     format::time_and_date,
-    i18n::use_texts,
+    i18n::{tr, use_texts},
     pages::models::show_value,
     store::{LocalStore, Problem, shared_db},
     sync::SyncStatus,
@@ -28,7 +28,7 @@ pub fn Problems() -> impl IntoView {
     });
     view! {
         <section class="card">
-            <h2>{move || t().problems_title}</h2>
+            <h2>{tr(|t| t.problems_title)}</h2>
             {move || problems.get().map(|list| {
                 if list.is_empty() {
                     return view! { <p class="muted">{t().no_problems}</p> }.into_any();

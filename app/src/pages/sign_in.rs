@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::{
-    i18n::use_texts,
+    i18n::{tr, use_texts},
     session::Session,
     store::{HandOver, LocalStore, Owner, shared_db},
     sync::{SyncStatus, auth},
@@ -18,12 +18,11 @@ pub fn SignIn() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
-    let navigate = leptos_router::hooks::use_navigate();
+    let location = crate::route::use_location();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         busy.set(true);
         error.set(None);
-        let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
             match auth::sign_in(&username.get_untracked(), &password.get_untracked()).await {
                 Ok(user) => {
@@ -38,7 +37,7 @@ pub fn SignIn() -> impl IntoView {
                                 status.request();
                                 // A person starts at their home screen, not where the last
                                 // one left off.
-                                navigate("/", Default::default());
+                                location.go("/", false);
                             }
                             Ok(HandOver::Blocked { previous, waiting }) => {
                                 // Nobody works here until the previous person's changes left.
@@ -64,12 +63,12 @@ pub fn SignIn() -> impl IntoView {
     };
     view! {
         <section class="card sign-in">
-            <h2>{move || t().sign_in_title}</h2>
+            <h2>{tr(|t| t.sign_in_title)}</h2>
             <form on:submit=submit>
-                <label for="username">{move || t().username}</label>
+                <label for="username">{tr(|t| t.username)}</label>
                 <input id="username" name="username" autocomplete="username" autocapitalize="none"
                     required bind:value=username />
-                <label for="password">{move || t().password}</label>
+                <label for="password">{tr(|t| t.password)}</label>
                 <input id="password" name="password" type="password" autocomplete="current-password"
                     required bind:value=password />
                 {move || error.get().map(|message| view! { <p class="error" role="alert">{message}</p> })}

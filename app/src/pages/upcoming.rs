@@ -3,15 +3,14 @@
 
 use leptos::prelude::*;
 
-use crate::i18n::use_texts;
+use crate::i18n::tr;
 
 #[component]
 pub fn Upcoming() -> impl IntoView {
-    let t = use_texts();
     view! {
         <section class="card">
-            <h2>{move || t().nav_survey}</h2>
-            <p>{move || t().upcoming_body}</p>
+            <h2>{tr(|t| t.nav_survey)}</h2>
+            <p>{tr(|t| t.upcoming_body)}</p>
         </section>
     }
 }
