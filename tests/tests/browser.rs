@@ -196,13 +196,24 @@ async fn screenshot_at(client: &Client, name: &str, css: &str) -> anyhow::Result
     save_png(client, name).await
 }
 
-async fn save_png(client: &Client, name: &str) -> anyhow::Result<()> {
+fn count(haystack: &[u8], needle: &[u8]) -> usize {
+    haystack
+        .windows(needle.len())
+        .filter(|w| *w == needle)
+        .count()
+}
+
+fn save_bytes(file: &str, bytes: &[u8]) -> anyhow::Result<()> {
     let dir = std::env::var_os("DVK_SCREENSHOTS")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots"));
     std::fs::create_dir_all(&dir)?;
-    std::fs::write(dir.join(format!("{name}.png")), client.screenshot().await?)?;
+    std::fs::write(dir.join(file), bytes)?;
     Ok(())
+}
+
+async fn save_png(client: &Client, name: &str) -> anyhow::Result<()> {
+    save_bytes(&format!("{name}.png"), &client.screenshot().await?)
 }
 
 async fn sign_out(client: &Client) -> anyhow::Result<()> {
@@ -451,6 +462,21 @@ async fn register_offline_review_and_overview() {
         client.goto(&format!("{base}/tong-quan")).await?;
         wait_for_text(&client, ".total-figure", "349 = 150 + 167 + 23 + 9").await?;
         screenshot(&client, "8-overview").await?;
+        // The print view: A4, navigation and buttons left out, the whole overview on two pages.
+        let pdf = client
+            .print(
+                fantoccini::wd::PrintConfiguration::builder()
+                    .size(fantoccini::wd::PrintSize::A4)
+                    .build()
+                    .map_err(|e| anyhow::anyhow!("print settings: {e:?}"))?,
+            )
+            .await?;
+        let pages = count(&pdf, b"/Type /Page") - count(&pdf, b"/Type /Pages");
+        save_bytes("overview-a4.pdf", &pdf)?;
+        assert!(
+            (1..=2).contains(&pages),
+            "the overview prints on {pages} A4 pages"
+        );
         click_text(&client, "#chart-field + .bars a", "Phát triển kinh tế").await?;
         wait_for_text(&client, "[role=status]", "mô hình").await?;
         assert!(
