@@ -223,6 +223,7 @@ pub struct Texts {
     pub comment: &'static str,
     pub new_model_intro: &'static str,
     pub nav_home: &'static str,
+    pub award_list_title: &'static str,
 }
 
 pub static VI: Texts = Texts {
@@ -370,6 +371,7 @@ pub static VI: Texts = Texts {
     comment: "Ý kiến",
     new_model_intro: "Điền các mục theo thứ tự; bản nháp tự lưu trên máy. Khi đủ thông tin, bấm “Gửi xét duyệt”.",
     nav_home: "Trang chủ",
+    award_list_title: "Danh sách khen thưởng",
 };
 
 pub static EN: Texts = Texts {
@@ -517,4 +519,5 @@ pub static EN: Texts = Texts {
     comment: "Comment",
     new_model_intro: "Fill in the sections in order; the draft saves itself on this device. When it is complete, press “Submit for review”.",
     nav_home: "Home",
+    award_list_title: "The awards",
 };

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod admin;
 pub mod auth;
+pub mod awards;
 pub mod demo;
 pub mod error;
 pub mod extract;
@@ -70,6 +71,7 @@ pub fn router(state: AppState, dist_dir: &std::path::Path) -> Router {
         .merge(units::router())
         .merge(models::router())
         .merge(stats::router())
+        .merge(awards::router())
         .merge(sync::router())
         .merge(openapi::router())
         .fallback(error::api_not_found)

@@ -36,6 +36,7 @@ pub const SESSION_SCHEME: &str = "dvk_session";
         crate::models::list,
         crate::models::detail,
         crate::stats::stats,
+        crate::awards::list,
         crate::sync::sync_handler,
         openapi_json,
     ),
@@ -46,6 +47,7 @@ pub const SESSION_SCHEME: &str = "dvk_session";
         (name = "units", description = "Units (đơn vị) the user sees."),
         (name = "models", description = "Models (mô hình)."),
         (name = "stats", description = "The leadership overview."),
+        (name = "awards", description = "Awards (khen thưởng) decided for units and people."),
         (name = "sync", description = "The offline-first sync of SYNC.md: push a device's changes, pull what changed."),
         (name = "openapi", description = "This document."),
     )
@@ -161,6 +163,7 @@ mod tests {
             ("/api/models", "get", true),
             ("/api/models/{id}", "get", true),
             ("/api/stats", "get", true),
+            ("/api/awards", "get", true),
             ("/api/sync", "post", true),
             ("/api/openapi.json", "get", false),
         ] {
@@ -495,5 +498,7 @@ mod tests {
                 }],
             }),
         );
+        // Every demo award, individual and collective, with and without a decision number.
+        fits("/api/awards", "200", json(&seed.awards));
     }
 }

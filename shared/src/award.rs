@@ -92,12 +92,14 @@ impl RecipientType {
 /// Proposals (đề nghị) come before decisions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum AwardStage {
     Proposed,
     Decided,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Award {
     pub id: AwardId,
     pub kind: AwardKind,

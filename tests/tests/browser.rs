@@ -461,6 +461,9 @@ async fn register_offline_review_and_overview() {
         synced(&client).await?;
         client.goto(&format!("{base}/tong-quan")).await?;
         wait_for_text(&client, ".total-figure", "349 = 150 + 167 + 23 + 9").await?;
+        wait_for_text(&client, ".award-list li", "").await?;
+        let awards = client.find_all(Locator::Css(".award-list li")).await?.len();
+        assert_eq!(awards, 10, "the report's ten awards are listed");
         screenshot(&client, "8-overview").await?;
         // The print view: A4, navigation and buttons left out, the whole overview on two pages.
         let pdf = client

@@ -82,6 +82,32 @@ async fn the_demo_statistics_equal_the_report(backend: Backend) {
     assert!(raw["by_unit"][0]["unit_id"].is_string());
     assert!(raw["by_unit"][0]["by_field"]["political_system"].is_number());
     assert!(raw["awards"][0]["count"].as_u64().is_some());
+
+    // The list behind the counts: the report's ten awards, newest year first.
+    let awards: Vec<dvk_shared::award::Award> = leader.get_json("/api/awards").await.unwrap();
+    assert_eq!(awards.len(), 10);
+    assert!(awards.windows(2).all(|w| w[0].year >= w[1].year));
+    let medals = awards
+        .iter()
+        .filter(|a| a.kind == AwardKind::CommemorativeMedal)
+        .count();
+    assert_eq!(medals, 4);
+    // A registrar sees only its unit's; a unit outside its own is refused; no session, 401.
+    let registrar = server.client();
+    registrar.login_demo("dienhoa").await.unwrap();
+    let hoa = unit_named(&server, "Xã Điện Hòa").await;
+    let own: Vec<dvk_shared::award::Award> = registrar.get_json("/api/awards").await.unwrap();
+    assert!(own.iter().all(|a| a.unit_id == hoa.id));
+    let town = unit_named(&server, "Thị xã Điện Bàn").await;
+    let outside = registrar
+        .get(&format!("/api/awards?unit={}", town.id))
+        .await
+        .unwrap();
+    assert_eq!(outside.status(), 403);
+    let anonymous = server.client().get("/api/awards").await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let bad_year = leader.get("/api/awards?year=twenty").await.unwrap();
+    assert_eq!(bad_year.status(), 400);
 }
 
 #[tokio::test]

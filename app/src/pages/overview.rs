@@ -4,15 +4,15 @@
 
 use dvk_shared::{
     api::Stats,
-    award::{AwardKind, RecipientType},
+    award::{Award, AwardKind, RecipientType},
     model::{Field, Status},
     text::format_number,
 };
 use leptos::prelude::*;
 
 use crate::{
-    i18n::{tr, use_lang, use_texts},
-    pages::data::{field_label, status_label, use_replica},
+    i18n::{Lang, tr, use_lang, use_texts},
+    pages::data::{field_label, status_label, unit_name, use_replica},
     sync::online,
 };
 
@@ -60,7 +60,7 @@ pub fn Overview() -> impl IntoView {
     let attempt = RwSignal::new(0u32);
     let stats = LocalResource::new(move || {
         attempt.get();
-        online::stats()
+        async { (online::stats().await, online::awards().await) }
     });
     let replica = use_replica();
     let typical = move || {
@@ -83,13 +83,16 @@ pub fn Overview() -> impl IntoView {
         </section>
         {move || match stats.get() {
             None => view! { <p class="muted" role="status">{t().loading}</p> }.into_any(),
-            Some(Err(_)) => view! {
+            Some((Err(_), _)) => view! {
                 <section class="card" role="alert">
                     <p>{t().overview_offline}</p>
                     <button type="button" class="button" on:click=move |_| attempt.update(|a| *a += 1)>{t().retry}</button>
                 </section>
             }.into_any(),
-            Some(Ok(stats)) => view! { <Figures stats /> }.into_any(),
+            Some((Ok(stats), awards)) => view! {
+                <Figures stats />
+                <AwardList awards=awards.unwrap_or_default() />
+            }.into_any(),
         }}
         <section class="card" aria-labelledby="typical-title">
             <h3 id="typical-title">{tr(|t| t.typical_title)}</h3>
@@ -189,8 +192,8 @@ fn Figures(stats: Stats) -> impl IntoView {
             let (collectives, individuals) = award_line(kind);
             (
                 match lang.get_untracked() {
-                    crate::i18n::Lang::Vi => kind.label_vi(),
-                    crate::i18n::Lang::En => kind.label_en(),
+                    Lang::Vi => kind.label_vi(),
+                    Lang::En => kind.label_en(),
                 }
                 .to_owned(),
                 collectives,
@@ -225,6 +228,62 @@ fn Figures(stats: Stats) -> impl IntoView {
                     }).collect_view()}
                 </tbody>
             </table>
+        </section>
+    }
+}
+
+/// The awards themselves, grouped by kind: who received which, when, by which decision; each
+/// links to the model it was for, or to its unit's models.
+#[component]
+fn AwardList(awards: Vec<Award>) -> impl IntoView {
+    let lang = use_lang();
+    let replica = use_replica();
+    let unit_names = move || {
+        replica
+            .data
+            .get()
+            .map(|(_, units)| units)
+            .unwrap_or_default()
+    };
+    let groups: Vec<(AwardKind, Vec<Award>)> = AwardKind::ALL
+        .into_iter()
+        .map(|kind| {
+            (
+                kind,
+                awards
+                    .iter()
+                    .filter(|a| a.kind == kind)
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .filter(|(_, list)| !list.is_empty())
+        .collect();
+    view! {
+        <section class="card" aria-labelledby="award-list-title">
+            <h3 id="award-list-title">{tr(|t| t.award_list_title)}</h3>
+            {groups.into_iter().map(|(kind, list)| view! {
+                <h4>{move || match lang.get() { Lang::Vi => kind.label_vi(), Lang::En => kind.label_en() }}</h4>
+                <ul class="plain-list award-list">
+                    {list.into_iter().map(|award| {
+                        let href = match award.model_id {
+                            Some(model) => format!("/mo-hinh/{model}"),
+                            None => format!("/mo-hinh?unit={}", award.unit_id),
+                        };
+                        let unit = award.unit_id.to_string();
+                        let decision = award.decision_number.clone().map(|n| format!(" · {n}")).unwrap_or_default();
+                        let recipient = award.recipient_name.clone();
+                        view! {
+                            <li>
+                                <a href=href>
+                                    {move || recipient.clone().unwrap_or_else(|| unit_name(&unit_names(), &unit))}
+                                </a>
+                                " — " {award.title.clone()} " (" {award.year} {decision} ")"
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            }).collect_view()}
         </section>
     }
 }

@@ -1,7 +1,10 @@
 //! What only the server knows and a screen asks for while online: the overview's figures and a
 //! model's history. Read-only; nothing here is kept, so an answer is always the latest.
 
-use dvk_shared::api::{ModelDetail, Stats};
+use dvk_shared::{
+    api::{ModelDetail, Stats},
+    award::Award,
+};
 use serde::de::DeserializeOwned;
 
 /// Why an online read gave nothing; the screen says so and offers to try again.
@@ -41,4 +44,9 @@ pub async fn stats() -> Result<Stats, OnlineError> {
 /// `GET /api/models/{id}`: a model with its history (for the roles that review).
 pub async fn model_detail(id: uuid::Uuid) -> Result<ModelDetail, OnlineError> {
     get(&format!("/api/models/{id}")).await
+}
+
+/// `GET /api/awards`: the decided awards of the user's units, newest year first.
+pub async fn awards() -> Result<Vec<Award>, OnlineError> {
+    get("/api/awards").await
 }

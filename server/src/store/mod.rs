@@ -353,6 +353,14 @@ pub trait Store: Send + Sync + 'static {
     /// Registered models (drafts are not registered yet) counted per unit, field, status, year.
     async fn model_counts(&self, year: Option<u16>) -> Result<Vec<ModelCount>, StoreError>;
 
+    /// Decided awards in `units` (all if `None`), of `year` if given: newest year first, then
+    /// by kind and title.
+    async fn awards(
+        &self,
+        units: Option<&[UnitId]>,
+        year: Option<u16>,
+    ) -> Result<Vec<Award>, StoreError>;
+
     /// Decided awards counted per unit, kind, recipient type and year.
     async fn award_counts(&self, year: Option<u16>) -> Result<Vec<AwardCount>, StoreError>;
 

@@ -684,6 +684,33 @@ macro_rules! sql_store {
                     .collect()
             }
 
+            async fn awards(
+                &self,
+                units: Option<&[dvk_shared::ids::UnitId]>,
+                year: Option<u16>,
+            ) -> Result<Vec<dvk_shared::award::Award>, $crate::store::StoreError> {
+                let mut query = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT data FROM awards WHERE deleted = FALSE AND stage = 'decided'",
+                );
+                if let Some(year) = year {
+                    query.push(" AND year = ").push_bind(i32::from(year));
+                }
+                if let Some(units) = units {
+                    if units.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    query.push(" AND unit_id IN (");
+                    let mut list = query.separated(", ");
+                    for unit in units {
+                        list.push_bind(unit.to_string());
+                    }
+                    query.push(")");
+                }
+                query.push(" ORDER BY year DESC, kind, id");
+                let rows: Vec<String> = query.build_query_scalar().fetch_all(&self.pool).await?;
+                rows.iter().map(|data| Ok(serde_json::from_str(data)?)).collect()
+            }
+
             async fn award_counts(
                 &self,
                 year: Option<u16>,
