@@ -77,7 +77,7 @@ fn ModelPage(id: Option<Uuid>) -> impl IntoView {
         }
     });
     view! {
-        <p><a href="/mo-hinh">{tr(|t| t.back_to_list)}</a></p>
+        <p><a class="back-link" href="/mo-hinh">{tr(|t| t.back_to_list)}</a></p>
         {move || loaded.get().map(|(model, units)| {
             let role = role();
             match (page_id.get_untracked(), model) {
