@@ -15,6 +15,7 @@ pub mod models;
 pub mod openapi;
 pub mod stats;
 pub mod store;
+pub mod surveys;
 pub mod sync;
 pub mod units;
 pub mod web;

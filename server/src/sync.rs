@@ -146,23 +146,23 @@ fn check_shape(request: &SyncRequest) -> Result<(), ApiError> {
         }
         last = push.seq;
         let m = &push.mutation;
-        let op = ModelOp::parse(&m.kind)
-            .ok_or_else(|| bad(format!("unknown kind {:?} at seq {}", m.kind, push.seq)))?;
-        if op == ModelOp::Update {
+        if !sync::kind_is_known(&m.kind) {
+            return Err(bad(format!(
+                "unknown kind {:?} at seq {}",
+                m.kind, push.seq
+            )));
+        }
+        if let Some(policy) = sync::update_policy(&m.kind) {
             if m.base_version.is_none() {
                 return Err(bad(format!(
-                    "model.update at seq {} has no base_version",
-                    push.seq
+                    "{} at seq {} has no base_version",
+                    m.kind, push.seq
                 )));
             }
-            if let Some(field) = m
-                .fields
-                .keys()
-                .find(|f| sync::model_field_policy(f).is_none())
-            {
+            if let Some(field) = m.fields.keys().find(|f| policy(f).is_none()) {
                 return Err(bad(format!(
-                    "model.update may not set {field:?} (seq {})",
-                    push.seq
+                    "{} may not set {field:?} (seq {})",
+                    m.kind, push.seq
                 )));
             }
         }
@@ -223,7 +223,11 @@ async fn run(
             return Ok(Outcome::Gap(device.last_seq + 1));
         }
         let actor = actor.on_device(&device.id, push.seq);
-        let outcome = apply(tx, &mut batch, viewer, &actor, &push.mutation, now).await?;
+        let outcome = if ModelOp::parse(&push.mutation.kind).is_some() {
+            apply(tx, &mut batch, viewer, &actor, &push.mutation, now).await?
+        } else {
+            crate::surveys::apply(tx, &mut batch, viewer, &actor, &push.mutation, now).await?
+        };
         // The outcome is final whatever it is: the device never sends this seq again.
         device.last_seq = push.seq;
         results.push(PushResult {
@@ -263,7 +267,7 @@ async fn run(
 /// A request's changes as decided so far: the models as they stand after them, and what to
 /// write. Nothing reaches the database until every change is decided, so a rejected change
 /// writes nothing and never undoes the ones before it; the request then commits once.
-struct Batch {
+pub(crate) struct Batch {
     /// The last version handed out.
     version: i64,
     models: HashMap<ModelId, SyncModel>,
@@ -271,10 +275,30 @@ struct Batch {
     written: Vec<ModelId>,
     /// Who changed a model last within this request, and when.
     last_change: HashMap<ModelId, (String, Timestamp)>,
-    audit: Vec<AuditRow>,
+    pub(crate) audit: Vec<AuditRow>,
 }
 
 impl Batch {
+    /// The next version, for a record written at once (campaigns, surveys).
+    pub(crate) fn next_version(&mut self) -> i64 {
+        self.version += 1;
+        self.version
+    }
+
+    /// Loads a model this request's changes did not name (a survey's model), once.
+    pub(crate) async fn ensure_model(
+        &mut self,
+        tx: &mut dyn SyncTx,
+        id: ModelId,
+    ) -> Result<Option<&SyncModel>, ApiError> {
+        if !self.models.contains_key(&id) {
+            for model in tx.models(&[id]).await? {
+                self.models.insert(model.stored.model.id, model);
+            }
+        }
+        Ok(self.models.get(&id))
+    }
+
     fn new(version: i64, models: Vec<SyncModel>) -> Self {
         Self {
             version,
@@ -285,7 +309,7 @@ impl Batch {
         }
     }
 
-    fn model(&self, id: ModelId) -> Option<&SyncModel> {
+    pub(crate) fn model(&self, id: ModelId) -> Option<&SyncModel> {
         self.models.get(&id)
     }
 
@@ -297,7 +321,7 @@ impl Batch {
     ) -> Result<(String, Timestamp), ApiError> {
         Ok(match self.last_change.get(&id) {
             Some(last) => last.clone(),
-            None => tx.last_change(id).await?,
+            None => tx.last_change("model", &id.to_string()).await?,
         })
     }
 
@@ -392,11 +416,11 @@ impl Batch {
     }
 }
 
-fn internal(e: impl std::fmt::Display) -> ApiError {
+pub(crate) fn internal(e: impl std::fmt::Display) -> ApiError {
     ApiError::Internal(e.to_string())
 }
 
-fn result(seq: u64, status: PushStatus) -> PushResult {
+pub(crate) fn result(seq: u64, status: PushStatus) -> PushResult {
     PushResult {
         seq,
         status,
@@ -406,7 +430,7 @@ fn result(seq: u64, status: PushStatus) -> PushResult {
     }
 }
 
-fn rejected(
+pub(crate) fn rejected(
     code: &str,
     message: &str,
     message_en: &str,
@@ -423,7 +447,7 @@ fn rejected(
     }
 }
 
-fn invalid(errors: FieldErrors) -> PushResult {
+pub(crate) fn invalid(errors: FieldErrors) -> PushResult {
     rejected(
         "validation_failed",
         "Một số mục chưa hợp lệ; hãy sửa các mục được đánh dấu rồi lưu lại.",
@@ -432,7 +456,7 @@ fn invalid(errors: FieldErrors) -> PushResult {
     )
 }
 
-fn outside_units() -> PushResult {
+pub(crate) fn outside_units() -> PushResult {
     rejected(
         "outside_your_units",
         "Mô hình thuộc đơn vị ngoài phạm vi của bạn nên thay đổi không được ghi nhận.",
@@ -441,7 +465,7 @@ fn outside_units() -> PushResult {
     )
 }
 
-fn role_not_allowed() -> PushResult {
+pub(crate) fn role_not_allowed() -> PushResult {
     rejected(
         "role_not_allowed",
         "Vai trò của bạn không được thực hiện thay đổi này.",
@@ -459,7 +483,7 @@ fn not_found() -> PushResult {
     )
 }
 
-fn malformed(detail: String) -> PushResult {
+pub(crate) fn malformed(detail: String) -> PushResult {
     rejected(
         "invalid_fields",
         &format!("Dữ liệu gửi lên không đúng kiểu: {detail}."),

@@ -47,6 +47,48 @@ pub struct Campaign {
     pub deadline: Date,
 }
 
+impl Campaign {
+    /// What a campaign needs: a name, a year, criteria with distinct keys, positive weights and
+    /// a rubric, and a deadline within a year after the campaign's year.
+    pub fn validate(&self) -> Result<(), FieldErrors> {
+        let mut errors = FieldErrors::default();
+        errors.text("name", &self.name, 200, true);
+        if !(1990..=2100).contains(&self.year) {
+            errors.add("year", Problem::OutOfRange);
+        }
+        if self.criteria.is_empty() || self.criteria.len() > 20 {
+            errors.add("criteria", Problem::OutOfRange);
+        }
+        for (i, criterion) in self.criteria.iter().enumerate() {
+            let at = |part: &str| format!("criteria.{i}.{part}");
+            if criterion.key.is_empty()
+                || criterion.key.len() > 40
+                || !criterion
+                    .key
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            {
+                errors.add(&at("key"), Problem::InvalidFormat);
+            }
+            if self.criteria[..i].iter().any(|c| c.key == criterion.key) {
+                errors.add(&at("key"), Problem::InvalidChoice);
+            }
+            errors.text(&at("label"), &criterion.label, 200, true);
+            errors.text(&at("rubric"), &criterion.rubric, 4_000, false);
+            if criterion.weight == 0 || criterion.weight > 1_000 {
+                errors.add(&at("weight"), Problem::OutOfRange);
+            }
+        }
+        if self.deadline.year() < self.year || self.deadline.year() > self.year.saturating_add(1) {
+            errors.add("deadline", Problem::OutOfRange);
+        }
+        if self.unit_ids.len() + self.model_ids.len() > 10_000 || self.assignments.len() > 10_000 {
+            errors.add("model_ids", Problem::TooLong);
+        }
+        errors.into_result()
+    }
+}
+
 /// The default criteria of DOMAIN.md; the Board edits them per campaign.
 pub fn default_criteria() -> Vec<Criterion> {
     [

@@ -213,6 +213,85 @@ impl ModelOp {
     }
 }
 
+/// What a survey mutation does (`survey.<verb>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SurveyOp {
+    Create,
+    Update,
+    /// Locks the survey: later edits are rejected as `locked` until the Board reopens it.
+    Submit,
+    /// The Board unlocks a submitted survey.
+    Reopen,
+}
+
+impl SurveyOp {
+    pub fn parse(kind: &str) -> Option<SurveyOp> {
+        Some(match kind.strip_prefix("survey.")? {
+            "create" => SurveyOp::Create,
+            "update" => SurveyOp::Update,
+            "submit" => SurveyOp::Submit,
+            "reopen" => SurveyOp::Reopen,
+            _ => return None,
+        })
+    }
+}
+
+/// What a campaign mutation does (`campaign.<verb>`): the Board's yearly survey plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CampaignOp {
+    Create,
+    Update,
+}
+
+impl CampaignOp {
+    pub fn parse(kind: &str) -> Option<CampaignOp> {
+        Some(match kind.strip_prefix("campaign.")? {
+            "create" => CampaignOp::Create,
+            "update" => CampaignOp::Update,
+            _ => return None,
+        })
+    }
+}
+
+/// Whether the server knows `kind` at all (anything else refuses the request with 400).
+pub fn kind_is_known(kind: &str) -> bool {
+    ModelOp::parse(kind).is_some()
+        || SurveyOp::parse(kind).is_some()
+        || CampaignOp::parse(kind).is_some()
+}
+
+/// For an update kind, the policy of the fields it may set; `None` for other kinds.
+pub fn update_policy(kind: &str) -> Option<fn(&str) -> Option<FieldPolicy>> {
+    match kind {
+        "model.update" => Some(model_field_policy),
+        "survey.update" => Some(survey_field_policy),
+        "campaign.update" => Some(campaign_field_policy),
+        _ => None,
+    }
+}
+
+/// The fields `survey.update` may set. Scores are authoritative (SYNC.md): two people scoring
+/// one visit differently must see each other, never overwrite.
+pub fn survey_field_policy(field: &str) -> Option<FieldPolicy> {
+    match field {
+        "notes" | "difficulties" | "recommendations" | "visited_at" | "location" => {
+            Some(FieldPolicy::Soft)
+        }
+        "scores" => Some(FieldPolicy::Hard),
+        _ => None,
+    }
+}
+
+/// The fields `campaign.update` may set (the Board's own plan).
+pub fn campaign_field_policy(field: &str) -> Option<FieldPolicy> {
+    match field {
+        "name" | "criteria" | "unit_ids" | "model_ids" | "assignments" | "deadline" => {
+            Some(FieldPolicy::Soft)
+        }
+        _ => None,
+    }
+}
+
 /// How concurrent edits of a field are settled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldPolicy {
@@ -280,6 +359,18 @@ pub fn merge_update(
     base: Base<'_>,
     fields: &Map<String, Value>,
 ) -> Merge {
+    merge_fields(current, versions, writers, base, fields, model_field_policy)
+}
+
+/// [`merge_update`] for any record, with its fields' `policy`.
+pub fn merge_fields(
+    current: &Value,
+    versions: &FieldVersions,
+    writers: &FieldWriters,
+    base: Base<'_>,
+    fields: &Map<String, Value>,
+    policy: fn(&str) -> Option<FieldPolicy>,
+) -> Merge {
     let mut overwritten = Vec::new();
     let mut hard = Vec::new();
     for (field, mine) in fields {
@@ -293,7 +384,7 @@ pub fn merge_update(
             theirs,
             mine: mine.clone(),
         };
-        match model_field_policy(field) {
+        match policy(field) {
             Some(FieldPolicy::Hard) => hard.push(conflict),
             _ => overwritten.push(conflict),
         }
@@ -323,6 +414,44 @@ pub fn changed_fields(before: &Value, after: &Value) -> Vec<String> {
 /// server applies the change (`None`: gone). The server may still decide otherwise; the
 /// answer then replaces this guess.
 pub fn apply_locally(record: Option<Value>, mutation: &Mutation) -> Option<Value> {
+    let status = |record: Option<Value>, status: &str| {
+        let mut record = record?;
+        if let Some(object) = record.as_object_mut() {
+            object.insert("status".into(), Value::String(status.into()));
+        }
+        Some(record)
+    };
+    let merged = |record: Option<Value>| {
+        let mut record = record?;
+        if let Some(object) = record.as_object_mut() {
+            for (field, value) in &mutation.fields {
+                object.insert(field.clone(), value.clone());
+            }
+        }
+        Some(record)
+    };
+    let created = |with_status: bool| {
+        let mut fields = mutation.fields.clone();
+        fields.insert("id".into(), Value::String(mutation.id.to_string()));
+        if with_status {
+            fields.insert("status".into(), Value::String("draft".into()));
+        }
+        Some(Value::Object(fields))
+    };
+    if let Some(op) = SurveyOp::parse(&mutation.kind) {
+        return match op {
+            SurveyOp::Create => created(true),
+            SurveyOp::Update => merged(record),
+            SurveyOp::Submit => status(record, "submitted"),
+            SurveyOp::Reopen => status(record, "draft"),
+        };
+    }
+    if let Some(op) = CampaignOp::parse(&mutation.kind) {
+        return match op {
+            CampaignOp::Create => created(false),
+            CampaignOp::Update => merged(record),
+        };
+    }
     let op = ModelOp::parse(&mutation.kind)?;
     match op {
         ModelOp::Create => {

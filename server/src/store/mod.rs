@@ -172,6 +172,17 @@ pub struct SyncModel {
     pub field_writers: dvk_shared::sync::FieldWriters,
 }
 
+/// A campaign or a survey as sync keeps it: the record, its version, and who changed which
+/// field when (for merging, as for models).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncRecord<T> {
+    pub record: T,
+    pub version: i64,
+    pub field_versions: dvk_shared::sync::FieldVersions,
+    pub field_writers: dvk_shared::sync::FieldWriters,
+    pub updated_at: Timestamp,
+}
+
 /// One audit entry of a synced change.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditRow {
@@ -224,7 +235,30 @@ pub trait SyncTx: Send {
     /// The models with these ids that exist (deleted ones included).
     async fn models(&mut self, ids: &[ModelId]) -> Result<Vec<SyncModel>, StoreError>;
     /// Who made the last change of a model, and when (for conflicts: "changed by … at …").
-    async fn last_change(&mut self, id: ModelId) -> Result<(String, Timestamp), StoreError>;
+    async fn last_change(
+        &mut self,
+        entity: &str,
+        id: &str,
+    ) -> Result<(String, Timestamp), StoreError>;
+    async fn campaign(
+        &mut self,
+        id: dvk_shared::ids::CampaignId,
+    ) -> Result<Option<SyncRecord<dvk_shared::survey::Campaign>>, StoreError>;
+    /// Creates or replaces a campaign (its version taken from the request's batch).
+    async fn put_campaign(
+        &mut self,
+        campaign: &SyncRecord<dvk_shared::survey::Campaign>,
+    ) -> Result<(), StoreError>;
+    async fn survey(
+        &mut self,
+        id: dvk_shared::ids::SurveyId,
+    ) -> Result<Option<SyncRecord<dvk_shared::survey::Survey>>, StoreError>;
+    /// Creates or replaces a survey, seen by whoever sees `unit` (its model's unit).
+    async fn put_survey(
+        &mut self,
+        survey: &SyncRecord<dvk_shared::survey::Survey>,
+        unit: UnitId,
+    ) -> Result<(), StoreError>;
     /// Writes what the request decided: the counter, the models (inserted or replaced) and the
     /// audit entries.
     async fn write(&mut self, writes: &SyncWrites) -> Result<(), StoreError>;

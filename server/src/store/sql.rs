@@ -832,19 +832,98 @@ macro_rules! sql_store {
 
             async fn last_change(
                 &mut self,
-                id: dvk_shared::ids::ModelId,
+                entity: &str,
+                id: &str,
             ) -> Result<(String, dvk_shared::date::Timestamp), $crate::store::StoreError> {
                 use sqlx::Row;
                 let last = sqlx::query(
-                    "SELECT actor_name, at FROM audit_log WHERE entity = 'model' AND entity_id = $1 ORDER BY id DESC LIMIT 1",
+                    "SELECT actor_name, at FROM audit_log WHERE entity = $1 AND entity_id = $2 ORDER BY id DESC LIMIT 1",
                 )
-                .bind(id.to_string())
+                .bind(entity)
+                .bind(id)
                 .fetch_optional(&mut *self.tx)
                 .await?;
                 Ok(match last {
                     Some(last) => (last.try_get("actor_name")?, dvk_shared::date::Timestamp(last.try_get("at")?)),
                     None => (String::new(), dvk_shared::date::Timestamp(0)),
                 })
+            }
+
+            async fn campaign(
+                &mut self,
+                id: dvk_shared::ids::CampaignId,
+            ) -> Result<Option<$crate::store::SyncRecord<dvk_shared::survey::Campaign>>, $crate::store::StoreError> {
+                let row = sqlx::query(
+                    "SELECT data, version, field_versions, field_writers, updated_at FROM campaigns WHERE id = $1 AND deleted = FALSE",
+                )
+                .bind(id.to_string())
+                .fetch_optional(&mut *self.tx)
+                .await?;
+                row.map(|row| $crate::store::sql::sync_record(&row)).transpose()
+            }
+
+            async fn put_campaign(
+                &mut self,
+                campaign: &$crate::store::SyncRecord<dvk_shared::survey::Campaign>,
+            ) -> Result<(), $crate::store::StoreError> {
+                sqlx::query(
+                    "INSERT INTO campaigns (id, year, data, version, field_versions, field_writers, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET year = excluded.year, \
+                     data = excluded.data, version = excluded.version, field_versions = excluded.field_versions, \
+                     field_writers = excluded.field_writers, updated_at = excluded.updated_at",
+                )
+                .bind(campaign.record.id.to_string())
+                .bind(i32::from(campaign.record.year))
+                .bind(serde_json::to_string(&campaign.record)?)
+                .bind(campaign.version)
+                .bind(serde_json::to_string(&campaign.field_versions)?)
+                .bind(serde_json::to_string(&campaign.field_writers)?)
+                .bind(campaign.updated_at.0)
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn survey(
+                &mut self,
+                id: dvk_shared::ids::SurveyId,
+            ) -> Result<Option<$crate::store::SyncRecord<dvk_shared::survey::Survey>>, $crate::store::StoreError> {
+                let row = sqlx::query(
+                    "SELECT data, version, field_versions, field_writers, updated_at FROM surveys WHERE id = $1 AND deleted = FALSE",
+                )
+                .bind(id.to_string())
+                .fetch_optional(&mut *self.tx)
+                .await?;
+                row.map(|row| $crate::store::sql::sync_record(&row)).transpose()
+            }
+
+            async fn put_survey(
+                &mut self,
+                survey: &$crate::store::SyncRecord<dvk_shared::survey::Survey>,
+                unit: dvk_shared::ids::UnitId,
+            ) -> Result<(), $crate::store::StoreError> {
+                let record = &survey.record;
+                sqlx::query(
+                    "INSERT INTO surveys (id, campaign_id, model_id, unit_id, surveyor_id, status, data, version, \
+                     field_versions, field_writers, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                     ON CONFLICT (id) DO UPDATE SET status = excluded.status, data = excluded.data, \
+                     version = excluded.version, field_versions = excluded.field_versions, \
+                     field_writers = excluded.field_writers, updated_at = excluded.updated_at",
+                )
+                .bind(record.id.to_string())
+                .bind(record.campaign_id.to_string())
+                .bind(record.model_id.to_string())
+                .bind(unit.to_string())
+                .bind(record.surveyor_id.to_string())
+                .bind($crate::store::enum_name(&record.status))
+                .bind(serde_json::to_string(record)?)
+                .bind(survey.version)
+                .bind(serde_json::to_string(&survey.field_versions)?)
+                .bind(serde_json::to_string(&survey.field_writers)?)
+                .bind(survey.updated_at.0)
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
             }
 
             async fn write(
@@ -936,12 +1015,15 @@ macro_rules! sql_store {
                 use sqlx::Row;
                 let mut changes = Vec::new();
                 for (entity, sql, unit_column) in [
-                    ("unit", "SELECT id, version, FALSE AS deleted, data FROM units WHERE version > ", "id"),
-                    ("model", "SELECT id, version, deleted, data FROM models WHERE version > ", "unit_id"),
+                    ("unit", "SELECT id, version, FALSE AS deleted, data FROM units WHERE version > ", Some("id")),
+                    ("model", "SELECT id, version, deleted, data FROM models WHERE version > ", Some("unit_id")),
+                    // The year's plan is the whole organisation's: everyone sees every campaign.
+                    ("campaign", "SELECT id, version, deleted, data FROM campaigns WHERE version > ", None),
+                    ("survey", "SELECT id, version, deleted, data FROM surveys WHERE version > ", Some("unit_id")),
                 ] {
                     let mut query = sqlx::QueryBuilder::<$db>::new(sql);
                     query.push_bind(cursor);
-                    if let Some(units) = units {
+                    if let (Some(units), Some(unit_column)) = (units, unit_column) {
                         if units.is_empty() {
                             continue;
                         }
@@ -983,6 +1065,28 @@ macro_rules! sql_store {
 }
 
 pub(crate) use sql_store;
+
+/// A campaign or survey from a row with `data`, `version`, `field_versions`, `field_writers`
+/// and `updated_at`.
+pub(crate) fn sync_record<T: serde::de::DeserializeOwned, R: sqlx::Row>(
+    row: &R,
+) -> Result<crate::store::SyncRecord<T>, crate::store::StoreError>
+where
+    for<'r> &'r str: sqlx::ColumnIndex<R> + sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    let text = |column: &str| -> Result<&str, crate::store::StoreError> {
+        Ok(row.try_get::<&str, _>(column)?)
+    };
+    Ok(crate::store::SyncRecord {
+        record: serde_json::from_str(text("data")?)?,
+        version: row.try_get("version")?,
+        field_versions: serde_json::from_str(text("field_versions")?)?,
+        field_writers: serde_json::from_str(text("field_writers")?)?,
+        updated_at: dvk_shared::date::Timestamp(row.try_get("updated_at")?),
+    })
+}
 
 /// Rows per multi-row statement: well under both databases' limits on bound values (SQLite
 /// 32,766, PostgreSQL 65,535) at 14 columns.

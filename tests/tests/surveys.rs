@@ -1,0 +1,350 @@
+//! The yearly survey through sync, against the real server on SQLite and PostgreSQL: the Board
+//! creates a campaign and assigns a surveyor; the surveyor's visits, made offline, arrive with
+//! the total and rating the shared code computes; a submitted survey is locked until the Board
+//! reopens it; nobody surveys what they were not assigned; concurrent scores are hard conflicts.
+
+// A test states what must hold with unwrap/expect; the lint is for production code.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+
+use dvk_shared::{
+    survey::{Rating, default_criteria, total_score},
+    sync::{ConflictKind, PushStatus},
+};
+use dvk_tests::{
+    Backend, TestServer,
+    device::{Device, Round},
+};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+async fn device_of(server: &TestServer, account: &str) -> Device {
+    let client = server.client();
+    client.login_demo(account).await.unwrap();
+    let mut device = Device::new(client);
+    device.sync().await.unwrap();
+    device
+}
+
+async fn user_id(server: &TestServer, username: &str) -> String {
+    let (user, _) = server
+        .store()
+        .user_with_hash(username)
+        .await
+        .unwrap()
+        .unwrap();
+    user.id.to_string()
+}
+
+fn held(device: &Device, entity: &str, id: Uuid) -> Option<Value> {
+    device
+        .replica
+        .get(&(entity.to_owned(), id))
+        .map(|h| h.data.clone())
+}
+
+fn last_status(device: &Device) -> PushStatus {
+    device.answers.values().next_back().unwrap().status
+}
+
+/// Two models of the demo the surveyor will visit.
+fn two_models(board: &Device) -> (Uuid, Uuid) {
+    let mut ids = board
+        .replica
+        .iter()
+        .filter(|((entity, _), held)| entity == "model" && held.data["status"] == "in_progress")
+        .map(|((_, id), _)| *id);
+    (ids.next().unwrap(), ids.next().unwrap())
+}
+
+async fn a_campaign_from_creation_to_every_survey_submitted(backend: Backend) {
+    let server = TestServer::start_demo(backend).await.unwrap();
+    let mut board = device_of(&server, "bandanvan").await;
+    let surveyor = user_id(&server, "khaosat").await;
+    let (first, second) = two_models(&board);
+
+    // The Board's plan: the default criteria, two models, one surveyor, a deadline.
+    let campaign = Uuid::now_v7();
+    board.save(
+        "campaign.create",
+        campaign,
+        None,
+        json!({"year": 2026, "name": "Khảo sát mô hình năm 2026", "criteria": default_criteria(),
+               "unit_ids": [], "model_ids": [first, second],
+               "assignments": {first.to_string(): surveyor, second.to_string(): surveyor},
+               "deadline": "2026-12-31"}),
+    );
+    // A campaign without criteria is refused with the field named.
+    board.save(
+        "campaign.create",
+        Uuid::now_v7(),
+        None,
+        json!({"year": 2026, "name": "Không tiêu chí", "criteria": [], "deadline": "2026-12-31"}),
+    );
+    board.sync().await.unwrap();
+    let answers: Vec<PushStatus> = board.answers.values().map(|a| a.status).collect();
+    assert_eq!(answers, [PushStatus::Applied, PushStatus::Rejected]);
+    let refused = board
+        .answers
+        .values()
+        .last()
+        .unwrap()
+        .error
+        .clone()
+        .unwrap();
+    assert!(refused.fields.unwrap().get("criteria").is_some());
+
+    // The surveyor's tablet holds the campaign after its download.
+    let mut tablet = device_of(&server, "khaosat").await;
+    assert_eq!(
+        held(&tablet, "campaign", campaign).unwrap()["name"],
+        "Khảo sát mô hình năm 2026"
+    );
+
+    // Two visits made offline, the second scored only in part at first.
+    let criteria = default_criteria();
+    let scores = |score: u8| -> BTreeMap<String, u8> {
+        criteria.iter().map(|c| (c.key.clone(), score)).collect()
+    };
+    let (visit_1, visit_2) = (Uuid::now_v7(), Uuid::now_v7());
+    tablet.save(
+        "survey.create",
+        visit_1,
+        None,
+        json!({"campaign_id": campaign, "model_id": first, "surveyor_id": "ignored",
+               "scores": scores(8), "rating": "excellent",
+               "difficulties": ["Bồi thường, giải phóng mặt bằng"], "notes": "Người dân đồng tình",
+               "visited_at": 1_795_000_000_000i64}),
+    );
+    tablet.save("survey.submit", visit_1, Some(0), json!({}));
+    tablet.save(
+        "survey.create",
+        visit_2,
+        None,
+        json!({"campaign_id": campaign, "model_id": second, "scores": {"task_fit": 9}}),
+    );
+    // Submitting without every score is refused, naming what is missing.
+    tablet.save("survey.submit", visit_2, Some(0), json!({}));
+    tablet.save(
+        "survey.update",
+        visit_2,
+        Some(0),
+        json!({"scores": scores(6), "recommendations": "Nhân rộng ra các thôn"}),
+    );
+    tablet.save("survey.submit", visit_2, Some(0), json!({}));
+    tablet.sync().await.unwrap();
+    let answers: Vec<PushStatus> = tablet.answers.values().map(|a| a.status).collect();
+    assert_eq!(
+        answers,
+        [
+            PushStatus::Applied,
+            PushStatus::Applied,
+            PushStatus::Applied,
+            PushStatus::Rejected,
+            PushStatus::Applied,
+            PushStatus::Applied
+        ]
+    );
+
+    // Stored as the shared code computes, whatever the request claimed.
+    let stored_1 = held(&tablet, "survey", visit_1).unwrap();
+    assert_eq!(stored_1["status"], "submitted");
+    assert_eq!(stored_1["surveyor_id"], json!(surveyor));
+    let expected = total_score(&criteria, &scores(8)).map(Rating::of_total);
+    assert_eq!(stored_1["rating"], json!(expected));
+    assert_eq!(stored_1["rating"], "good");
+    let stored_2 = held(&tablet, "survey", visit_2).unwrap();
+    assert_eq!(stored_2["status"], "submitted");
+    assert_eq!(stored_2["rating"], "fair");
+
+    // Every survey of the campaign is submitted; the Board sees them.
+    board.sync().await.unwrap();
+    let submitted = board
+        .replica
+        .iter()
+        .filter(|((entity, _), held)| {
+            entity == "survey"
+                && held.data["campaign_id"] == json!(campaign)
+                && held.data["status"] == "submitted"
+        })
+        .count();
+    assert_eq!(submitted, 2);
+
+    // A submitted survey is locked: a later offline edit is rejected as `locked`, visibly.
+    tablet.save(
+        "survey.update",
+        visit_1,
+        Some(0),
+        json!({"notes": "Sửa sau khi nộp"}),
+    );
+    tablet.sync().await.unwrap();
+    let answer = tablet.answers.values().last().unwrap();
+    assert_eq!(answer.status, PushStatus::Rejected);
+    assert_eq!(answer.error.as_ref().unwrap().code, "locked");
+    // Only the Board reopens it; then the surveyor may change it again.
+    tablet.save("survey.reopen", visit_1, Some(0), json!({}));
+    tablet.sync().await.unwrap();
+    assert_eq!(last_status(&tablet), PushStatus::Rejected);
+    let seen = board
+        .replica
+        .get(&("survey".to_owned(), visit_1))
+        .map(|h| h.version);
+    board.save("survey.reopen", visit_1, seen, json!({}));
+    board.sync().await.unwrap();
+    assert_eq!(last_status(&board), PushStatus::Applied);
+    tablet.sync().await.unwrap();
+    tablet.save(
+        "survey.update",
+        visit_1,
+        Some(0),
+        json!({"notes": "Bổ sung sau khi mở lại"}),
+    );
+    tablet.sync().await.unwrap();
+    assert_eq!(last_status(&tablet), PushStatus::Applied);
+
+    // Scores changed by two people at once: a hard conflict, nothing overwritten.
+    let seen = board
+        .replica
+        .get(&("survey".to_owned(), visit_1))
+        .map(|h| h.version);
+    board.save(
+        "survey.update",
+        visit_1,
+        seen,
+        json!({"scores": scores(10)}),
+    );
+    board.sync().await.unwrap();
+    tablet.save(
+        "survey.update",
+        visit_1,
+        Some(0),
+        json!({"scores": scores(3)}),
+    );
+    tablet.sync().await.unwrap();
+    let answer = tablet.answers.values().last().unwrap();
+    assert_eq!(answer.status, PushStatus::Conflict);
+    assert_eq!(answer.conflict.as_ref().unwrap().kind, ConflictKind::Hard);
+    assert_eq!(
+        held(&tablet, "survey", visit_1).unwrap()["rating"],
+        "excellent"
+    );
+
+    // The audit log names each change of a survey.
+    let history = server
+        .store()
+        .history("survey", &visit_1.to_string())
+        .await
+        .unwrap();
+    let actions: Vec<&str> = history.iter().map(|h| h.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "survey.create",
+            "survey.submit",
+            "survey.reopen",
+            "survey.update",
+            "survey.update"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_campaign_runs_to_every_survey_submitted_on_sqlite() {
+    a_campaign_from_creation_to_every_survey_submitted(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_campaign_runs_to_every_survey_submitted_on_postgres() {
+    a_campaign_from_creation_to_every_survey_submitted(Backend::Postgres).await;
+}
+
+async fn nobody_surveys_what_they_were_not_given(backend: Backend) {
+    let server = TestServer::start_demo(backend).await.unwrap();
+    let mut board = device_of(&server, "bandanvan").await;
+    let (first, second) = two_models(&board);
+    let campaign = Uuid::now_v7();
+    let board_id = user_id(&server, "bandanvan").await;
+    board.save(
+        "campaign.create",
+        campaign,
+        None,
+        json!({"year": 2026, "name": "Đợt 1", "criteria": default_criteria(),
+               "model_ids": [first], "assignments": {first.to_string(): board_id},
+               "deadline": "2026-12-31"}),
+    );
+    board.sync().await.unwrap();
+
+    // The surveyor is not assigned to this model; a registrar may not survey at all, nor plan.
+    let mut tablet = device_of(&server, "khaosat").await;
+    tablet.save(
+        "survey.create",
+        Uuid::now_v7(),
+        None,
+        json!({"campaign_id": campaign, "model_id": first}),
+    );
+    tablet.save(
+        "survey.create",
+        Uuid::now_v7(),
+        None,
+        json!({"campaign_id": Uuid::now_v7(), "model_id": second}),
+    );
+    tablet.save(
+        "campaign.update",
+        campaign,
+        Some(0),
+        json!({"name": "Đổi tên"}),
+    );
+    tablet.sync().await.unwrap();
+    let codes: Vec<String> = tablet
+        .answers
+        .values()
+        .map(|a| a.error.as_ref().unwrap().code.clone())
+        .collect();
+    assert_eq!(codes, ["not_assigned", "not_found", "role_not_allowed"]);
+
+    let mut registrar = device_of(&server, "dienhoa").await;
+    registrar.save(
+        "survey.create",
+        Uuid::now_v7(),
+        None,
+        json!({"campaign_id": campaign, "model_id": first}),
+    );
+    registrar.sync().await.unwrap();
+    assert_eq!(
+        registrar
+            .answers
+            .values()
+            .last()
+            .unwrap()
+            .error
+            .as_ref()
+            .unwrap()
+            .code,
+        "role_not_allowed"
+    );
+
+    // Fields an update may not set, and unknown kinds, refuse the request as a whole.
+    for (kind, fields) in [
+        ("survey.update", json!({"status": "submitted"})),
+        ("survey.update", json!({"rating": "excellent"})),
+        ("survey.fly", json!({})),
+    ] {
+        let mut probe = device_of(&server, "khaosat").await;
+        probe.save(kind, Uuid::now_v7(), Some(0), fields);
+        let Round::Refused(status, _) = probe.send(&probe.request()).await.unwrap() else {
+            panic!("{kind} must be refused")
+        };
+        assert_eq!(status, 400, "{kind}");
+    }
+}
+
+#[tokio::test]
+async fn nobody_surveys_what_they_were_not_given_on_sqlite() {
+    nobody_surveys_what_they_were_not_given(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn nobody_surveys_what_they_were_not_given_on_postgres() {
+    nobody_surveys_what_they_were_not_given(Backend::Postgres).await;
+}
