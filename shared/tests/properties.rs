@@ -11,7 +11,7 @@ use dvk_shared::{
     ids::{ModelId, UnitId},
     model::{self, Contact, Field, Model, Results, Status},
     survey::{Rating, default_criteria, total_score},
-    text::{fold, matches, sort_key},
+    text::{fold, format_number, matches, parse_number, sort_key},
     validation::Problem,
 };
 use proptest::prelude::*;
@@ -141,5 +141,15 @@ proptest! {
         let raised = total_score(&criteria, &higher).unwrap();
         prop_assert!(raised >= total);
         prop_assert!(Rating::of_total(raised) <= Rating::of_total(total), "a better total never rates worse");
+    }
+
+    #[test]
+    fn figures_read_back_as_they_were_written(n in any::<u64>()) {
+        let written = format_number(n);
+        prop_assert_eq!(parse_number(&written), Some(Some(n)));
+        prop_assert_eq!(parse_number(&format!("{written} đ")), Some(Some(n)));
+        // Groups of three, dots only between them.
+        prop_assert!(written.split('.').skip(1).all(|group| group.len() == 3));
+        prop_assert!(written.split('.').next().is_some_and(|first| (1..=3).contains(&first.len())));
     }
 }
