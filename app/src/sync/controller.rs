@@ -106,9 +106,10 @@ impl SyncStatus {
         leptos::task::spawn_local(async move {
             let outcome = match shared_db().await {
                 Ok(db) => {
+                    // Pages read the store again once the sync settles, not after every round:
+                    // re-reading thousands of records per round would slow the download itself.
                     sync_until_settled(db.as_ref(), &HttpTransport, now_ms, |p| {
                         self.progress.set(Some(p));
-                        self.data_version.update(|v| *v += 1);
                     })
                     .await
                 }
