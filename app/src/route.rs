@@ -43,7 +43,11 @@ impl Location {
     }
 
     fn sync(self) {
-        let (path, query) = current();
+        self.show(current());
+    }
+
+    /// Sets the signals that changed (a set always notifies, so unchanged ones are left alone).
+    fn show(self, (path, query): (String, String)) {
         if self.path.get_untracked() != path {
             self.path.set(path);
         }
@@ -96,8 +100,9 @@ impl Location {
                 history.push_state_with_url(&state, "", Some(href))
             };
         }
-        let changed_page = current().0 != self.path.get_untracked();
-        self.sync();
+        let now = current();
+        let changed_page = now.0 != self.path.get_untracked();
+        self.show(now);
         if changed_page && let Some(window) = web_sys::window() {
             window.scroll_to_with_x_and_y(0.0, 0.0);
         }

@@ -10,8 +10,8 @@ use dvk_shared::{
     ids::{CampaignId, ModelId, SurveyId},
     survey::{Campaign, Rating, Survey, SurveyStatus, total_score},
     sync::{
-        self, Base, CampaignOp, ConflictInfo, ConflictKind, FieldConflict, Merge, Mutation,
-        PushResult, PushStatus, SurveyOp,
+        self, CampaignOp, ConflictInfo, ConflictKind, FieldConflict, Merge, Mutation, PushResult,
+        PushStatus, SurveyOp,
     },
     user::Role,
 };
@@ -23,7 +23,8 @@ use crate::{
     error::ApiError,
     store::{Actor, AuditRow, SyncRecord, SyncTx},
     sync::{
-        Batch, internal, invalid, malformed, outside_units, rejected, result, role_not_allowed,
+        Batch, base_of, internal, invalid, malformed, outside_units, rejected, result,
+        role_not_allowed, stamp_fields,
     },
 };
 
@@ -87,6 +88,24 @@ fn merged<T: Serialize + DeserializeOwned>(
     Ok(serde_json::from_value(Value::Object(object)).map_err(|e| e.to_string()))
 }
 
+/// How `mutation` meets the record as it stands (the shared merge, with `policy`).
+fn merge_into<T: Serialize>(
+    current: &SyncRecord<T>,
+    mutation: &Mutation,
+    actor: &Actor,
+    policy: fn(&str) -> Option<sync::FieldPolicy>,
+) -> Result<Merge, ApiError> {
+    let record = serde_json::to_value(&current.record).map_err(internal)?;
+    Ok(sync::merge_fields(
+        &record,
+        &current.field_versions,
+        &current.field_writers,
+        base_of(mutation, actor),
+        &mutation.fields,
+        policy,
+    ))
+}
+
 /// The record as written: the next version, the fields that changed stamped with it and with
 /// the device that changed them, and an audit entry.
 #[allow(clippy::too_many_arguments)]
@@ -115,13 +134,13 @@ fn stamp<T: Serialize + Clone>(
     };
     let mut field_versions = before.map(|b| b.field_versions.clone()).unwrap_or_default();
     let mut field_writers = before.map(|b| b.field_writers.clone()).unwrap_or_default();
-    for field in changed {
-        match &actor.origin {
-            Some((device, _)) => field_writers.insert(field.clone(), device.clone()),
-            None => field_writers.remove(&field),
-        };
-        field_versions.insert(field, version);
-    }
+    stamp_fields(
+        changed,
+        version,
+        actor,
+        &mut field_versions,
+        &mut field_writers,
+    );
     batch.audit.push(AuditRow {
         entity,
         entity_id: id,
@@ -200,19 +219,7 @@ async fn campaign(
             let Some(current) = &current else {
                 return Ok(missing("đợt khảo sát này", "campaign"));
             };
-            let record = serde_json::to_value(&current.record).map_err(internal)?;
-            let base = Base {
-                version: mutation.base_version.unwrap_or(0),
-                device: actor.origin.as_ref().map_or("", |(d, _)| d.as_str()),
-            };
-            let soft = match sync::merge_fields(
-                &record,
-                &current.field_versions,
-                &current.field_writers,
-                base,
-                &mutation.fields,
-                sync::campaign_field_policy,
-            ) {
+            let soft = match merge_into(current, mutation, actor, sync::campaign_field_policy)? {
                 Merge::Apply { overwritten } if overwritten.is_empty() => None,
                 Merge::Apply { overwritten } | Merge::Hard(overwritten) => Some(
                     conflict(
@@ -318,47 +325,36 @@ async fn survey(
                     (survey, "survey.submit", None)
                 }
                 _ => {
-                    let record = serde_json::to_value(&current.record).map_err(internal)?;
-                    let base = Base {
-                        version: mutation.base_version.unwrap_or(0),
-                        device: actor.origin.as_ref().map_or("", |(d, _)| d.as_str()),
-                    };
-                    let soft = match sync::merge_fields(
-                        &record,
-                        &current.field_versions,
-                        &current.field_writers,
-                        base,
-                        &mutation.fields,
-                        sync::survey_field_policy,
-                    ) {
-                        Merge::Hard(fields) => {
-                            let info = conflict(
-                                tx,
-                                "survey",
-                                &id.to_string(),
-                                ConflictKind::Hard,
-                                fields,
-                                current,
-                            )
-                            .await?;
-                            return Ok(PushResult {
-                                conflict: Some(info),
-                                ..result(0, PushStatus::Conflict)
-                            });
-                        }
-                        Merge::Apply { overwritten } if overwritten.is_empty() => None,
-                        Merge::Apply { overwritten } => Some(
-                            conflict(
-                                tx,
-                                "survey",
-                                &id.to_string(),
-                                ConflictKind::Soft,
-                                overwritten,
-                                current,
-                            )
-                            .await?,
-                        ),
-                    };
+                    let soft =
+                        match merge_into(current, mutation, actor, sync::survey_field_policy)? {
+                            Merge::Hard(fields) => {
+                                let info = conflict(
+                                    tx,
+                                    "survey",
+                                    &id.to_string(),
+                                    ConflictKind::Hard,
+                                    fields,
+                                    current,
+                                )
+                                .await?;
+                                return Ok(PushResult {
+                                    conflict: Some(info),
+                                    ..result(0, PushStatus::Conflict)
+                                });
+                            }
+                            Merge::Apply { overwritten } if overwritten.is_empty() => None,
+                            Merge::Apply { overwritten } => Some(
+                                conflict(
+                                    tx,
+                                    "survey",
+                                    &id.to_string(),
+                                    ConflictKind::Soft,
+                                    overwritten,
+                                    current,
+                                )
+                                .await?,
+                            ),
+                        };
                     match merged(&current.record, &mutation.fields)? {
                         Ok(survey) => (survey, "survey.update", soft),
                         Err(e) => return Ok(malformed(e)),

@@ -352,13 +352,13 @@ impl Batch {
             (None, Some(Value::Object(fields))) => fields.keys().cloned().collect(),
             _ => Vec::new(),
         };
-        for field in changed {
-            match &actor.origin {
-                Some((device, _)) => field_writers.insert(field.clone(), device.clone()),
-                None => field_writers.remove(&field),
-            };
-            field_versions.insert(field, version);
-        }
+        stamp_fields(
+            changed,
+            version,
+            actor,
+            &mut field_versions,
+            &mut field_writers,
+        );
         let text = |value: &Option<Value>| value.as_ref().map(Value::to_string);
         self.audit.push(AuditRow {
             entity: "model",
@@ -413,6 +413,35 @@ impl Batch {
                 .collect(),
             audit: self.audit,
         }
+    }
+}
+
+/// What `mutation` was made against (SYNC.md): its base version, and its device's own changes.
+pub(crate) fn base_of<'a>(mutation: &Mutation, actor: &'a Actor) -> sync::Base<'a> {
+    sync::Base {
+        version: mutation.base_version.unwrap_or(0),
+        device: actor
+            .origin
+            .as_ref()
+            .map_or("", |(device, _)| device.as_str()),
+    }
+}
+
+/// Stamps the fields a change wrote with its version and the device it came from (none for a
+/// change made on the server: a conflict for every device).
+pub(crate) fn stamp_fields(
+    changed: Vec<String>,
+    version: i64,
+    actor: &Actor,
+    versions: &mut sync::FieldVersions,
+    writers: &mut sync::FieldWriters,
+) {
+    for field in changed {
+        match &actor.origin {
+            Some((device, _)) => writers.insert(field.clone(), device.clone()),
+            None => writers.remove(&field),
+        };
+        versions.insert(field, version);
     }
 }
 
@@ -574,14 +603,7 @@ async fn apply(
             ..result(0, PushStatus::Conflict)
         });
     }
-    let device = actor
-        .origin
-        .as_ref()
-        .map_or("", |(device, _)| device.as_str());
-    let base = sync::Base {
-        version: mutation.base_version.unwrap_or(0),
-        device,
-    };
+    let base = base_of(mutation, actor);
 
     match op {
         ModelOp::Create => Err(ApiError::Internal("create handled above".into())),

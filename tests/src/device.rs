@@ -54,6 +54,15 @@ impl Device {
         }
     }
 
+    /// A device of a demo account, signed in and holding what that account sees.
+    pub async fn of_demo(server: &crate::TestServer, account: &str) -> Result<Self> {
+        let client = server.client();
+        client.login_demo(account).await?;
+        let mut device = Self::new(client);
+        device.sync().await?;
+        Ok(device)
+    }
+
     /// Saves a change locally (into the outbox), as the app does before any network.
     pub fn save(&mut self, kind: &str, id: Uuid, base_version: Option<i64>, fields: Value) -> u64 {
         let seq = self.next_seq;

@@ -117,20 +117,39 @@ async fn sign_in(client: &Client, username: &str) -> anyhow::Result<()> {
 
 /// Waits until the page shows an element matching `css` whose text contains `text`.
 async fn wait_for_text(client: &Client, css: &str, text: &str) -> anyhow::Result<()> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        for element in client.find_all(Locator::Css(css)).await? {
-            if element.text().await.is_ok_and(|t| t.contains(text)) {
-                return Ok(());
-            }
-        }
-        if tokio::time::Instant::now() >= deadline {
-            // What the page showed instead, for whoever reads the failure.
-            save_png(client, "failed").await.ok();
-            anyhow::bail!("no {css} with {text:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
+    let found = wait_until(
+        &format!("{css} with {text:?}"),
+        Duration::from_secs(60),
+        || first_with_text(client, css, text),
+    )
+    .await;
+    if found.is_err() {
+        // What the page showed instead, for whoever reads the failure.
+        save_png(client, "failed").await.ok();
     }
+    found
+}
+
+async fn first_with_text(client: &Client, css: &str, text: &str) -> anyhow::Result<bool> {
+    first_matching(client, css, text, false).await
+}
+
+/// Whether an element matching `css` holds `text`; with `click`, clicks the first that does.
+async fn first_matching(
+    client: &Client,
+    css: &str,
+    text: &str,
+    click: bool,
+) -> anyhow::Result<bool> {
+    for element in client.find_all(Locator::Css(css)).await? {
+        if element.text().await.is_ok_and(|t| t.contains(text)) {
+            if click {
+                element.click().await?;
+            }
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 async fn service_worker_active(client: &Client) -> anyhow::Result<()> {
@@ -237,40 +256,25 @@ async fn synced(client: &Client) -> anyhow::Result<()> {
 
 /// Waits until the outbox is empty.
 async fn nothing_pending(client: &Client) -> anyhow::Result<()> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
-    loop {
+    wait_until("the outbox to empty", Duration::from_secs(90), || async {
         let pending = client
             .find(Locator::Css(".sync-pending"))
             .await?
             .attr("data-pending")
             .await?;
-        if pending.as_deref() == Some("0") {
-            return Ok(());
-        }
-        anyhow::ensure!(
-            tokio::time::Instant::now() < deadline,
-            "the outbox never emptied"
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+        Ok(pending.as_deref() == Some("0"))
+    })
+    .await
 }
 
 /// Clicks the first element matching `css` whose text contains `text`.
 async fn click_text(client: &Client, css: &str, text: &str) -> anyhow::Result<()> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        for element in client.find_all(Locator::Css(css)).await? {
-            if element.text().await.is_ok_and(|t| t.contains(text)) {
-                element.click().await?;
-                return Ok(());
-            }
-        }
-        anyhow::ensure!(
-            tokio::time::Instant::now() < deadline,
-            "nothing to click: {css} with {text:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_until(
+        &format!("something to click: {css} with {text:?}"),
+        Duration::from_secs(30),
+        || first_matching(client, css, text, true),
+    )
+    .await
 }
 
 async fn type_into(client: &Client, css: &str, text: &str) -> anyhow::Result<()> {
@@ -292,19 +296,15 @@ async fn value_of(client: &Client, css: &str) -> anyhow::Result<String> {
 /// Waits until the server holds the model in `status`.
 async fn server_has(server: &TestServer, id: Uuid, status: Status) -> anyhow::Result<()> {
     let id = ModelId::from_uuid(id)?;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
-    loop {
-        if let Some(stored) = server.store().model(id).await?
-            && stored.model.status == status
-        {
-            return Ok(());
-        }
-        anyhow::ensure!(
-            tokio::time::Instant::now() < deadline,
-            "the server never held the model as {status:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    wait_until(
+        &format!("the server to hold the model as {status:?}"),
+        Duration::from_secs(90),
+        || async move {
+            let stored = server.store().model(id).await?;
+            Ok(stored.is_some_and(|m| m.model.status == status))
+        },
+    )
+    .await
 }
 
 /// The three journeys of the product on one tablet, handed from person to person:

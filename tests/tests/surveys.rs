@@ -20,11 +20,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 async fn device_of(server: &TestServer, account: &str) -> Device {
-    let client = server.client();
-    client.login_demo(account).await.unwrap();
-    let mut device = Device::new(client);
-    device.sync().await.unwrap();
-    device
+    Device::of_demo(server, account).await.unwrap()
 }
 
 async fn user_id(server: &TestServer, username: &str) -> String {

@@ -28,11 +28,7 @@ async fn unit_id(server: &TestServer, name: &str) -> UnitId {
 }
 
 async fn device_of(server: &TestServer, account: &str) -> Device {
-    let client = server.client();
-    client.login_demo(account).await.unwrap();
-    let mut device = Device::new(client);
-    device.sync().await.unwrap();
-    device
+    Device::of_demo(server, account).await.unwrap()
 }
 
 fn draft(unit: UnitId, name: &str) -> Value {

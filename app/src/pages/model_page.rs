@@ -466,18 +466,18 @@ fn ModelForm(
     let tried_submit = RwSignal::new(false);
     let note = RwSignal::new(None::<&'static str>);
     let saving = RwSignal::new(false);
-    let location_for_errors = location.clone();
+    // The draft as the model's fields, read once per change for the messages and the save state.
+    let read = {
+        let location = location.clone();
+        Memo::new(move |_| draft.with(|d| d.fields(&location)))
+    };
     let errors = Memo::new(move |_| {
-        let (fields, errors) = draft.with(|d| d.fields(&location_for_errors));
+        let (fields, errors) = read.get();
         check(id, &fields, errors, tried_submit.get())
     });
-    let dirty = {
-        let location = location.clone();
-        Memo::new(move |_| {
-            let fields = draft.with(|d| d.fields(&location).0);
-            saved_fields.with(|saved| saved.as_ref() != Some(&fields))
-        })
-    };
+    let dirty = Memo::new(move |_| {
+        read.with(|(fields, _)| saved_fields.with(|saved| saved.as_ref() != Some(fields)))
+    });
 
     // Saves what can be saved: nothing while the draft breaks a rule (the messages say which).
     let save = {
