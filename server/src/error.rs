@@ -11,7 +11,11 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use dvk_shared::{api::ErrorBody, validation::FieldErrors};
+use dvk_shared::{
+    api::ErrorBody,
+    photo::{UploadRefused, UploadState},
+    validation::FieldErrors,
+};
 
 use crate::store::StoreError;
 
@@ -35,6 +39,8 @@ pub enum ApiError {
     Validation(FieldErrors),
     #[error("conflict: {0}")]
     Conflict(String),
+    #[error("photo refused: {0:?}")]
+    Photo(PhotoRefusal),
     #[error("storage failed: {0}")]
     Store(StoreError),
     #[error("internal error: {0}")]
@@ -52,6 +58,26 @@ pub enum Forbidden {
     Role,
     /// The device id is bound to another user.
     DeviceOfAnotherUser,
+}
+
+/// Why a photo, or one chunk of its upload, is refused (`photos.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhotoRefusal {
+    /// The chunk does not start where the upload stands (409, with the upload's state).
+    WrongOffset(UploadState),
+    /// The chunk declares another total than the upload's first chunk did (409, saying to send
+    /// again from 0).
+    TotalChanged,
+    /// The photo is larger than `PHOTO_MAX_BYTES` (413).
+    TooLarge,
+    /// One chunk is larger than `CHUNK_MAX_BYTES` (413).
+    ChunkTooLarge,
+    /// The bytes are not a JPEG, PNG or WebP image (415).
+    NotAPhoto,
+    /// The bytes that arrived do not hash to the photo's name (422); the upload was dropped.
+    Changed,
+    /// No photo of this name is stored (yet) (404).
+    NotFound,
 }
 
 impl From<StoreError> for ApiError {
@@ -87,9 +113,90 @@ fn too_large() -> ErrorBody {
     )
 }
 
+/// The answer to a refused photo or chunk. A chunk that does not fit the upload carries the
+/// upload's state, so the tablet resumes from there without asking again.
+fn photo_refusal(refusal: PhotoRefusal) -> Response {
+    let (status, body) = match refusal {
+        PhotoRefusal::WrongOffset(upload) => {
+            let received = upload.received;
+            let refused = UploadRefused {
+                error: body(
+                    "wrong_offset",
+                    &format!(
+                        "Phần ảnh này không nối tiếp phần máy chủ đã nhận ({received} byte); máy tính bảng sẽ gửi tiếp từ đó."
+                    ),
+                    &format!(
+                        "This part of the photo does not follow what the server holds ({received} bytes); the tablet will continue from there."
+                    ),
+                ),
+                upload,
+            };
+            return (StatusCode::CONFLICT, Json(refused)).into_response();
+        }
+        PhotoRefusal::TotalChanged => {
+            let refused = UploadRefused {
+                error: body(
+                    "total_changed",
+                    "Ảnh này đang được gửi lên với một kích thước khác; máy tính bảng sẽ gửi lại từ đầu.",
+                    "This photo is being uploaded with another size; the tablet will send it again from the start.",
+                ),
+                // What the server holds can never become this photo: the tablet starts again,
+                // and its first chunk replaces the upload.
+                upload: UploadState {
+                    received: 0,
+                    complete: false,
+                },
+            };
+            return (StatusCode::CONFLICT, Json(refused)).into_response();
+        }
+        PhotoRefusal::TooLarge => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            body(
+                "photo_too_large",
+                "Ảnh quá lớn: máy chủ nhận ảnh đến 10 MB. Hãy thu nhỏ ảnh hoặc chụp lại.",
+                "The photo is too large: the server takes photos up to 10 MB. Make it smaller or take it again.",
+            ),
+        ),
+        PhotoRefusal::ChunkTooLarge => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            body(
+                "chunk_too_large",
+                "Mỗi lần chỉ gửi được tối đa 256 KB của một ảnh. Hãy cập nhật ứng dụng.",
+                "At most 256 KB of a photo can be sent at a time. Update the app.",
+            ),
+        ),
+        PhotoRefusal::NotAPhoto => (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            body(
+                "not_a_photo",
+                "Chỉ nhận ảnh (JPEG, PNG hoặc WebP); tệp này không phải là ảnh. Hãy chọn hoặc chụp một ảnh.",
+                "Only photos are accepted (JPEG, PNG or WebP); this file is not one. Choose or take a photo.",
+            ),
+        ),
+        PhotoRefusal::Changed => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            body(
+                "photo_changed",
+                "Ảnh đến máy chủ đã bị thay đổi (dấu vân tay không khớp); máy tính bảng sẽ gửi lại.",
+                "The photo arrived changed (its fingerprint does not match); the tablet will send it again.",
+            ),
+        ),
+        PhotoRefusal::NotFound => (
+            StatusCode::NOT_FOUND,
+            body(
+                "photo_not_found",
+                "Ảnh này chưa có trên máy chủ; có thể máy tính bảng chụp ảnh chưa gửi xong. Hãy thử lại sau khi máy đó đồng bộ.",
+                "This photo is not on the server yet; the tablet that took it may not have sent it. Try again after it syncs.",
+            ),
+        ),
+    };
+    (status, Json(body)).into_response()
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, body) = match &self {
+            ApiError::Photo(refusal) => return photo_refusal(*refusal),
             ApiError::Unauthenticated => (
                 StatusCode::UNAUTHORIZED,
                 body(

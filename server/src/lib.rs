@@ -13,6 +13,7 @@ pub mod extract;
 pub mod health;
 pub mod models;
 pub mod openapi;
+pub mod photos;
 pub mod stats;
 pub mod store;
 pub mod surveys;
@@ -73,11 +74,13 @@ pub fn router(state: AppState, dist_dir: &std::path::Path) -> Router {
         .merge(models::router())
         .merge(stats::router())
         .merge(awards::router())
+        .merge(photos::router())
         .merge(sync::router())
         .merge(openapi::router())
         .fallback(error::api_not_found)
         .layer(middleware::from_fn(auth::same_origin_writes))
-        // Every body is bounded; sync batches, the largest, stay well under this.
+        // Every body is bounded; sync batches, the largest, stay well under this. Photo chunks
+        // have their own, smaller limit on their route (`photos::router`).
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(error::json_errors));
     Router::new()

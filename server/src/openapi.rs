@@ -24,8 +24,8 @@ pub const SESSION_SCHEME: &str = "dvk_session";
     info(
         title = "DVK API",
         version = env!("CARGO_PKG_VERSION"),
-        description = "API của Dân vận khéo: đăng nhập, đơn vị, mô hình, số liệu tổng hợp và đồng bộ; mọi câu trả lời là JSON, lỗi có `code` ổn định và lời nhắn tiếng Việt (`message`) lẫn tiếng Anh (`message_en`). \
-                       The API of Dân vận khéo (DVK): sign-in, units, models, statistics and sync; every answer is JSON, and errors carry a stable `code` with a Vietnamese and an English message."
+        description = "API của Dân vận khéo: đăng nhập, đơn vị, mô hình, số liệu tổng hợp, đồng bộ và ảnh; mọi câu trả lời (trừ ảnh) là JSON, lỗi có `code` ổn định và lời nhắn tiếng Việt (`message`) lẫn tiếng Anh (`message_en`). \
+                       The API of Dân vận khéo (DVK): sign-in, units, models, statistics, sync and photos; every answer but a photo is JSON, and errors carry a stable `code` with a Vietnamese and an English message."
     ),
     paths(
         crate::health::health,
@@ -38,6 +38,9 @@ pub const SESSION_SCHEME: &str = "dvk_session";
         crate::stats::stats,
         crate::awards::list,
         crate::sync::sync_handler,
+        crate::photos::upload_state,
+        crate::photos::put_chunk,
+        crate::photos::photo,
         openapi_json,
     ),
     modifiers(&SessionCookie),
@@ -49,6 +52,7 @@ pub const SESSION_SCHEME: &str = "dvk_session";
         (name = "stats", description = "The leadership overview."),
         (name = "awards", description = "Awards (khen thưởng) decided for units and people."),
         (name = "sync", description = "The offline-first sync of SYNC.md: push a device's changes, pull what changed."),
+        (name = "photos", description = "Photos of surveys, named by the SHA-256 of their bytes; uploaded in chunks that resume where they stopped."),
         (name = "openapi", description = "This document."),
     )
 )]
@@ -123,8 +127,10 @@ mod tests {
         let paths = document["paths"].as_object().unwrap();
         assert!(paths.len() >= 9, "{:?}", paths.keys());
         for (path, item) in paths {
-            // Path parameters are ids: any well-formed one reaches the handler.
-            let concrete = path.replace("{id}", &dvk_shared::ids::ModelId::new().to_string());
+            // Path parameters are ids and photo hashes: any well-formed one reaches the handler.
+            let concrete = path
+                .replace("{id}", &dvk_shared::ids::ModelId::new().to_string())
+                .replace("{hash}", &"0".repeat(64));
             assert!(!concrete.contains('{'), "an unknown parameter in {path}");
             for method in item.as_object().unwrap().keys() {
                 let mut request = Request::builder()
@@ -165,6 +171,9 @@ mod tests {
             ("/api/stats", "get", true),
             ("/api/awards", "get", true),
             ("/api/sync", "post", true),
+            ("/api/photos/{hash}/upload", "get", true),
+            ("/api/photos/{hash}/upload", "put", true),
+            ("/api/photos/{hash}", "get", true),
             ("/api/openapi.json", "get", false),
         ] {
             let operation = &document["paths"][path][method];
@@ -500,5 +509,33 @@ mod tests {
         );
         // Every demo award, individual and collective, with and without a decision number.
         fits("/api/awards", "200", json(&seed.awards));
+
+        let upload = dvk_shared::photo::UploadState {
+            received: 262_144,
+            complete: false,
+        };
+        fits("/api/photos/{hash}/upload", "200", json(&upload));
+        let chunk = &document["paths"]["/api/photos/{hash}/upload"]["put"]["responses"];
+        for (status, value) in [
+            ("200", json(&upload)),
+            (
+                "409",
+                json(&dvk_shared::photo::UploadRefused {
+                    error: ErrorBody {
+                        code: "wrong_offset".into(),
+                        message: "…".into(),
+                        message_en: "…".into(),
+                        fields: None,
+                    },
+                    upload,
+                }),
+            ),
+        ] {
+            let schema = &chunk[status]["content"]["application/json"]["schema"];
+            assert!(schema.is_object(), "no schema for {status} of the chunk");
+            if let Err(e) = check(&document, schema, &value, "chunk") {
+                panic!("{e}");
+            }
+        }
     }
 }

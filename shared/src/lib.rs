@@ -9,6 +9,8 @@ pub mod award;
 pub mod date;
 pub mod ids;
 pub mod model;
+pub mod photo;
+pub mod progress;
 pub mod survey;
 pub mod sync;
 pub mod text;

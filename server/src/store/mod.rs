@@ -19,6 +19,7 @@ use dvk_shared::{
     date::Timestamp,
     ids::{ModelId, UnitId, UserId},
     model::{Field, Model, Status},
+    photo::UploadState,
     unit::Unit,
     user::User,
 };
@@ -217,6 +218,30 @@ pub struct PulledChange {
     pub data: Option<Box<serde_json::value::RawValue>>,
 }
 
+/// An upload nobody has added to for this long is dropped (with its chunks) when another upload
+/// starts: the tablet that began it has given up or lost the photo.
+pub const STALE_UPLOAD_MS: i64 = 7 * 24 * 3_600_000;
+
+/// What became of one chunk of a photo's upload ([`Store::put_chunk`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChunkOutcome {
+    /// Written; the upload now stands here. `complete` when this was the last chunk and the
+    /// photo, checked against its name, is stored.
+    Accepted(UploadState),
+    /// The photo is stored already (from this or another tablet); nothing was written.
+    AlreadyStored(UploadState),
+    /// The chunk does not start where the upload stands; nothing was written.
+    WrongOffset(UploadState),
+    /// The chunk, not a first one, declares another total than the upload's first chunk did;
+    /// nothing was written.
+    TotalChanged,
+    /// Every byte arrived but they do not hash to the photo's name: the upload was dropped and
+    /// nothing stored.
+    Changed,
+    /// Every byte arrived but they are not a JPEG, PNG or WebP image: the upload was dropped.
+    NotAPhoto,
+}
+
 /// One sync request's transaction: everything it does commits together or not at all.
 ///
 /// A request takes the write lock first (`lock_versions`), reads what its changes touch, decides
@@ -400,6 +425,31 @@ pub trait Store: Send + Sync + 'static {
 
     /// Starts the transaction of one sync request.
     async fn begin_sync(&self) -> Result<Box<dyn SyncTx>, StoreError>;
+
+    /// Where the upload of the photo `hash` stands: complete (with its size) if the photo is
+    /// stored, else the bytes received so far (0 if no upload is under way).
+    async fn upload_state(&self, hash: &str) -> Result<UploadState, StoreError>;
+
+    /// Adds one chunk, `bytes` at `offset` of a photo of `total` bytes, to the upload of `hash`,
+    /// in one transaction: the chunk must start where the upload stands and declare the total
+    /// its first chunk declared, except that a first chunk (offset 0) declaring another total
+    /// starts the upload again (what was held can never become a photo of that size). The
+    /// chunk that completes the upload assembles the photo and
+    /// stores it if its SHA-256 is `hash` (and it is an image), drops the upload either way.
+    /// Starting an upload drops the ones untouched for [`STALE_UPLOAD_MS`]. The caller has
+    /// checked that `offset + bytes.len() <= total`.
+    async fn put_chunk(
+        &self,
+        hash: &str,
+        offset: u64,
+        total: u64,
+        bytes: &[u8],
+        user: UserId,
+        now: Timestamp,
+    ) -> Result<ChunkOutcome, StoreError>;
+
+    /// A stored photo: its MIME type and its bytes.
+    async fn photo(&self, hash: &str) -> Result<Option<(String, Vec<u8>)>, StoreError>;
 }
 
 /// Opens the database named by `url`, creating it (for SQLite) and migrating it as needed.
