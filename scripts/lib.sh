@@ -92,7 +92,7 @@ ensure_build_tools() {
 app_sources_stamp() {
   {
     find app shared style -type f ! -path 'app/dist/*' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
-    sha256sum Cargo.lock Cargo.toml Trunk.toml scripts/trunk-post-build.sh
+    sha256sum Cargo.lock Cargo.toml Trunk.toml .cargo/config.toml scripts/trunk-post-build.sh
   } | sha256sum | cut -d' ' -f1
 }
 

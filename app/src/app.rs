@@ -14,7 +14,7 @@ use crate::{
         overview::Overview,
         problems::Problems,
         sign_in::SignIn,
-        upcoming::Upcoming,
+        surveys::{SurveyPage, Surveys},
     },
     platform,
     route::Location,
@@ -83,7 +83,7 @@ pub fn App() -> impl IntoView {
 }
 
 /// The page for a path: `/`, `/mo-hinh`, `/mo-hinh/moi`, `/mo-hinh/{id}`, `/duyet`,
-/// `/tong-quan`, `/khao-sat`, `/dong-bo`; anything else is "not found".
+/// `/tong-quan`, `/khao-sat`, `/khao-sat/{campaign}/{model}`, `/dong-bo`; anything else is "not found".
 fn page(path: &str) -> AnyView {
     match path.trim_end_matches('/') {
         "" => view! { <Home /> }.into_any(),
@@ -91,14 +91,21 @@ fn page(path: &str) -> AnyView {
         "/mo-hinh/moi" => view! { <NewModel /> }.into_any(),
         "/duyet" => view! { <Review /> }.into_any(),
         "/tong-quan" => view! { <Overview /> }.into_any(),
-        "/khao-sat" => view! { <Upcoming /> }.into_any(),
+        "/khao-sat" => view! { <Surveys /> }.into_any(),
         "/dong-bo" => view! { <Problems /> }.into_any(),
-        other => match other
-            .strip_prefix("/mo-hinh/")
-            .and_then(|id| uuid::Uuid::parse_str(id).ok())
-        {
-            Some(id) => view! { <ModelById id /> }.into_any(),
-            None => view! { <NotFound /> }.into_any(),
-        },
+        other => {
+            let id = |text: &str| uuid::Uuid::parse_str(text).ok();
+            if let Some(id) = other.strip_prefix("/mo-hinh/").and_then(id) {
+                return view! { <ModelById id /> }.into_any();
+            }
+            let visit = other
+                .strip_prefix("/khao-sat/")
+                .and_then(|rest| rest.split_once('/'))
+                .and_then(|(campaign, model)| Some((id(campaign)?, id(model)?)));
+            match visit {
+                Some((campaign, model)) => view! { <SurveyPage campaign model /> }.into_any(),
+                None => view! { <NotFound /> }.into_any(),
+            }
+        }
     }
 }

@@ -9,6 +9,7 @@ use crate::{
     date::{Date, Timestamp},
     ids::{CampaignId, ModelId, SurveyId, UnitId, UserId},
     model::Location,
+    photo::{PHOTOS_PER_SURVEY, PhotoRef},
     validation::{FieldErrors, Problem},
 };
 
@@ -44,6 +45,10 @@ pub struct Campaign {
     /// Who surveys which model.
     #[serde(default)]
     pub assignments: BTreeMap<ModelId, UserId>,
+    /// The assigned surveyors' names as the Board chose them, so progress by surveyor reads
+    /// by name on a device that has no list of accounts.
+    #[serde(default)]
+    pub surveyor_names: BTreeMap<UserId, String>,
     pub deadline: Date,
 }
 
@@ -85,6 +90,12 @@ impl Campaign {
         if self.unit_ids.len() + self.model_ids.len() > 10_000 || self.assignments.len() > 10_000 {
             errors.add("model_ids", Problem::TooLong);
         }
+        if self.surveyor_names.len() > 1_000 {
+            errors.add("surveyor_names", Problem::TooLong);
+        }
+        for name in self.surveyor_names.values() {
+            errors.text("surveyor_names", name, 120, true);
+        }
         errors.into_result()
     }
 }
@@ -112,6 +123,20 @@ pub fn default_criteria() -> Vec<Criterion> {
     .collect()
 }
 
+/// The difficulties surveyors meet most often (the source report names compensation, site
+/// clearance and resettlement first); the form offers them as checkboxes next to free text.
+pub const COMMON_DIFFICULTIES: [(&str, &str); 6] = [
+    ("Bồi thường", "Compensation"),
+    ("Giải phóng mặt bằng", "Site clearance"),
+    ("Tái định cư", "Resettlement"),
+    ("Thiếu kinh phí", "Lack of funding"),
+    (
+        "Người dân chưa đồng thuận",
+        "Residents not yet in agreement",
+    ),
+    ("Thiếu nhân lực", "Lack of staff"),
+];
+
 /// Xuất sắc / tốt / khá / trung bình / chưa đạt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -131,6 +156,16 @@ impl Rating {
             Rating::Fair => "Khá",
             Rating::Average => "Trung bình",
             Rating::NotMet => "Chưa đạt",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Rating::Excellent => "Excellent",
+            Rating::Good => "Good",
+            Rating::Fair => "Fair",
+            Rating::Average => "Average",
+            Rating::NotMet => "Not met",
         }
     }
 
@@ -192,6 +227,10 @@ pub struct Survey {
     #[serde(default)]
     pub location: Option<Location>,
     pub status: SurveyStatus,
+    /// The photos taken on the visit, by hash; each uploads on its own (`photo.rs`), so a
+    /// survey may arrive before its photos.
+    #[serde(default)]
+    pub photos: Vec<PhotoRef>,
 }
 
 impl Survey {
@@ -211,6 +250,15 @@ impl Survey {
         }
         for difficulty in &self.difficulties {
             errors.text("difficulties", difficulty, 500, true);
+        }
+        if self.photos.len() > PHOTOS_PER_SURVEY {
+            errors.add("photos", Problem::TooLong);
+        }
+        for (i, photo) in self.photos.iter().enumerate() {
+            photo.check(&mut errors, &format!("photos.{i}."));
+            if self.photos[..i].iter().any(|p| p.hash == photo.hash) {
+                errors.add(&format!("photos.{i}.hash"), Problem::InvalidChoice);
+            }
         }
         if self.status == SurveyStatus::Submitted {
             for criterion in criteria {

@@ -274,7 +274,7 @@ pub fn update_policy(kind: &str) -> Option<fn(&str) -> Option<FieldPolicy>> {
 /// one visit differently must see each other, never overwrite.
 pub fn survey_field_policy(field: &str) -> Option<FieldPolicy> {
     match field {
-        "notes" | "difficulties" | "recommendations" | "visited_at" | "location" => {
+        "notes" | "difficulties" | "recommendations" | "visited_at" | "location" | "photos" => {
             Some(FieldPolicy::Soft)
         }
         "scores" => Some(FieldPolicy::Hard),
@@ -285,9 +285,8 @@ pub fn survey_field_policy(field: &str) -> Option<FieldPolicy> {
 /// The fields `campaign.update` may set (the Board's own plan).
 pub fn campaign_field_policy(field: &str) -> Option<FieldPolicy> {
     match field {
-        "name" | "criteria" | "unit_ids" | "model_ids" | "assignments" | "deadline" => {
-            Some(FieldPolicy::Soft)
-        }
+        "name" | "criteria" | "unit_ids" | "model_ids" | "assignments" | "surveyor_names"
+        | "deadline" => Some(FieldPolicy::Soft),
         _ => None,
     }
 }
@@ -402,7 +401,7 @@ pub fn changed_fields(before: &Value, after: &Value) -> Vec<String> {
         return Vec::new();
     };
     let mut keys: Vec<&String> = before.keys().chain(after.keys()).collect();
-    keys.sort();
+    keys.sort_unstable();
     keys.dedup();
     keys.into_iter()
         .filter(|k| before.get(*k) != after.get(*k))

@@ -43,6 +43,11 @@ pub fn SyncStatusBar() -> impl IntoView {
                     " " {p.changes_received} " " {t().received}
                 </p>
             })}
+            {move || (status.photos_waiting.get() > 0).then(|| view! {
+                <p class="sync-photos" data-photos=move || status.photos_waiting.get().to_string()>
+                    {status.photos_waiting.get()} " " {t().photos_waiting}
+                </p>
+            })}
             {move || (status.problems.get() > 0).then(|| view! {
                 <a href="/dong-bo" class="sync-problems">
                     {status.problems.get()} " " {t().to_resolve}

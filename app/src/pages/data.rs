@@ -173,3 +173,33 @@ pub fn status_label(status: Status, lang: Lang) -> &'static str {
         Lang::En => status.label_en(),
     }
 }
+
+/// A record of the replica read as a shared type, with this device's pending changes applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Held<T> {
+    pub record: T,
+    /// The version the server last sent (`None` while only this device has it).
+    pub version: Option<i64>,
+    pub pending: bool,
+}
+
+/// Every record of `entity` this device holds that reads as `T` (the others are from a newer
+/// server and are skipped rather than failing the page).
+pub async fn held<T: serde::de::DeserializeOwned>(entity: &str) -> Vec<Held<T>> {
+    let Ok(db) = shared_db().await else {
+        return Vec::new();
+    };
+    let records = db.records(entity).await.unwrap_or_default();
+    let versions: BTreeMap<Uuid, i64> = records.iter().map(|r| (r.id, r.version)).collect();
+    let outbox = db.outbox().await.unwrap_or_default();
+    with_pending(records, &outbox, entity)
+        .into_iter()
+        .filter_map(|(id, data, pending)| {
+            Some(Held {
+                record: serde_json::from_value(data).ok()?,
+                version: versions.get(&id).copied(),
+                pending,
+            })
+        })
+        .collect()
+}

@@ -8,4 +8,4 @@ pub mod not_found;
 pub mod overview;
 pub mod problems;
 pub mod sign_in;
-pub mod upcoming;
+pub mod surveys;

@@ -8,6 +8,7 @@
 
 mod idb;
 mod memory;
+pub mod photos;
 
 use dvk_shared::sync::{ChangeOp, Mutation, Push, PushResult, PushStatus, SyncResponse};
 use serde::{Deserialize, Serialize};

@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 
-use super::{HttpTransport, Progress, SyncError, TransportError, backoff_ms, sync_until_settled};
+use super::{
+    HttpTransport, Progress, SyncError, TransportError, backoff_ms, photos::upload_waiting,
+    sync_until_settled,
+};
 use crate::store::{LocalStore, shared_db};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +30,8 @@ pub struct SyncStatus {
     pub state: RwSignal<SyncState>,
     pub pending: RwSignal<usize>,
     pub problems: RwSignal<usize>,
+    /// Photos kept here that the server does not have yet.
+    pub photos_waiting: RwSignal<usize>,
     pub last_success: RwSignal<Option<i64>>,
     pub progress: RwSignal<Option<Progress>>,
     /// Bumped whenever the local store changed, so pages read it again.
@@ -47,6 +52,7 @@ impl SyncStatus {
             state: RwSignal::new(SyncState::Idle),
             pending: RwSignal::new(0),
             problems: RwSignal::new(0),
+            photos_waiting: RwSignal::new(0),
             last_success: RwSignal::new(None),
             progress: RwSignal::new(None),
             data_version: RwSignal::new(0),
@@ -63,7 +69,9 @@ impl SyncStatus {
         });
         set_interval(
             move || {
-                if status.pending.get_untracked() > 0 && !status.running.get_untracked() {
+                let waiting =
+                    status.pending.get_untracked() + status.photos_waiting.get_untracked();
+                if waiting > 0 && !status.running.get_untracked() {
                     status.request();
                 }
             },
@@ -89,6 +97,8 @@ impl SyncStatus {
                 if let Ok(problems) = db.problems().await {
                     self.problems.set(problems.len());
                 }
+                self.photos_waiting
+                    .set(crate::store::photos::waiting().await.len());
                 if let Ok(mark) = db.mark().await {
                     self.last_success.set(mark.last_success);
                 }
@@ -108,10 +118,18 @@ impl SyncStatus {
                 Ok(db) => {
                     // Pages read the store again once the sync settles, not after every round:
                     // re-reading thousands of records per round would slow the download itself.
-                    sync_until_settled(db.as_ref(), &HttpTransport, now_ms, |p| {
+                    match sync_until_settled(db.as_ref(), &HttpTransport, now_ms, |p| {
                         self.progress.set(Some(p));
                     })
                     .await
+                    {
+                        // Records first, so a survey is on the server before its photos.
+                        Ok(progress) => upload_waiting()
+                            .await
+                            .map(|_| progress)
+                            .map_err(SyncError::Transport),
+                        Err(e) => Err(e),
+                    }
                 }
                 Err(e) => Err(SyncError::Store(e)),
             };

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod controller;
 mod engine;
 pub mod online;
+pub mod photos;
 mod transport;
 
 pub use controller::{SyncState, SyncStatus};

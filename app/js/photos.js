@@ -1,0 +1,111 @@
+// Photos on the tablet: resized, fingerprinted and kept in their own IndexedDB database as
+// blobs until the server has them. Written in JavaScript because it is the browser's own work
+// (decoding, canvas, SubtleCrypto, blobs) and glue for it in Rust would cost the shell more
+// than this file. The network is not touched here: the sync module reads slices and uploads.
+
+const DB_NAME = "dvk-photos";
+const STORE = "photos";
+
+function request(r) {
+  return new Promise((ok, fail) => {
+    r.onsuccess = () => ok(r.result);
+    r.onerror = () => fail(r.error);
+  });
+}
+
+function open() {
+  const r = indexedDB.open(DB_NAME, 1);
+  r.onupgradeneeded = () => r.result.createObjectStore(STORE, { keyPath: "hash" });
+  return request(r);
+}
+
+// Runs `work` on the store in one transaction and resolves once it is durably committed.
+async function inStore(mode, work) {
+  const db = await open();
+  try {
+    const tx = db.transaction(STORE, mode, { durability: "strict" });
+    const done = new Promise((ok, fail) => {
+      tx.oncomplete = ok;
+      tx.onerror = () => fail(tx.error);
+      tx.onabort = () => fail(tx.error || new Error("aborted"));
+    });
+    const result = await work(tx.objectStore(STORE));
+    await done;
+    return result;
+  } finally {
+    db.close();
+  }
+}
+
+function fail(code) {
+  const e = new Error(code);
+  e.code = code;
+  return e;
+}
+
+function hex(buffer) {
+  return Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+// Resizes `file` so its longest side is at most `longest` pixels, as JPEG; keeps it; returns
+// {hash, bytes, width, height}. Throws an Error whose code is "not_image" or "too_large".
+export async function keepPhoto(file, longest, maxBytes, maxInput) {
+  if (!file.type.startsWith("image/")) throw fail("not_image");
+  if (file.size > maxInput) throw fail("too_large");
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(file);
+  } catch {
+    throw fail("not_image");
+  }
+  const scale = Math.min(1, longest / Math.max(bitmap.width, bitmap.height));
+  const width = Math.max(1, Math.round(bitmap.width * scale));
+  const height = Math.max(1, Math.round(bitmap.height * scale));
+  const canvas = new OffscreenCanvas(width, height);
+  canvas.getContext("2d").drawImage(bitmap, 0, 0, width, height);
+  bitmap.close();
+  const blob = await canvas.convertToBlob({ type: "image/jpeg", quality: 0.85 });
+  if (blob.size > maxBytes) throw fail("too_large");
+  const hash = hex(await crypto.subtle.digest("SHA-256", await blob.arrayBuffer()));
+  await inStore("readwrite", async (store) => {
+    // The same photo twice is one photo: keep what is known of its upload.
+    if (!(await request(store.get(hash)))) {
+      store.put({ hash, blob, width, height, done: false, error: "" });
+    }
+  });
+  return { hash, bytes: blob.size, width, height };
+}
+
+// The photos the server does not have yet (and that it did not refuse): [{hash, bytes}].
+export async function waitingPhotos() {
+  const all = await inStore("readonly", (store) => request(store.getAll()));
+  return all.filter((p) => !p.done && !p.error).map((p) => ({ hash: p.hash, bytes: p.blob.size }));
+}
+
+// Bytes [start, end) of a kept photo, or null if it is not kept here.
+export async function photoSlice(hash, start, end) {
+  const photo = await inStore("readonly", (store) => request(store.get(hash)));
+  if (!photo) return null;
+  return new Uint8Array(await photo.blob.slice(start, end).arrayBuffer());
+}
+
+// Records how the upload of a photo ended: done, or refused with the server's message.
+export async function photoUploaded(hash, error) {
+  await inStore("readwrite", async (store) => {
+    const photo = await request(store.get(hash));
+    if (photo) {
+      photo.done = !error;
+      photo.error = error || "";
+      store.put(photo);
+    }
+  });
+}
+
+// Where a photo stands on this device: "sent", "waiting", "refused:<message>" or "absent".
+// `url` is an object URL of the kept blob, for showing it offline.
+export async function photoState(hash) {
+  const photo = await inStore("readonly", (store) => request(store.get(hash)));
+  if (!photo) return { state: "absent", url: "" };
+  const state = photo.done ? "sent" : photo.error ? "refused:" + photo.error : "waiting";
+  return { state, url: URL.createObjectURL(photo.blob) };
+}
