@@ -100,25 +100,57 @@ impl Campaign {
     }
 }
 
-/// The default criteria of DOMAIN.md; the Board edits them per campaign.
+/// The default criteria of DOMAIN.md with a rubric for each (what 0–4, 5–7 and 8–10 points
+/// mean), so a surveyor scores the same way in every commune; the Board edits them per campaign.
 pub fn default_criteria() -> Vec<Criterion> {
     [
         (
             "task_fit",
             "Phù hợp với nhiệm vụ chính trị của địa phương",
             20,
+            "8–10: giải quyết đúng việc khó, việc trọng tâm của địa phương, được cấp ủy chỉ đạo.\n\
+             5–7: gắn với nhiệm vụ của địa phương nhưng chưa phải việc trọng tâm.\n\
+             0–4: ít liên quan đến nhiệm vụ chính trị của địa phương.",
         ),
-        ("participation", "Sự tham gia của nhân dân", 25),
-        ("results", "Kết quả có số liệu cụ thể", 25),
-        ("sustainability", "Tính bền vững", 15),
-        ("replication", "Khả năng lan tỏa, nhân rộng", 15),
+        (
+            "participation",
+            "Sự tham gia của nhân dân",
+            25,
+            "8–10: đông đảo người dân tự nguyện tham gia, góp công, góp của, được bàn và giám sát.\n\
+             5–7: người dân tham gia nhưng chủ yếu do vận động từng đợt.\n\
+             0–4: chủ yếu do cán bộ làm, ít người dân tham gia.",
+        ),
+        (
+            "results",
+            "Kết quả có số liệu cụ thể",
+            25,
+            "8–10: kết quả rõ bằng số liệu (người, hộ, tiền, ngày công, đất) và có minh chứng.\n\
+             5–7: có kết quả nhưng số liệu chưa đầy đủ.\n\
+             0–4: chưa có số liệu, chỉ nêu chung chung.",
+        ),
+        (
+            "sustainability",
+            "Tính bền vững",
+            15,
+            "8–10: duy trì từ 2 năm trở lên, có quy chế và người phụ trách.\n\
+             5–7: đang duy trì nhưng còn phụ thuộc kinh phí hoặc vài cá nhân.\n\
+             0–4: hoạt động gián đoạn hoặc mới bắt đầu.",
+        ),
+        (
+            "replication",
+            "Khả năng lan tỏa, nhân rộng",
+            15,
+            "8–10: đã được đơn vị khác học tập, áp dụng.\n\
+             5–7: có thể áp dụng ở nơi khác với ít điều chỉnh.\n\
+             0–4: khó áp dụng ngoài địa phương.",
+        ),
     ]
     .into_iter()
-    .map(|(key, label, weight)| Criterion {
+    .map(|(key, label, weight, rubric)| Criterion {
         key: key.into(),
         label: label.into(),
         weight,
-        rubric: String::new(),
+        rubric: rubric.into(),
     })
     .collect()
 }

@@ -494,3 +494,318 @@ async fn register_offline_review_and_overview() {
     .await
     .unwrap();
 }
+
+/// Makes a photo in the page (random pixels, `width` × `height`, which JPEG cannot shrink much:
+/// several upload chunks once resized) and hands it to the survey's photo input as if picked
+/// from the tablet's files. `kind` "text" hands over a text file instead.
+async fn pick_photo(client: &Client, width: u32, height: u32, kind: &str) -> anyhow::Result<()> {
+    let outcome = client
+        .execute_async(
+            r#"const [width, height, kind, done] = arguments;
+               (async () => {
+                 let file;
+                 if (kind === "text") {
+                   file = new File(["not a photo"], "ghi-chu.txt", { type: "text/plain" });
+                 } else {
+                   const canvas = new OffscreenCanvas(width, height);
+                   const ctx = canvas.getContext("2d");
+                   const image = ctx.createImageData(width, height);
+                   for (let i = 0; i < image.data.length; i += 65536) {
+                     crypto.getRandomValues(image.data.subarray(i, Math.min(i + 65536, image.data.length)));
+                   }
+                   ctx.putImageData(image, 0, 0);
+                   const blob = await canvas.convertToBlob({ type: "image/jpeg", quality: 0.95 });
+                   file = new File([blob], "anh-mo-hinh.jpg", { type: "image/jpeg" });
+                 }
+                 const input = document.getElementById("photo-input");
+                 const files = new DataTransfer();
+                 files.items.add(file);
+                 input.files = files.files;
+                 input.dispatchEvent(new Event("change", { bubbles: true }));
+                 done("picked");
+               })().catch((e) => done(String(e)));"#,
+            vec![width.into(), height.into(), kind.into()],
+        )
+        .await?;
+    anyhow::ensure!(outcome == "picked", "picking a photo: {outcome}");
+    Ok(())
+}
+
+/// Chooses a score for every criterion of the visit form.
+async fn score_all(client: &Client, scores: &[(&str, u8)]) -> anyhow::Result<()> {
+    for (key, score) in scores {
+        client
+            .find(Locator::Css(&format!("#score-{key}")))
+            .await?
+            .select_by_value(&score.to_string())
+            .await?;
+    }
+    Ok(())
+}
+
+/// The SHA-256 of every photo kept on the tablet, computed in the page from the stored blobs.
+async fn kept_photo_hashes(client: &Client) -> anyhow::Result<Vec<String>> {
+    let hashes = client
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+               const open = indexedDB.open("dvk-photos");
+               open.onsuccess = () => {
+                 const all = open.result.transaction("photos").objectStore("photos").getAll();
+                 all.onsuccess = async () => {
+                   const out = [];
+                   for (const p of all.result) {
+                     const digest = await crypto.subtle.digest("SHA-256", await p.blob.arrayBuffer());
+                     out.push(Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join(""));
+                   }
+                   open.result.close();
+                   done(out.sort());
+                 };
+               };
+               open.onerror = () => done([]);"#,
+            vec![],
+        )
+        .await?;
+    Ok(serde_json::from_value(hashes)?)
+}
+
+/// The field staff's journey: the Board plans a campaign with two models for the surveyor; the
+/// surveyor's tablet downloads the assignments; the server stops; the surveyor fills in both
+/// surveys with a photo each (a text file offered as a photo is named and refused) and submits
+/// them; the app is reloaded offline and still holds everything, photos waiting; the server
+/// comes back and both surveys and both photos arrive by themselves — the photos byte for byte
+/// (SHA-256 of what the tablet kept = of what the server serves = their names), and an upload
+/// cut in the middle resumes where it stopped rather than starting again. The Board's progress
+/// then counts both models surveyed.
+#[tokio::test]
+async fn survey_offline_with_photos_then_everything_arrives() {
+    use sha2::Digest;
+    assert!(
+        dist_dir().join("index.html").is_file(),
+        "the app is not built: run `trunk build --release` (scripts/test does) before this test"
+    );
+    let mut server = TestServer::start_demo(Backend::Sqlite).await.unwrap();
+    let base = server.base.clone();
+
+    // The Board's plan, made through sync as the Board's own tablet would.
+    let mut board = dvk_tests::device::Device::of_demo(&server, "bandanvan")
+        .await
+        .unwrap();
+    let (surveyor, _) = server
+        .store()
+        .user_with_hash("khaosat")
+        .await
+        .unwrap()
+        .unwrap();
+    let mut running = board
+        .replica
+        .iter()
+        .filter(|((entity, _), held)| entity == "model" && held.data["status"] == "in_progress")
+        .map(|((_, id), held)| (*id, held.data["name"].as_str().unwrap().to_owned()));
+    let models = [running.next().unwrap(), running.next().unwrap()];
+    let campaign = Uuid::now_v7();
+    let assignments: serde_json::Map<String, serde_json::Value> = models
+        .iter()
+        .map(|(id, _)| (id.to_string(), serde_json::json!(surveyor.id)))
+        .collect();
+    board.save(
+        "campaign.create",
+        campaign,
+        None,
+        serde_json::json!({
+            "year": 2026, "name": "Khảo sát mô hình Dân vận khéo năm 2026",
+            "criteria": dvk_shared::survey::default_criteria(), "assignments": assignments,
+            "surveyor_names": {surveyor.id.to_string(): "Cán bộ khảo sát"},
+            "deadline": "2027-06-30",
+        }),
+    );
+    board.sync().await.unwrap();
+    assert!(
+        board.answers.values().all(|a| a.error.is_none()),
+        "{:?}",
+        board.answers
+    );
+
+    let checked = server.client();
+    checked.login_demo("bandanvan").await.unwrap();
+    with_browser(move |client| async move {
+        client.goto(&base).await?;
+        sign_in(&client, "khaosat").await?;
+        synced(&client).await?;
+        service_worker_active(&client).await?;
+        client.goto(&format!("{base}/khao-sat")).await?;
+        for (_, name) in &models {
+            wait_for_text(&client, ".visit-list li", name).await?;
+        }
+        wait_for_text(&client, ".visit-list .visit", "Chưa khảo sát").await?;
+        screenshot(&client, "9-surveyor-assignments").await?;
+
+        server.stop().await?;
+        let scores = [
+            ("task_fit", 9),
+            ("participation", 8),
+            ("results", 7),
+            ("sustainability", 8),
+            ("replication", 6),
+        ];
+        for (i, (_, name)) in models.iter().enumerate() {
+            click_text(&client, ".visit-list a", name).await?;
+            wait_for_text(&client, ".visit-head h2", name).await?;
+            score_all(&client, &scores).await?;
+            // 20·9 + 25·8 + 25·7 + 15·8 + 15·6 = 765 of 1000: 76,5, "Tốt", as the server computes.
+            wait_for_text(&client, ".score-card .total", "76,5").await?;
+            wait_for_text(&client, ".score-card .total", "Tốt").await?;
+            client
+                .find(Locator::Css("#difficulty-2"))
+                .await?
+                .click()
+                .await?;
+            type_into(
+                &client,
+                "#notes",
+                "Người dân góp đất làm đường, còn vướng bồi thường",
+            )
+            .await?;
+            type_into(&client, "#recommendations", "Hỗ trợ kinh phí tái định cư").await?;
+            // Leaving the field saves it, as when the surveyor moves on.
+            client
+                .execute("document.activeElement.blur()", vec![])
+                .await?;
+            if i == 0 {
+                // A file that is not a photo is named and refused, not dropped silently.
+                pick_photo(&client, 0, 0, "text").await?;
+                wait_for_text(&client, "[role=alert]", "ghi-chu.txt").await?;
+            }
+            // Larger than the tablet keeps: resized to 2,000 px on its longer side.
+            pick_photo(&client, 2400, 1800, "jpeg").await?;
+            wait_for_text(&client, ".photo .photo-waiting", "Ảnh đang chờ gửi").await?;
+            let shown = "const img = document.querySelector('.photo img'); \
+                 return img && img.complete ? [img.naturalWidth, img.naturalHeight] : [0, 0];";
+            wait_until("the photo to show", Duration::from_secs(30), || async {
+                Ok(client.execute(shown, vec![]).await? != serde_json::json!([0, 0]))
+            })
+            .await?;
+            let size = client.execute(shown, vec![]).await?;
+            if i == 0 {
+                screenshot(&client, "10-survey-form").await?;
+            }
+            click_text(&client, ".visit-form button", "Nộp phiếu khảo sát").await?;
+            wait_for_text(&client, ".locked", "đã nộp").await?;
+            assert_eq!(
+                size,
+                serde_json::json!([2000, 1500]),
+                "resized on the tablet"
+            );
+            client.goto(&format!("{base}/khao-sat")).await?;
+        }
+
+        // Reopened with no server: both visits are done on the device, the photos wait.
+        client.refresh().await?;
+        wait_for_text(&client, ".visit-list .visit", "Đã khảo sát").await?;
+        let done = client
+            .find_all(Locator::Css(".visit.surveyed"))
+            .await?
+            .len();
+        assert_eq!(done, 2);
+        wait_for_text(&client, ".sync-photos", "2 ảnh chờ gửi").await?;
+        let kept = kept_photo_hashes(&client).await?;
+        assert_eq!(kept.len(), 2);
+
+        // The connection drops once in the middle of the photo uploads.
+        client
+            .execute(
+                r#"window.dvkPuts = [];
+                   const real = window.fetch;
+                   window.fetch = function (input, init) {
+                     const method = (init && init.method) || (input && input.method) || "GET";
+                     const url = typeof input === "string" ? input : input.url;
+                     if (method === "PUT" && url.includes("/api/photos/")) {
+                       window.dvkPuts.push(url);
+                       if (window.dvkPuts.length === 3) {
+                         return Promise.reject(new TypeError("the connection dropped (test)"));
+                       }
+                     }
+                     return real.call(this, input, init);
+                   };"#,
+                vec![],
+            )
+            .await?;
+        server.restart().await?;
+        nothing_pending(&client).await?;
+        wait_until("the photos to arrive", Duration::from_secs(90), || async {
+            Ok(client
+                .find_all(Locator::Css(".sync-photos"))
+                .await?
+                .is_empty())
+        })
+        .await?;
+
+        // Both surveys on the server, submitted, rated, each listing its photo.
+        board.sync().await?;
+        let surveys: Vec<serde_json::Value> = board
+            .replica
+            .iter()
+            .filter(|((entity, _), _)| entity == "survey")
+            .map(|(_, held)| held.data.clone())
+            .collect();
+        assert_eq!(surveys.len(), 2);
+        let mut listed = Vec::new();
+        for survey in &surveys {
+            assert_eq!(survey["status"], "submitted");
+            assert_eq!(survey["rating"], "good");
+            assert_eq!(survey["difficulties"], serde_json::json!(["Tái định cư"]));
+            assert_eq!(survey["photos"].as_array().unwrap().len(), 1);
+            listed.push(survey["photos"][0]["hash"].as_str().unwrap().to_owned());
+        }
+        listed.sort();
+        assert_eq!(listed, kept, "the surveys list the photos the tablet kept");
+        // The bytes the server serves are the bytes the tablet kept.
+        for hash in &listed {
+            let response = checked.get(&format!("/api/photos/{hash}")).await?;
+            assert_eq!(response.status(), 200);
+            let bytes = response.bytes().await?;
+            let served: String = sha2::Sha256::digest(&bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            assert_eq!(&served, hash);
+        }
+        // The cut upload resumed: each photo's upload started at 0 once, and the chunk that
+        // failed was sent again at the same offset, not from the beginning.
+        let puts: Vec<String> =
+            serde_json::from_value(client.execute("return window.dvkPuts", vec![]).await?)?;
+        let offset = |url: &String| -> u64 {
+            let query = url.split("offset=").nth(1).unwrap_or("0");
+            query.split('&').next().unwrap_or("0").parse().unwrap_or(0)
+        };
+        let starts = puts.iter().filter(|u| offset(u) == 0).count();
+        assert_eq!(starts, 2, "one start per photo: {puts:?}");
+        assert_eq!(
+            puts[3], puts[2],
+            "the failed chunk was sent again: {puts:?}"
+        );
+        assert!(offset(&puts[2]) > 0, "the cut came mid-photo: {puts:?}");
+
+        // The Board's progress counts both models surveyed.
+        sign_out(&client).await?;
+        sign_in(&client, "bandanvan").await?;
+        synced(&client).await?;
+        client.goto(&format!("{base}/khao-sat")).await?;
+        wait_for_text(
+            &client,
+            ".campaign",
+            "Khảo sát mô hình Dân vận khéo năm 2026",
+        )
+        .await?;
+        wait_for_text(&client, ".campaign .counts", "Cán bộ khảo sát").await?;
+        let surveyed = client
+            .find(Locator::Css(".campaign .status-counts li .big-figure"))
+            .await?
+            .text()
+            .await?;
+        assert_eq!(surveyed, "2");
+        screenshot(&client, "11-campaign-progress").await?;
+        Ok(())
+    })
+    .await
+    .unwrap();
+}

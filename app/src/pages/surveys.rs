@@ -720,7 +720,7 @@ fn PhotoThumb(photo: PhotoRef, n: usize) -> impl IntoView {
                 let waiting = matches!(state, PhotoState::Waiting) || broken.get();
                 let src = url.unwrap_or_else(|| remote.clone());
                 view! {
-                    <img src=src alt=alt width=photo.width height=photo.height loading="lazy"
+                    <img src=src alt=alt width=photo.width height=photo.height
                         on:error=move |_| broken.set(true) />
                     {waiting.then(|| view! { <span class="photo-waiting">{tr(|t| t.photo_waiting)}</span> })}
                     {match state {
