@@ -55,7 +55,7 @@ export async function keepPhoto(file, longest, maxBytes, maxInput) {
   let bitmap;
   try {
     bitmap = await createImageBitmap(file);
-  } catch {
+  } catch (_) {
     throw fail("not_image");
   }
   const scale = Math.min(1, longest / Math.max(bitmap.width, bitmap.height));
@@ -102,10 +102,19 @@ export async function photoUploaded(hash, error) {
 }
 
 // Where a photo stands on this device: "sent", "waiting", "refused:<message>" or "absent".
-// `url` is an object URL of the kept blob, for showing it offline.
 export async function photoState(hash) {
   const photo = await inStore("readonly", (store) => request(store.get(hash)));
-  if (!photo) return { state: "absent", url: "" };
-  const state = photo.done ? "sent" : photo.error ? "refused:" + photo.error : "waiting";
-  return { state, url: URL.createObjectURL(photo.blob) };
+  if (!photo) return "absent";
+  return photo.done ? "sent" : photo.error ? "refused:" + photo.error : "waiting";
+}
+
+// An object URL of the kept photo, to show it offline ("" if it is not kept here). The page
+// lets it go with `forgetUrl` when the photo leaves the screen.
+export async function photoUrl(hash) {
+  const photo = await inStore("readonly", (store) => request(store.get(hash)));
+  return photo ? URL.createObjectURL(photo.blob) : "";
+}
+
+export function forgetUrl(url) {
+  URL.revokeObjectURL(url);
 }

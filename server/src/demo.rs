@@ -24,11 +24,14 @@ use dvk_shared::{
     date::{Date, Timestamp},
     ids::{AwardId, ModelId, UnitId, UserId},
     model::{Contact, Field, Location, Model, Results, Status},
+    survey::default_criteria,
+    sync::Mutation,
     unit::{Unit, UnitKind},
     user::{Role, User, validate_username},
     validation::FieldErrors,
 };
 use serde::Deserialize;
+use serde_json::json;
 
 use crate::store::Seed;
 
@@ -1155,6 +1158,80 @@ fn validate(seed: &Seed) -> Result<(), DemoError> {
             .map_err(invalid(format!("award {:?}", award.title)))?;
     }
     Ok(())
+}
+
+/// The year's survey in the demo: the Board's campaign with eight running models assigned to
+/// the demo surveyor, one survey already submitted and one half done, so the surveyor's list and
+/// the Board's progress have something to show. Returned as the changes the Board's and the
+/// surveyor's tablets would send; the caller applies them through sync, under its rules.
+pub fn survey_plan(seed: &Seed, surveyor: &User) -> (Vec<Mutation>, Vec<Mutation>) {
+    let running: Vec<ModelId> = seed
+        .models
+        .iter()
+        .filter(|(m, _)| m.status == Status::InProgress)
+        .map(|(m, _)| m.id)
+        .take(8)
+        .collect();
+    let campaign = uuid::Uuid::now_v7();
+    let assignments: serde_json::Map<String, serde_json::Value> = running
+        .iter()
+        .map(|id| (id.to_string(), json!(surveyor.id)))
+        .collect();
+    let mutation = |kind: &str, id, base_version, fields: serde_json::Value| Mutation {
+        kind: kind.into(),
+        id,
+        base_version,
+        fields: fields.as_object().cloned().unwrap_or_default(),
+    };
+    let board_changes = vec![mutation(
+        "campaign.create",
+        campaign,
+        None,
+        json!({
+            "year": 2026,
+            "name": "Khảo sát mô hình “Dân vận khéo” năm 2026",
+            "criteria": default_criteria(),
+            "assignments": assignments,
+            "surveyor_names": { surveyor.id.to_string(): surveyor.display_name.clone() },
+            "deadline": "2026-12-31",
+        }),
+    )];
+    let mut surveyor_changes = Vec::new();
+    let scores = |values: [u8; 5]| -> serde_json::Map<String, serde_json::Value> {
+        default_criteria()
+            .iter()
+            .zip(values)
+            .map(|(c, v)| (c.key.clone(), json!(v)))
+            .collect()
+    };
+    // 20 November 2026, 09:00 in Vietnam.
+    let visited = Timestamp(1_795_140_000_000);
+    if let [done, started, ..] = running.as_slice() {
+        let (first, second) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+        surveyor_changes.push(mutation(
+            "survey.create",
+            first,
+            None,
+            json!({
+                "campaign_id": campaign, "model_id": done, "surveyor_id": surveyor.id,
+                "scores": scores([9, 9, 8, 8, 7]), "visited_at": visited,
+                "difficulties": ["Giải phóng mặt bằng"],
+                "notes": "Người dân tự nguyện hiến đất, góp ngày công; còn vướng giải phóng mặt bằng ở hai hộ.",
+                "recommendations": "Đề nghị xã hỗ trợ vận động hai hộ còn lại.",
+            }),
+        ));
+        surveyor_changes.push(mutation("survey.submit", first, Some(0), json!({})));
+        surveyor_changes.push(mutation(
+            "survey.create",
+            second,
+            None,
+            json!({
+                "campaign_id": campaign, "model_id": started, "surveyor_id": surveyor.id,
+                "scores": { "task_fit": 8, "participation": 7 }, "visited_at": visited,
+            }),
+        ));
+    }
+    (board_changes, surveyor_changes)
 }
 
 #[cfg(test)]

@@ -153,6 +153,24 @@ pub async fn load_demo(store: &dyn Store) -> anyhow::Result<()> {
     store
         .seed(&seed, &store::Actor::system("demo"), now())
         .await?;
+    // The year's survey goes through sync as the Board's and the surveyor's tablets would send it.
+    let account = |name: &str| {
+        seed.users
+            .iter()
+            .find(|(u, _)| u.username == name)
+            .map(|(u, _)| u.clone())
+            .ok_or_else(|| anyhow::anyhow!("the demo has no {name} account"))
+    };
+    let (board, surveyor) = (account("bandanvan")?, account("khaosat")?);
+    let (plan, visits) = demo::survey_plan(&seed, &surveyor);
+    for (user, changes) in [(board, plan), (surveyor, visits)] {
+        let results = sync::apply_as(store, user, changes)
+            .await
+            .map_err(|e| anyhow::anyhow!("the demo survey: {e:?}"))?;
+        if let Some(refused) = results.iter().find(|r| r.error.is_some()) {
+            anyhow::bail!("the demo survey was refused: {refused:?}");
+        }
+    }
     Ok(())
 }
 

@@ -1,5 +1,6 @@
 //! `POST /api/sync` (SYNC.md): applies a device's pushed changes in order, in one transaction
-//! with a savepoint per change, then answers what the user may see since the cursor.
+//! (each decided in memory on top of the ones before it, the outcome written once), then
+//! answers what the user may see since the cursor.
 //!
 //! The rules (which fields, how edits merge, who may move a model where) come from `shared`;
 //! this module applies them against the store and decides each change's outcome.
@@ -87,6 +88,39 @@ pub(crate) async fn sync_handler(
             )
                 .into_response())
         }
+    }
+}
+
+/// Applies `mutations` as `user` from a new device of the server's own, through the same rules
+/// as a tablet's changes (the demo's campaign and surveys are made this way); returns each
+/// change's result.
+pub async fn apply_as(
+    store: &dyn crate::Store,
+    user: dvk_shared::user::User,
+    mutations: Vec<Mutation>,
+) -> Result<Vec<PushResult>, ApiError> {
+    let request = SyncRequest {
+        device_id: uuid::Uuid::now_v7(),
+        epoch: None,
+        schema: sync::SCHEMA,
+        push: (1..)
+            .zip(mutations)
+            .map(|(seq, mutation)| sync::Push { seq, mutation })
+            .collect(),
+        cursor: None,
+        limit: Some(1),
+    };
+    check_shape(&request)?;
+    let viewer = Viewer::load(store, user).await?;
+    let mut tx = store.begin_sync().await?;
+    match run(tx.as_mut(), &viewer, &request).await? {
+        Outcome::Answer(answer) => {
+            tx.commit().await?;
+            Ok(answer.results)
+        }
+        Outcome::Gap(expected) => Err(ApiError::Internal(format!(
+            "a new device cannot have a gap (expected {expected})"
+        ))),
     }
 }
 

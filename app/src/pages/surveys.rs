@@ -170,7 +170,7 @@ fn MyAssignments(
     let total = rows.len();
     let campaign_id = campaign.id;
     view! {
-        <section class="card">
+        <section class="card" data-campaign=campaign_id.to_string()>
             <h3>{campaign.name.clone()}</h3>
             <p class="muted">{tr(|t| t.deadline)} ": " {campaign.deadline.to_vietnamese()} " · "
                 <strong>{done}</strong> "/" {total} " " {tr(|t| t.visit_surveyed)}</p>
@@ -233,7 +233,7 @@ fn CampaignProgress(
         .collect();
     let total = progress.total;
     view! {
-        <section class="card campaign">
+        <section class="card campaign" data-campaign=campaign.id.to_string()>
             <h3>{campaign.name.clone()}</h3>
             <p class="muted">{tr(|t| t.deadline)} ": " {campaign.deadline.to_vietnamese()}</p>
             <ul class="status-counts">
@@ -704,30 +704,38 @@ fn VisitForm(visit: Visit, model: Uuid, reload: RwSignal<u64>) -> impl IntoView 
 #[component]
 fn PhotoThumb(photo: PhotoRef, n: usize) -> impl IntoView {
     let status = expect_context::<SyncStatus>();
-    let hash = photo.hash.clone();
-    let local = LocalResource::new(move || {
+    let hash = StoredValue::new(photo.hash.clone());
+    // The picture is read once; its state again after each sync.
+    let local =
+        LocalResource::new(move || async move { store::photos::url(&hash.get_value()).await });
+    let state = LocalResource::new(move || {
         status.data_version.get();
-        let hash = hash.clone();
-        async move { store::photos::state(&hash).await }
+        async move { store::photos::state(&hash.get_value()).await }
+    });
+    on_cleanup(move || {
+        if let Some(url) = local.try_get_untracked().flatten().flatten() {
+            store::photos::forget_url(&url);
+        }
     });
     // A photo taken elsewhere that the server does not have yet fails to load.
     let broken = RwSignal::new(false);
     let alt = move || format!("{} {n}", tr(|t| t.photo)());
     let remote = format!("/api/photos/{}", photo.hash);
+    let (width, height) = (photo.width, photo.height);
     view! {
         <li class="photo" data-hash=photo.hash.clone()>
-            {move || local.get().map(|(state, url)| {
-                let waiting = matches!(state, PhotoState::Waiting) || broken.get();
+            {move || local.get().map(|url| {
                 let src = url.unwrap_or_else(|| remote.clone());
-                view! {
-                    <img src=src alt=alt width=photo.width height=photo.height
-                        on:error=move |_| broken.set(true) />
-                    {waiting.then(|| view! { <span class="photo-waiting">{tr(|t| t.photo_waiting)}</span> })}
-                    {match state {
-                        PhotoState::Refused(why) => Some(view! { <span class="error">{tr(|t| t.photo_refused)} ": " {why}</span> }),
-                        _ => None,
-                    }}
-                }
+                view! { <img src=src alt=alt width=width height=height on:error=move |_| broken.set(true) /> }
+            })}
+            {move || state.get().map(|state| view! {
+                {(matches!(state, PhotoState::Waiting) || broken.get()).then(|| view! {
+                    <span class="photo-waiting">{tr(|t| t.photo_waiting)}</span>
+                })}
+                {match state {
+                    PhotoState::Refused(why) => Some(view! { <span class="error">{tr(|t| t.photo_refused)} ": " {why}</span> }),
+                    _ => None,
+                }}
             })}
         </li>
     }

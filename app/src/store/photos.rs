@@ -23,6 +23,10 @@ extern "C" {
     async fn photo_uploaded_js(hash: &str, error: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = photoState)]
     async fn photo_state_js(hash: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = photoUrl)]
+    async fn photo_url_js(hash: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = forgetUrl)]
+    fn forget_url_js(url: &str);
 }
 
 /// The largest file a person may pick: a camera's full-size photo, before resizing.
@@ -106,20 +110,33 @@ pub enum PhotoState {
     Refused(String),
 }
 
-/// A photo's state here, and an object URL of its kept copy to show it offline.
-pub async fn state(hash: &str) -> (PhotoState, Option<String>) {
-    let Ok(answer) = photo_state_js(hash).await else {
-        return (PhotoState::Absent, None);
-    };
-    let state = text(&answer, "state");
-    let url = Some(text(&answer, "url")).filter(|u| !u.is_empty());
-    let state = match state.as_str() {
+/// Where a photo stands on this device.
+pub async fn state(hash: &str) -> PhotoState {
+    let state = photo_state_js(hash)
+        .await
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default();
+    match state.as_str() {
         "sent" => PhotoState::Sent,
         "waiting" => PhotoState::Waiting,
         other => match other.strip_prefix("refused:") {
             Some(why) => PhotoState::Refused(why.to_owned()),
             None => PhotoState::Absent,
         },
-    };
-    (state, url)
+    }
+}
+
+/// An object URL of the copy kept here, to show the photo offline; give it back with
+/// [`forget_url`] when the photo leaves the screen.
+pub async fn url(hash: &str) -> Option<String> {
+    photo_url_js(hash)
+        .await
+        .ok()
+        .and_then(|u| u.as_string())
+        .filter(|u| !u.is_empty())
+}
+
+pub fn forget_url(url: &str) {
+    forget_url_js(url);
 }
