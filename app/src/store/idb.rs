@@ -1,44 +1,78 @@
-//! The local store in IndexedDB (indexed_db_futures). Its transactions roll back unless
-//! committed, so every write path ends in `commit().await`; writes use strict durability because
-//! a tablet may lose power right after a person pressed "save". Values are kept as JSON text
-//! under text keys, so what is stored is exactly what serde wrote, in every browser.
+//! The local store in IndexedDB. The rules (what becomes a problem, which records change) are
+//! here; app/js/store.js runs each operation in one IndexedDB transaction and answers once it is
+//! committed, durably for writes. Values are kept as JSON text under text keys, so what is
+//! stored is exactly what serde wrote, in every browser.
 
 use dvk_shared::sync::{Mutation, Push, SyncResponse};
-use indexed_db_futures::{
-    database::Database,
-    object_store::ObjectStore,
-    prelude::*,
-    transaction::{Transaction, TransactionDurability, TransactionMode, TransactionOptions},
-};
+use js_sys::Reflect;
 use serde::{Serialize, de::DeserializeOwned};
 use uuid::Uuid;
+use wasm_bindgen::prelude::*;
 
 use super::{
     HandOver, LocalDbError, LocalStore, Owner, Problem, Record, SyncMark, outbox_key, problems_of,
     replica_changes,
 };
 
-/// Bumped with every change of object stores; the upgrade brings any older database along.
-const VERSION: u32 = 2;
-const META: &str = "meta";
+#[wasm_bindgen(module = "/js/store.js")]
+extern "C" {
+    #[wasm_bindgen(catch, js_name = openDb)]
+    async fn open_js(name: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = getMeta)]
+    async fn get_meta_js(db: &JsValue, key: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = putMeta)]
+    async fn put_meta_js(db: &JsValue, key: &str, value: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = getAll)]
+    async fn get_all_js(db: &JsValue, store: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = deviceId)]
+    async fn device_id_js(db: &JsValue, fresh: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = enqueue)]
+    async fn enqueue_js(db: &JsValue, rest: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = learn)]
+    async fn learn_js(
+        db: &JsValue,
+        problems: Vec<String>,
+        answered: Vec<String>,
+        reset: bool,
+        deletes: Vec<String>,
+        puts: Vec<String>,
+        mark: &str,
+    ) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = dismissProblem)]
+    async fn dismiss_problem_js(db: &JsValue, key: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = handOver)]
+    async fn hand_over_js(
+        db: &JsValue,
+        user_id: &str,
+        owner: &str,
+        device_id: &str,
+    ) -> Result<JsValue, JsValue>;
+}
+
 const OUTBOX: &str = "outbox";
 const RECORDS: &str = "records";
 const PROBLEMS: &str = "problems";
-const DEVICE_ID: &str = "device_id";
-const NEXT_SEQ: &str = "next_seq";
 const MARK: &str = "sync_mark";
-const OWNER: &str = "owner";
 
-impl From<indexed_db_futures::error::Error> for LocalDbError {
-    fn from(e: indexed_db_futures::error::Error) -> Self {
-        LocalDbError::Idb(e.to_string())
+fn field(value: &JsValue, key: &str) -> JsValue {
+    Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// A failure of store.js: a stored value of the wrong shape, or IndexedDB's own error.
+fn failure(e: JsValue) -> LocalDbError {
+    let name = field(&e, "name").as_string().unwrap_or_default();
+    let message = field(&e, "message").as_string().unwrap_or_default();
+    if name == "DecodeError" {
+        LocalDbError::Decode(message)
+    } else {
+        LocalDbError::Idb(format!("{name}: {message}"))
     }
 }
 
-impl From<indexed_db_futures::error::OpenDbError> for LocalDbError {
-    fn from(e: indexed_db_futures::error::OpenDbError) -> Self {
-        LocalDbError::Idb(e.to_string())
-    }
+fn text(value: JsValue) -> Result<String, LocalDbError> {
+    value
+        .as_string()
+        .ok_or_else(|| LocalDbError::Decode("a stored value is not text".into()))
 }
 
 fn decode<T: DeserializeOwned>(text: &str) -> Result<T, LocalDbError> {
@@ -49,64 +83,15 @@ fn encode<T: Serialize>(value: &T) -> Result<String, LocalDbError> {
     serde_json::to_string(value).map_err(|e| LocalDbError::Decode(e.to_string()))
 }
 
-async fn get<T: DeserializeOwned>(
-    store: &ObjectStore<'_>,
-    key: &str,
-) -> Result<Option<T>, LocalDbError> {
-    let raw: Option<String> = store.get(key.to_owned()).primitive()?.await?;
-    raw.as_deref().map(decode).transpose()
-}
-
-async fn put<T: Serialize>(
-    store: &ObjectStore<'_>,
-    key: &str,
-    value: &T,
-) -> Result<(), LocalDbError> {
-    store
-        .put(encode(value)?)
-        .with_key(key.to_owned())
-        .primitive()?
-        .await?;
-    Ok(())
-}
-
-async fn all<T: DeserializeOwned>(store: &ObjectStore<'_>) -> Result<Vec<T>, LocalDbError> {
-    let mut out = Vec::new();
-    for raw in store.get_all::<String>().primitive()?.await? {
-        out.push(decode(&raw?)?);
-    }
-    Ok(out)
-}
-
-async fn delete(store: &ObjectStore<'_>, key: &str) -> Result<(), LocalDbError> {
-    store.delete(key.to_owned()).primitive()?.await?;
-    Ok(())
-}
-
 pub struct LocalDb {
-    db: Database,
+    /// The open `IDBDatabase`.
+    db: JsValue,
 }
 
 impl LocalDb {
     /// Opens (creating or upgrading) the database `name`.
     pub async fn open(name: &str) -> Result<Self, LocalDbError> {
-        let db = Database::open(name)
-            .with_version(VERSION)
-            .with_on_upgrade_needed(|event, db| {
-                // Each step brings a database of the previous version one version further, so a
-                // tablet that missed releases still upgrades without losing its outbox.
-                let old = event.old_version();
-                if old < 1.0 {
-                    db.create_object_store(META).build()?;
-                }
-                if old < 2.0 {
-                    db.create_object_store(OUTBOX).build()?;
-                    db.create_object_store(RECORDS).build()?;
-                    db.create_object_store(PROBLEMS).build()?;
-                }
-                Ok(())
-            })
-            .await?;
+        let db = open_js(name).await.map_err(failure)?;
         Ok(Self { db })
     }
 
@@ -115,69 +100,64 @@ impl LocalDb {
         &self,
         key: &str,
     ) -> Result<Option<T>, LocalDbError> {
-        let tx = self.db.transaction(META).build()?;
-        get(&tx.object_store(META)?, key).await
+        match self.get_meta_text(key).await? {
+            Some(raw) => decode(&raw).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// Sets a value of the `meta` store, durably.
     pub async fn put_meta<T: Serialize>(&self, key: &str, value: &T) -> Result<(), LocalDbError> {
-        let tx = self.write(&[META])?;
-        put(&tx.object_store(META)?, key, value).await?;
-        tx.commit().await?;
+        self.put_meta_text(key, &encode(value)?).await
+    }
+
+    async fn get_meta_text(&self, key: &str) -> Result<Option<String>, LocalDbError> {
+        let value = get_meta_js(&self.db, key).await.map_err(failure)?;
+        if value.is_undefined() {
+            return Ok(None);
+        }
+        text(value).map(Some)
+    }
+
+    async fn put_meta_text(&self, key: &str, value: &str) -> Result<(), LocalDbError> {
+        put_meta_js(&self.db, key, value).await.map_err(failure)?;
         Ok(())
     }
 
-    fn write(&self, stores: &[&str]) -> Result<Transaction<'_>, LocalDbError> {
-        let mut options = TransactionOptions::new();
-        options.set_durability(TransactionDurability::Strict);
-        Ok(self
-            .db
-            .transaction(stores.to_vec())
-            .with_mode(TransactionMode::Readwrite)
-            .with_options(options)
-            .build()?)
+    /// Every value of `store`, in key order.
+    async fn all<T: DeserializeOwned>(&self, store: &str) -> Result<Vec<T>, LocalDbError> {
+        decode(&text(get_all_js(&self.db, store).await.map_err(failure)?)?)
     }
 }
 
 impl LocalStore for LocalDb {
-    /// Read and created in one transaction, so two tabs starting at once agree on one id.
     async fn device_id(&self) -> Result<Uuid, LocalDbError> {
-        let tx = self.write(&[META])?;
-        let store = tx.object_store(META)?;
-        if let Some(id) = get::<Uuid>(&store, DEVICE_ID).await? {
-            return Ok(id);
-        }
-        let id = Uuid::now_v7();
-        put(&store, DEVICE_ID, &id).await?;
-        tx.commit().await?;
-        Ok(id)
+        // Read and, if there is none, created in one transaction, so two tabs starting at once
+        // agree on one id; the fresh one is only kept when there was none.
+        let fresh = encode(&Uuid::now_v7())?;
+        let id = device_id_js(&self.db, &fresh).await.map_err(failure)?;
+        decode(&text(id)?)
     }
 
-    /// The seq is taken in the same transaction that writes the change (SYNC.md), so a crash
-    /// can leave neither a gap nor two changes with one number.
     async fn enqueue(&self, mutation: Mutation) -> Result<u64, LocalDbError> {
-        let tx = self.write(&[META, OUTBOX])?;
-        let meta = tx.object_store(META)?;
-        let seq = get::<u64>(&meta, NEXT_SEQ).await?.unwrap_or(1);
-        put(&meta, NEXT_SEQ, &(seq + 1)).await?;
-        put(
-            &tx.object_store(OUTBOX)?,
-            &outbox_key(seq),
-            &Push { seq, mutation },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(seq)
+        // The seq is taken in store.js, in the transaction that writes the change; the text
+        // stored is still serde's, with the seq put in front of the rest.
+        let template = encode(&Push { seq: 0, mutation })?;
+        let rest = template
+            .strip_prefix(r#"{"seq":0"#)
+            .ok_or_else(|| LocalDbError::Decode(format!("a change encodes as {template}")))?;
+        let seq = enqueue_js(&self.db, rest).await.map_err(failure)?;
+        seq.as_f64()
+            .map(|seq| seq as u64)
+            .ok_or_else(|| LocalDbError::Idb("enqueue returned no seq".into()))
     }
 
     async fn outbox(&self) -> Result<Vec<Push>, LocalDbError> {
-        let tx = self.db.transaction(OUTBOX).build()?;
-        all(&tx.object_store(OUTBOX)?).await
+        self.all(OUTBOX).await
     }
 
     async fn records(&self, entity: &str) -> Result<Vec<Record>, LocalDbError> {
-        let tx = self.db.transaction(RECORDS).build()?;
-        let records: Vec<Record> = all(&tx.object_store(RECORDS)?).await?;
+        let records: Vec<Record> = self.all(RECORDS).await?;
         Ok(records.into_iter().filter(|r| r.entity == entity).collect())
     }
 
@@ -186,75 +166,74 @@ impl LocalStore for LocalDb {
     }
 
     async fn learn(&self, answer: &SyncResponse, now_ms: i64) -> Result<(), LocalDbError> {
-        let tx = self.write(&[META, OUTBOX, RECORDS, PROBLEMS])?;
-        let outbox = tx.object_store(OUTBOX)?;
-        let pending: Vec<Push> = all(&outbox).await?;
-        let problems = tx.object_store(PROBLEMS)?;
+        // The answers are paired with the outbox read here, just before the transaction that
+        // learns them: only `learn` removes changes from the outbox, and a save only adds
+        // changes with higher seqs, so every push answered is still there. store.js checks
+        // inside the transaction that each problem's push is still in the outbox (another tab
+        // may have learned the same answer meanwhile) before keeping it. A download answers no
+        // push and reads nothing.
+        let pending = if answer.results.is_empty() {
+            Vec::new()
+        } else {
+            self.outbox().await?
+        };
+        let mut problems = Vec::new();
         for problem in problems_of(answer, &pending) {
-            put(&problems, &outbox_key(problem.push.seq), &problem).await?;
+            problems.push(outbox_key(problem.push.seq));
+            problems.push(encode(&problem)?);
         }
-        for result in &answer.results {
-            delete(&outbox, &outbox_key(result.seq)).await?;
-        }
-        let records = tx.object_store(RECORDS)?;
-        if answer.reset {
-            records.clear()?.await?;
-        }
-        // The requests of a first download are issued without waiting for each in turn: the
-        // transaction orders them, and its commit below fails if any of them failed.
-        let (deletes, puts) = replica_changes(answer);
-        for key in deletes {
-            drop(records.delete(key).primitive()?);
-        }
-        for (key, record) in puts {
-            drop(records.put(encode(&record)?).with_key(key).primitive()?);
+        let answered = answer.results.iter().map(|r| outbox_key(r.seq)).collect();
+        let (deletes, records) = replica_changes(answer);
+        let mut puts = Vec::with_capacity(records.len() * 2);
+        for (key, record) in records {
+            puts.push(key);
+            puts.push(encode(&record)?);
         }
         let mark = SyncMark {
             cursor: Some(answer.cursor.clone()),
             epoch: Some(answer.epoch.clone()),
             last_success: Some(now_ms),
         };
-        put(&tx.object_store(META)?, MARK, &mark).await?;
-        tx.commit().await?;
+        learn_js(
+            &self.db,
+            problems,
+            answered,
+            answer.reset,
+            deletes,
+            puts,
+            &encode(&mark)?,
+        )
+        .await
+        .map_err(failure)?;
         Ok(())
     }
 
     async fn problems(&self) -> Result<Vec<Problem>, LocalDbError> {
-        let tx = self.db.transaction(PROBLEMS).build()?;
-        all(&tx.object_store(PROBLEMS)?).await
+        self.all(PROBLEMS).await
     }
 
     async fn dismiss_problem(&self, seq: u64) -> Result<(), LocalDbError> {
-        let tx = self.write(&[PROBLEMS])?;
-        delete(&tx.object_store(PROBLEMS)?, &outbox_key(seq)).await?;
-        tx.commit().await?;
+        dismiss_problem_js(&self.db, &outbox_key(seq))
+            .await
+            .map_err(failure)?;
         Ok(())
     }
 
     async fn hand_over(&self, owner: &Owner) -> Result<HandOver, LocalDbError> {
-        let tx = self.write(&[META, OUTBOX, RECORDS, PROBLEMS])?;
-        let meta = tx.object_store(META)?;
-        match get::<Owner>(&meta, OWNER).await? {
-            Some(current) if current.user_id == owner.user_id => return Ok(HandOver::Ready),
-            Some(current) => {
-                let outbox = tx.object_store(OUTBOX)?.count().primitive()?.await?;
-                let problems = tx.object_store(PROBLEMS)?.count().primitive()?.await?;
-                let waiting = (outbox + problems) as usize;
-                if waiting > 0 {
-                    return Ok(HandOver::Blocked {
-                        previous: current.name,
-                        waiting,
-                    });
-                }
-                tx.object_store(RECORDS)?.clear()?.await?;
-                delete(&meta, MARK).await?;
-                put(&meta, DEVICE_ID, &Uuid::now_v7()).await?;
-                put(&meta, NEXT_SEQ, &1u64).await?;
-            }
-            None => {}
+        let answer = hand_over_js(
+            &self.db,
+            &owner.user_id,
+            &encode(owner)?,
+            &encode(&Uuid::now_v7())?,
+        )
+        .await
+        .map_err(failure)?;
+        if answer.is_null() {
+            return Ok(HandOver::Ready);
         }
-        put(&meta, OWNER, owner).await?;
-        tx.commit().await?;
-        Ok(HandOver::Ready)
+        Ok(HandOver::Blocked {
+            previous: text(field(&answer, "previous"))?,
+            waiting: field(&answer, "waiting").as_f64().unwrap_or(0.0) as usize,
+        })
     }
 }
