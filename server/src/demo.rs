@@ -24,7 +24,7 @@ use dvk_shared::{
     date::{Date, Timestamp},
     ids::{AwardId, ModelId, UnitId, UserId},
     model::{Contact, Field, Location, Model, Results, Status},
-    survey::default_criteria,
+    survey::{Rating, default_criteria},
     sync::Mutation,
     unit::{Unit, UnitKind},
     user::{Role, User, validate_username},
@@ -732,6 +732,13 @@ impl<'a> Generator<'a> {
             location,
             status,
             review_comment,
+            // Evaluated models carry the rating the Board confirmed in their year; the typical
+            // and replicated ones were rated excellent on the way there.
+            ratings: match status {
+                Status::Evaluated => [(year, Rating::Good)].into(),
+                Status::Typical | Status::Replicated => [(year, Rating::Excellent)].into(),
+                _ => Default::default(),
+            },
         };
         Ok((model, instant))
     }

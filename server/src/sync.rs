@@ -16,7 +16,8 @@ use dvk_shared::{
     api::ErrorBody,
     date::Timestamp,
     ids::ModelId,
-    model::{Action, Model, Status, TransitionError},
+    model::{Action, Model, Status, TransitionError, YEAR_MAX, YEAR_MIN},
+    survey::Rating,
     sync::{
         self, ConflictInfo, ConflictKind, Merge, ModelOp, Mutation, PushError, PushResult,
         PushStatus, SeqGap, SyncRequest, SyncResponse,
@@ -769,6 +770,29 @@ async fn transition(
         && let Err(errors) = model.validate_for_submit()
     {
         return Ok(invalid(errors));
+    }
+    if action == Action::Evaluate {
+        // The Board's confirmed rating of one year: both are required, and only real values.
+        let year = mutation
+            .fields
+            .get("year")
+            .and_then(Value::as_u64)
+            .and_then(|y| u16::try_from(y).ok())
+            .filter(|y| (YEAR_MIN..=YEAR_MAX).contains(y));
+        let rating = mutation
+            .fields
+            .get("rating")
+            .and_then(|r| serde_json::from_value::<Rating>(r.clone()).ok());
+        match (year, rating) {
+            (Some(year), Some(rating)) => {
+                model.ratings.insert(year, rating);
+            }
+            _ => {
+                return Ok(malformed(
+                    "model.evaluate needs \"year\" (1990–2100) and \"rating\"".into(),
+                ));
+            }
+        }
     }
     model.status = to;
     model.review_comment = match action {

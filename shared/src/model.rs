@@ -362,6 +362,10 @@ pub struct Model {
     /// The Board's comment when it returned the model; cleared on resubmission.
     #[serde(default)]
     pub review_comment: Option<String>,
+    /// The rating the Board confirmed for each year it evaluated the model (`model.evaluate`),
+    /// from that year's surveys.
+    #[serde(default)]
+    pub ratings: std::collections::BTreeMap<u16, crate::survey::Rating>,
 }
 
 pub const NAME_MAX: usize = 200;
@@ -410,6 +414,7 @@ impl Model {
             location: None,
             status: Status::Draft,
             review_comment: None,
+            ratings: std::collections::BTreeMap::new(),
         }
     }
 

@@ -172,6 +172,7 @@ pub const COMMON_DIFFICULTIES: [(&str, &str); 6] = [
 /// Xuất sắc / tốt / khá / trung bình / chưa đạt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Rating {
     Excellent,
     Good,
@@ -227,6 +228,26 @@ pub fn total_score(criteria: &[Criterion], scores: &BTreeMap<String, u8>) -> Opt
     // Rounded to one decimal so both sides store the same number.
     let total = sum as f64 * 100.0 / (weights as f64 * f64::from(SCORE_MAX));
     Some((total * 10.0).round() / 10.0)
+}
+
+/// A model's rating for a year as its surveys propose it: the mean of the totals of its
+/// submitted surveys that year (each with its campaign's criteria), rounded to one decimal, and
+/// the rating of that mean. `None` without a submitted, fully scored survey. The Board confirms
+/// it (or decides otherwise) with `model.evaluate`.
+pub fn proposed_rating<'a>(
+    surveys: impl IntoIterator<Item = (&'a Survey, &'a [Criterion])>,
+) -> Option<(f64, Rating)> {
+    let totals: Vec<f64> = surveys
+        .into_iter()
+        .filter(|(s, _)| s.status == SurveyStatus::Submitted)
+        .filter_map(|(s, criteria)| total_score(criteria, &s.scores))
+        .collect();
+    if totals.is_empty() {
+        return None;
+    }
+    let mean = totals.iter().sum::<f64>() / totals.len() as f64;
+    let mean = (mean * 10.0).round() / 10.0;
+    Some((mean, Rating::of_total(mean)))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -316,6 +337,36 @@ mod tests {
         assert_eq!(total_score(&criteria, &all(8)), Some(80.0));
         assert_eq!(Rating::of_total(80.0), Rating::Good);
         assert_eq!(Rating::of_total(49.9), Rating::NotMet);
+    }
+
+    #[test]
+    fn a_years_rating_is_the_mean_of_its_submitted_surveys() {
+        let criteria = default_criteria();
+        let survey = |score: u8, status: SurveyStatus| -> Survey {
+            let scores: BTreeMap<String, u8> =
+                criteria.iter().map(|c| (c.key.clone(), score)).collect();
+            serde_json::from_value(serde_json::json!({
+                "id": SurveyId::new(), "campaign_id": CampaignId::new(), "model_id": ModelId::new(),
+                "surveyor_id": UserId::new(), "scores": scores, "status": status,
+            }))
+            .unwrap()
+        };
+        let (a, b, draft) = (
+            survey(9, SurveyStatus::Submitted),
+            survey(8, SurveyStatus::Submitted),
+            survey(1, SurveyStatus::Draft),
+        );
+        let rated = proposed_rating([
+            (&a, &criteria[..]),
+            (&b, &criteria[..]),
+            (&draft, &criteria[..]),
+        ]);
+        assert_eq!(
+            rated,
+            Some((85.0, Rating::Good)),
+            "the draft does not count"
+        );
+        assert_eq!(proposed_rating([(&draft, &criteria[..])]), None);
     }
 
     #[test]

@@ -485,6 +485,20 @@ pub fn apply_locally(record: Option<Value>, mutation: &Mutation) -> Option<Value
                     Action::Submit | Action::Approve => {
                         object.insert("review_comment".into(), Value::Null);
                     }
+                    Action::Evaluate => {
+                        if let (Some(year), Some(rating)) =
+                            (mutation.fields.get("year"), mutation.fields.get("rating"))
+                        {
+                            let ratings = object
+                                .entry("ratings")
+                                .or_insert_with(|| Value::Object(Map::new()));
+                            if let (Some(ratings), Some(year)) =
+                                (ratings.as_object_mut(), year.as_u64())
+                            {
+                                ratings.insert(year.to_string(), rating.clone());
+                            }
+                        }
+                    }
                     _ => {}
                 }
             }

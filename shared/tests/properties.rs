@@ -68,6 +68,7 @@ prop_compose! {
             location: None,
             status,
             review_comment: None,
+            ratings: Default::default(),
         }
     }
 }

@@ -59,6 +59,7 @@ fn model(unit: UnitId, name: &str) -> Model {
         }),
         status: Status::Draft,
         review_comment: None,
+        ratings: Default::default(),
     }
 }
 

@@ -344,3 +344,102 @@ async fn nobody_surveys_what_they_were_not_given_on_sqlite() {
 async fn nobody_surveys_what_they_were_not_given_on_postgres() {
     nobody_surveys_what_they_were_not_given(Backend::Postgres).await;
 }
+
+/// The Board's evaluation: a surveyed model gets the year's rating it confirms, then becomes
+/// typical; the rating needs a year and a real rating, and only the Board gives it.
+async fn the_board_confirms_the_rating_and_marks_the_model_typical(backend: Backend) {
+    let server = TestServer::start_demo(backend).await.unwrap();
+    let mut board = device_of(&server, "bandanvan").await;
+    let (model, other) = two_models(&board);
+    let answer = |device: &Device, seq: u64| device.answers[&seq].clone();
+
+    // Incomplete or made-up values are refused and change nothing.
+    let missing = board.save(
+        "model.evaluate",
+        model,
+        board.version_of(model),
+        json!({"year": 2026}),
+    );
+    let made_up = board.save(
+        "model.evaluate",
+        model,
+        board.version_of(model),
+        json!({"year": 2026, "rating": "legendary"}),
+    );
+    board.sync().await.unwrap();
+    for seq in [missing, made_up] {
+        let refused = answer(&board, seq);
+        assert_eq!(refused.status, PushStatus::Rejected);
+        assert_eq!(refused.error.unwrap().code, "invalid_fields");
+    }
+    assert_eq!(
+        held(&board, "model", model).unwrap()["status"],
+        "in_progress"
+    );
+
+    // A registrar may not rate (the model is outside her commune or not hers to judge).
+    let mut registrar = device_of(&server, "dienhoa").await;
+    let own = registrar
+        .replica
+        .iter()
+        .find(|((entity, _), held)| entity == "model" && held.data["status"] == "in_progress")
+        .map(|((_, id), _)| *id)
+        .unwrap();
+    let seq = registrar.save(
+        "model.evaluate",
+        own,
+        registrar.version_of(own),
+        json!({"year": 2026, "rating": "excellent"}),
+    );
+    registrar.sync().await.unwrap();
+    assert_eq!(
+        answer(&registrar, seq).error.unwrap().code,
+        "role_not_allowed"
+    );
+
+    let rated = board.save(
+        "model.evaluate",
+        model,
+        board.version_of(model),
+        json!({"year": 2026, "rating": "good"}),
+    );
+    board.sync().await.unwrap();
+    assert_eq!(answer(&board, rated).status, PushStatus::Applied);
+    let typical = board.save(
+        "model.mark_typical",
+        model,
+        board.version_of(model),
+        json!({}),
+    );
+    // Typical only after an evaluation: the other model is still running.
+    let too_soon = board.save(
+        "model.mark_typical",
+        other,
+        board.version_of(other),
+        json!({}),
+    );
+    board.sync().await.unwrap();
+    assert_eq!(answer(&board, typical).status, PushStatus::Applied);
+    assert_eq!(answer(&board, too_soon).error.unwrap().code, "wrong_status");
+    let stored = server
+        .store()
+        .model(dvk_shared::ids::ModelId::from_uuid(model).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.model.status, dvk_shared::model::Status::Typical);
+    assert_eq!(
+        stored.model.ratings.get(&2026),
+        Some(&dvk_shared::survey::Rating::Good)
+    );
+}
+
+#[tokio::test]
+async fn the_board_confirms_the_rating_on_sqlite() {
+    the_board_confirms_the_rating_and_marks_the_model_typical(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_board_confirms_the_rating_on_postgres() {
+    the_board_confirms_the_rating_and_marks_the_model_typical(Backend::Postgres).await;
+}
