@@ -261,6 +261,14 @@ pub struct Texts {
     pub photo_not_image: &'static str,
     pub photo_too_large: &'static str,
     pub photos_waiting: &'static str,
+    pub evaluation: &'static str,
+    pub confirmed_rating: &'static str,
+    pub proposed_rating: &'static str,
+    pub rating_to_confirm: &'static str,
+    pub confirm_rating: &'static str,
+    pub no_submitted_surveys: &'static str,
+    pub mark_typical: &'static str,
+    pub open_surveys: &'static str,
 }
 
 pub static VI: Texts = Texts {
@@ -446,6 +454,14 @@ pub static VI: Texts = Texts {
     photo_not_image: "không phải là ảnh (chỉ nhận ảnh JPEG, PNG, WebP…).",
     photo_too_large: "quá lớn (tối đa 50 MB trước khi thu nhỏ).",
     photos_waiting: "ảnh chờ gửi",
+    evaluation: "Đánh giá, xếp loại",
+    confirmed_rating: "Xếp loại đã xác nhận năm",
+    proposed_rating: "Xếp loại theo phiếu khảo sát năm",
+    rating_to_confirm: "Xếp loại Ban Dân vận xác nhận",
+    confirm_rating: "Xác nhận xếp loại",
+    no_submitted_surveys: "Chưa có phiếu khảo sát nào đã nộp cho mô hình này.",
+    mark_typical: "Công nhận mô hình điển hình",
+    open_surveys: "Việc khảo sát của tôi",
 };
 
 pub static EN: Texts = Texts {
@@ -631,4 +647,12 @@ pub static EN: Texts = Texts {
     photo_not_image: "is not a photo (JPEG, PNG, WebP… only).",
     photo_too_large: "is too large (at most 50 MB before resizing).",
     photos_waiting: "photos waiting",
+    evaluation: "Evaluation and rating",
+    confirmed_rating: "Rating confirmed for",
+    proposed_rating: "Rating proposed by the surveys of",
+    rating_to_confirm: "Rating the Board confirms",
+    confirm_rating: "Confirm the rating",
+    no_submitted_surveys: "No submitted survey of this model yet.",
+    mark_typical: "Recognise as a typical model",
+    open_surveys: "My survey visits",
 };

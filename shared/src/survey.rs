@@ -182,6 +182,25 @@ pub enum Rating {
 }
 
 impl Rating {
+    pub const ALL: [Rating; 5] = [
+        Rating::Excellent,
+        Rating::Good,
+        Rating::Fair,
+        Rating::Average,
+        Rating::NotMet,
+    ];
+
+    /// The wire name (as serde writes it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rating::Excellent => "excellent",
+            Rating::Good => "good",
+            Rating::Fair => "fair",
+            Rating::Average => "average",
+            Rating::NotMet => "not_met",
+        }
+    }
+
     pub fn label_vi(self) -> &'static str {
         match self {
             Rating::Excellent => "Xuất sắc",
@@ -337,6 +356,9 @@ mod tests {
         assert_eq!(total_score(&criteria, &all(8)), Some(80.0));
         assert_eq!(Rating::of_total(80.0), Rating::Good);
         assert_eq!(Rating::of_total(49.9), Rating::NotMet);
+        for rating in Rating::ALL {
+            assert_eq!(serde_json::to_value(rating).unwrap(), rating.as_str());
+        }
     }
 
     #[test]

@@ -821,6 +821,22 @@ async fn survey_offline_with_photos_then_everything_arrives() {
             .await?;
         assert_eq!(surveyed, "2", "both models surveyed");
         screenshot(&client, "11-campaign-progress").await?;
+
+        // The Board confirms the rating the surveys propose, then recognises the model as
+        // typical, which the overview counts.
+        let (rated, _) = models[0].clone();
+        client.goto(&format!("{base}/mo-hinh/{rated}")).await?;
+        wait_for_text(&client, ".evaluation .proposed", "76,5 / 100 · Tốt").await?;
+        screenshot_at(&client, "12-evaluation", ".evaluation").await?;
+        click_text(&client, ".evaluation button", "Xác nhận xếp loại").await?;
+        server_has(&server, rated, Status::Evaluated).await?;
+        let stored = server.store().model(ModelId::from_uuid(rated)?).await?.unwrap();
+        assert_eq!(
+            stored.model.ratings.get(&2026),
+            Some(&dvk_shared::survey::Rating::Good)
+        );
+        click_text(&client, ".evaluation button", "Công nhận mô hình điển hình").await?;
+        server_has(&server, rated, Status::Typical).await?;
         Ok(())
     })
     .await

@@ -1,6 +1,6 @@
 //! `/`: where each person starts. A registrar sees their unit's models by status, what the Board
 //! returned with its comment, and "Đăng ký mô hình mới"; the Board sees what waits for review;
-//! leaders go to the overview. Everything here comes from the device, so it opens offline.
+//! field staff go to their surveys; leaders go to the overview. Everything here comes from the device, so it opens offline.
 
 use dvk_shared::{model::Status, user::Role};
 use leptos::prelude::*;
@@ -59,6 +59,9 @@ pub fn Home() -> impl IntoView {
                     <a href="/duyet" class="button big">{t().open_review}</a>
                     " "
                     <a href="/mo-hinh/moi" class="button secondary">{t().new_model}</a>
+                }.into_any(),
+                Some(Role::Surveyor) => view! {
+                    <a href="/khao-sat" class="button big">{t().open_surveys}</a>
                 }.into_any(),
                 Some(Role::Leader) => view! {
                     <a href="/tong-quan" class="button big">{t().open_overview}</a>

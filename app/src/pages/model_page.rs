@@ -7,7 +7,7 @@
 use dvk_shared::{
     api::AuditEntry,
     date::Date,
-    model::{Field, Model, Status},
+    model::{Action, Field, Model, Status},
     sync::{Mutation, changed_fields},
     text::{format_number, parse_number},
     user::Role,
@@ -20,7 +20,10 @@ use uuid::Uuid;
 use crate::{
     format::time_and_date,
     i18n::{Lang, Texts, tr, use_lang, use_texts},
-    pages::data::{self, ModelView, UnitView, field_label, status_label, unit_name},
+    pages::{
+        data::{self, ModelView, UnitView, field_label, status_label, unit_name},
+        surveys::Evaluation,
+    },
     session::Session,
     store::{LocalStore, shared_db},
     sync::{SyncStatus, online},
@@ -103,6 +106,8 @@ fn ModelPage(id: Option<Uuid>) -> impl IntoView {
                             view! { <ModelDetails model=model.clone() units=units.clone() /> }.into_any()
                         }}
                         {(reviews && submitted).then(|| view! { <ReviewActions model=model.clone() reload /> })}
+                        {(reviews && model.status().is_some_and(|s| Action::Evaluate.from().contains(&s)))
+                            .then(|| view! { <Evaluation model=model.clone() reload /> })}
                         {reviews.then(|| view! { <History id=model_id /> })}
                     }.into_any()
                 }

@@ -517,18 +517,8 @@ fn VisitForm(visit: Visit, model: Uuid, reload: RwSignal<u64>) -> impl IntoView 
             return;
         };
         leptos::task::spawn_local(async move {
-            if let Ok(db) = shared_db().await
-                && db
-                    .enqueue(Mutation {
-                        kind: "survey.submit".into(),
-                        id,
-                        base_version: Some(version.unwrap_or(0)),
-                        fields: Map::new(),
-                    })
-                    .await
-                    .is_ok()
-            {
-                status.saved();
+            let base = Some(version.unwrap_or(0));
+            if save_change(status, "survey.submit", id, base, Map::new()).await {
                 reload.try_update(|r| *r += 1);
             }
         });
@@ -538,18 +528,8 @@ fn VisitForm(visit: Visit, model: Uuid, reload: RwSignal<u64>) -> impl IntoView 
             return;
         };
         leptos::task::spawn_local(async move {
-            if let Ok(db) = shared_db().await
-                && db
-                    .enqueue(Mutation {
-                        kind: "survey.reopen".into(),
-                        id,
-                        base_version: Some(version.unwrap_or(0)),
-                        fields: Map::new(),
-                    })
-                    .await
-                    .is_ok()
-            {
-                status.saved();
+            let base = Some(version.unwrap_or(0));
+            if save_change(status, "survey.reopen", id, base, Map::new()).await {
                 reload.try_update(|r| *r += 1);
             }
         });
@@ -738,5 +718,133 @@ fn PhotoThumb(photo: PhotoRef, n: usize) -> impl IntoView {
                 }}
             })}
         </li>
+    }
+}
+
+/// Saves one change on the device and asks for a sync soon; `true` once it is durably queued.
+async fn save_change(
+    status: SyncStatus,
+    kind: &str,
+    id: Uuid,
+    base_version: Option<i64>,
+    fields: Map<String, Value>,
+) -> bool {
+    let Ok(db) = shared_db().await else {
+        return false;
+    };
+    let queued = db
+        .enqueue(Mutation {
+            kind: kind.into(),
+            id,
+            base_version,
+            fields,
+        })
+        .await
+        .is_ok();
+    if queued {
+        status.saved();
+    }
+    queued
+}
+
+/// The Board's evaluation of a running or rated model: the rating its latest year's surveys
+/// propose (computed by the shared code), confirmed as it is or decided otherwise, the ratings
+/// confirmed in earlier years, and "typical" once rated.
+#[component]
+pub fn Evaluation(model: ModelView, reload: RwSignal<u64>) -> impl IntoView {
+    let lang = use_lang();
+    let status = expect_context::<SyncStatus>();
+    let data = use_survey_data();
+    let (id, base) = (model.id, Some(model.version.unwrap_or(0)));
+    let evaluated = model.status() == Some(dvk_shared::model::Status::Evaluated);
+    let confirmed: Vec<(u16, Rating)> = serde_json::from_value::<
+        std::collections::BTreeMap<u16, Rating>,
+    >(model.data["ratings"].clone())
+    .unwrap_or_default()
+    .into_iter()
+    .rev()
+    .collect();
+    let choice = RwSignal::new(None::<Rating>);
+    let year = RwSignal::new(None::<u16>);
+    let confirm = move |_| {
+        let (Some(rating), Some(y)) = (choice.get_untracked(), year.get_untracked()) else {
+            return;
+        };
+        let fields = Map::from_iter([
+            ("year".to_owned(), json!(y)),
+            ("rating".to_owned(), json!(rating.as_str())),
+        ]);
+        leptos::task::spawn_local(async move {
+            if save_change(status, "model.evaluate", id, base, fields).await {
+                reload.try_update(|r| *r += 1);
+            }
+        });
+    };
+    let mark_typical = move |_| {
+        leptos::task::spawn_local(async move {
+            if save_change(status, "model.mark_typical", id, base, Map::new()).await {
+                reload.try_update(|r| *r += 1);
+            }
+        });
+    };
+    view! {
+        <section class="card evaluation" aria-labelledby="evaluation-title">
+            <h2 id="evaluation-title">{tr(|t| t.evaluation)}</h2>
+            {(!confirmed.is_empty()).then(|| view! {
+                <ul class="plain-list ratings">
+                    {confirmed.into_iter().map(|(y, r)| view! {
+                        <li>{tr(|t| t.confirmed_rating)} " " {y} ": " <strong>{move || rating_label(r, lang.get())}</strong></li>
+                    }).collect_view()}
+                </ul>
+            })}
+            {move || data.get().map(|(campaigns, surveys)| {
+                let rated: Vec<(Survey, Campaign)> = surveys
+                    .into_iter()
+                    .filter(|s| s.record.model_id.as_uuid() == id)
+                    .filter_map(|s| {
+                        let c = campaigns.iter().find(|c| c.id == s.record.campaign_id)?.clone();
+                        Some((s.record, c))
+                    })
+                    .collect();
+                let latest = rated
+                    .iter()
+                    .filter(|(s, _)| s.status == SurveyStatus::Submitted)
+                    .map(|(_, c)| c.year)
+                    .max();
+                let proposal = latest.and_then(|y| {
+                    dvk_shared::survey::proposed_rating(
+                        rated.iter().filter(|(_, c)| c.year == y).map(|(s, c)| (s, &c.criteria[..])),
+                    )
+                });
+                match (latest, proposal) {
+                    (Some(y), Some((total, proposed))) => {
+                        year.set(Some(y));
+                        if choice.get_untracked().is_none() {
+                            choice.set(Some(proposed));
+                        }
+                        view! {
+                            <p>{tr(|t| t.proposed_rating)} " " {y} ": "
+                                <strong class="proposed">{score_text(total)} " / 100 · " {move || rating_label(proposed, lang.get())}</strong></p>
+                            <div class="field-row">
+                                <label for="rating-choice">{tr(|t| t.rating_to_confirm)}</label>
+                                <select id="rating-choice" on:change=move |e| {
+                                    let value = event_target_value(&e);
+                                    choice.set(Rating::ALL.into_iter().find(|r| r.as_str() == value));
+                                }>
+                                    {Rating::ALL.into_iter().map(|r| view! {
+                                        <option value=r.as_str() selected=move || choice.get() == Some(r)>{move || rating_label(r, lang.get())}</option>
+                                    }).collect_view()}
+                                </select>
+                            </div>
+                            <button type="button" class="button" on:click=confirm>{tr(|t| t.confirm_rating)}</button>
+                        }.into_any()
+                    }
+                    _ => view! { <p class="muted">{tr(|t| t.no_submitted_surveys)}</p> }.into_any(),
+                }
+            })}
+            {evaluated.then(|| view! {
+                <button type="button" class="button secondary" on:click=mark_typical>{tr(|t| t.mark_typical)}</button>
+            })}
+        </section>
     }
 }
