@@ -19,6 +19,7 @@ pub mod store;
 pub mod surveys;
 pub mod sync;
 pub mod units;
+pub mod users;
 pub mod web;
 
 use std::{future::Future, net::SocketAddr, path::PathBuf, sync::Arc};
@@ -71,6 +72,7 @@ pub fn router(state: AppState, dist_dir: &std::path::Path) -> Router {
         .merge(health::router())
         .merge(auth::router())
         .merge(units::router())
+        .merge(users::router())
         .merge(models::router())
         .merge(stats::router())
         .merge(awards::router())

@@ -33,6 +33,7 @@ pub const SESSION_SCHEME: &str = "dvk_session";
         crate::auth::logout,
         crate::auth::me,
         crate::units::list,
+        crate::users::surveyors,
         crate::models::list,
         crate::models::detail,
         crate::stats::stats,
@@ -52,6 +53,7 @@ pub const SESSION_SCHEME: &str = "dvk_session";
         (name = "stats", description = "The leadership overview."),
         (name = "awards", description = "Awards (khen thưởng) decided for units and people."),
         (name = "sync", description = "The offline-first sync of SYNC.md: push a device's changes, pull what changed."),
+        (name = "surveys", description = "The yearly survey: who may be assigned to survey."),
         (name = "photos", description = "Photos of surveys, named by the SHA-256 of their bytes; uploaded in chunks that resume where they stopped."),
         (name = "openapi", description = "This document."),
     )
@@ -166,6 +168,7 @@ mod tests {
             ("/api/auth/logout", "post", false),
             ("/api/auth/me", "get", true),
             ("/api/units", "get", true),
+            ("/api/surveyors", "get", true),
             ("/api/models", "get", true),
             ("/api/models/{id}", "get", true),
             ("/api/stats", "get", true),

@@ -365,6 +365,8 @@ pub struct Model {
     /// The rating the Board confirmed for each year it evaluated the model (`model.evaluate`),
     /// from that year's surveys.
     #[serde(default)]
+    // On the wire the years are object keys, so text.
+    #[cfg_attr(feature = "openapi", schema(value_type = std::collections::BTreeMap<String, crate::survey::Rating>))]
     pub ratings: std::collections::BTreeMap<u16, crate::survey::Rating>,
 }
 

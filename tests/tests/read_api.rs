@@ -434,3 +434,37 @@ async fn a_merged_unit_is_counted_under_its_successor_on_sqlite() {
 async fn a_merged_unit_is_counted_under_its_successor_on_postgres() {
     a_merged_unit_is_counted_under_its_successor(Backend::Postgres).await;
 }
+
+/// The Board picks field staff from `GET /api/surveyors`; nobody else may list accounts.
+async fn the_board_lists_the_field_staff(backend: Backend) {
+    let server = TestServer::start_demo(backend).await.unwrap();
+    let anonymous = server.client();
+    assert_eq!(anonymous.get("/api/surveyors").await.unwrap().status(), 401);
+    for (account, expected) in [
+        ("bandanvan", 200),
+        ("admin", 200),
+        ("lanhdao", 403),
+        ("dienhoa", 403),
+        ("khaosat", 403),
+    ] {
+        let client = server.client();
+        client.login_demo(account).await.unwrap();
+        let response = client.get("/api/surveyors").await.unwrap();
+        assert_eq!(response.status(), expected, "{account}");
+        if expected == 200 {
+            let staff: Vec<dvk_shared::user::User> = response.json().await.unwrap();
+            let names: Vec<&str> = staff.iter().map(|u| u.username.as_str()).collect();
+            assert_eq!(names, ["khaosat"], "{account}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_board_lists_the_field_staff_on_sqlite() {
+    the_board_lists_the_field_staff(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_board_lists_the_field_staff_on_postgres() {
+    the_board_lists_the_field_staff(Backend::Postgres).await;
+}

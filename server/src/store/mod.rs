@@ -333,6 +333,9 @@ pub trait Store: Send + Sync + 'static {
     /// The user and their password hash, for signing in.
     async fn user_with_hash(&self, username: &str) -> Result<Option<(User, String)>, StoreError>;
 
+    /// Every account of `role`, by display name (the Board assigns surveys to field staff).
+    async fn users_with_role(&self, role: dvk_shared::user::Role) -> Result<Vec<User>, StoreError>;
+
     async fn create_session(
         &self,
         token_hash: &str,

@@ -388,6 +388,19 @@ macro_rules! sql_store {
                 Ok(Some((Self::user_of(&row)?, row.try_get("password_hash")?)))
             }
 
+            async fn users_with_role(
+                &self,
+                role: dvk_shared::user::Role,
+            ) -> Result<Vec<dvk_shared::user::User>, $crate::store::StoreError> {
+                let rows = sqlx::query(
+                    "SELECT id, username, display_name, role, unit_id FROM users WHERE role = $1 ORDER BY display_name, username",
+                )
+                .bind(role.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(Self::user_of).collect()
+            }
+
             async fn create_session(
                 &self,
                 token_hash: &str,
