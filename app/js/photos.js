@@ -118,3 +118,16 @@ export async function photoUrl(hash) {
 export function forgetUrl(url) {
   URL.revokeObjectURL(url);
 }
+
+// Where the tablet is, if it knows within a few seconds and the person allowed it: {latitude,
+// longitude}, else null. A survey records the place of the visit when it can, never waits on it.
+export function whereAmI() {
+  return new Promise((done) => {
+    if (!navigator.geolocation) return done(null);
+    navigator.geolocation.getCurrentPosition(
+      (p) => done({ latitude: p.coords.latitude, longitude: p.coords.longitude }),
+      () => done(null),
+      { timeout: 10000, maximumAge: 600000 },
+    );
+  });
+}

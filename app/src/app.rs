@@ -6,6 +6,7 @@ use crate::{
     components::shell::Shell,
     i18n::{Lang, provide_lang},
     pages::{
+        campaign_editor::CampaignEditor,
         data::Replica,
         home::Home,
         model_page::{ModelById, NewModel},
@@ -83,7 +84,8 @@ pub fn App() -> impl IntoView {
 }
 
 /// The page for a path: `/`, `/mo-hinh`, `/mo-hinh/moi`, `/mo-hinh/{id}`, `/duyet`,
-/// `/tong-quan`, `/khao-sat`, `/khao-sat/{campaign}/{model}`, `/dong-bo`; anything else is "not found".
+/// `/tong-quan`, `/khao-sat`, `/khao-sat/{campaign}/{model}`, `/khao-sat/dot/moi`,
+/// `/khao-sat/dot/{campaign}`, `/dong-bo`; anything else is "not found".
 fn page(path: &str) -> AnyView {
     match path.trim_end_matches('/') {
         "" => view! { <Home /> }.into_any(),
@@ -97,6 +99,16 @@ fn page(path: &str) -> AnyView {
             let id = |text: &str| uuid::Uuid::parse_str(text).ok();
             if let Some(id) = other.strip_prefix("/mo-hinh/").and_then(id) {
                 return view! { <ModelById id /> }.into_any();
+            }
+            match other.strip_prefix("/khao-sat/dot/") {
+                Some("moi") => return view! { <CampaignEditor id=None /> }.into_any(),
+                Some(text) => {
+                    return match id(text) {
+                        Some(id) => view! { <CampaignEditor id=Some(id) /> }.into_any(),
+                        None => view! { <NotFound /> }.into_any(),
+                    };
+                }
+                None => {}
             }
             let visit = other
                 .strip_prefix("/khao-sat/")

@@ -619,33 +619,43 @@ async fn survey_offline_with_photos_then_everything_arrives() {
         })
         .map(|((_, id), held)| (*id, held.data["name"].as_str().unwrap().to_owned()));
     let models = [running.next().unwrap(), running.next().unwrap()];
-    let campaign = Uuid::now_v7();
-    let assignments: serde_json::Map<String, serde_json::Value> = models
-        .iter()
-        .map(|(id, _)| (id.to_string(), serde_json::json!(surveyor.id)))
-        .collect();
-    board.save(
-        "campaign.create",
-        campaign,
-        None,
-        serde_json::json!({
-            "year": 2026, "name": "Khảo sát mô hình Dân vận khéo năm 2026",
-            "criteria": dvk_shared::survey::default_criteria(), "assignments": assignments,
-            "surveyor_names": {surveyor.id.to_string(): "Cán bộ khảo sát"},
-            "deadline": "2027-06-30",
-        }),
-    );
-    board.sync().await.unwrap();
-    assert!(
-        board.answers.values().all(|a| a.error.is_none()),
-        "{:?}",
-        board.answers
-    );
-
     let checked = server.client();
     checked.login_demo("bandanvan").await.unwrap();
     with_browser(move |client| async move {
+        // The Board plans the campaign in its editor: the default criteria, two models for the
+        // field officer, a deadline; a campaign without a name is not saved.
         client.goto(&base).await?;
+        sign_in(&client, "bandanvan").await?;
+        synced(&client).await?;
+        client.goto(&format!("{base}/khao-sat")).await?;
+        click_text(&client, "a.button", "Tạo đợt khảo sát").await?;
+        wait_for_text(&client, "option", "Cán bộ khảo sát").await?;
+        type_into(&client, "#c-deadline", "30/06/2027").await?;
+        for (id, _) in &models {
+            client
+                .find(Locator::Css(&format!("#assign-{id}")))
+                .await?
+                .select_by_value(&surveyor.id.to_string())
+                .await?;
+        }
+        click_text(&client, "button", "Lưu đợt khảo sát").await?;
+        wait_for_text(&client, ".field-error", "Vui lòng điền mục này").await?;
+        type_into(&client, "#c-name", "Khảo sát mô hình Dân vận khéo năm 2026").await?;
+        screenshot(&client, "9-campaign-editor").await?;
+        click_text(&client, "button", "Lưu đợt khảo sát").await?;
+        wait_for_text(&client, ".campaign h3", "Khảo sát mô hình Dân vận khéo năm 2026").await?;
+        nothing_pending(&client).await?;
+        board.sync().await?;
+        let campaign: Uuid = board
+            .replica
+            .iter()
+            .find(|((entity, _), held)| {
+                entity == "campaign" && held.data["name"] == "Khảo sát mô hình Dân vận khéo năm 2026"
+            })
+            .map(|((_, id), _)| *id)
+            .expect("the campaign reached the server");
+        sign_out(&client).await?;
+
         sign_in(&client, "khaosat").await?;
         synced(&client).await?;
         service_worker_active(&client).await?;
@@ -654,7 +664,7 @@ async fn survey_offline_with_photos_then_everything_arrives() {
             wait_for_text(&client, ".visit-list li", name).await?;
         }
         wait_for_text(&client, ".visit-list .visit", "Chưa khảo sát").await?;
-        screenshot(&client, "9-surveyor-assignments").await?;
+        screenshot(&client, "10-surveyor-assignments").await?;
 
         server.stop().await?;
         let scores = [
@@ -706,7 +716,7 @@ async fn survey_offline_with_photos_then_everything_arrives() {
             })
             .await?;
             if i == 0 {
-                screenshot(&client, "10-survey-form").await?;
+                screenshot(&client, "11-survey-form").await?;
             }
             click_text(&client, ".visit-form button", "Nộp phiếu khảo sát").await?;
             wait_for_text(&client, ".locked", "đã nộp").await?;
@@ -820,14 +830,14 @@ async fn survey_offline_with_photos_then_everything_arrives() {
             .text()
             .await?;
         assert_eq!(surveyed, "2", "both models surveyed");
-        screenshot(&client, "11-campaign-progress").await?;
+        screenshot(&client, "12-campaign-progress").await?;
 
         // The Board confirms the rating the surveys propose, then recognises the model as
         // typical, which the overview counts.
         let (rated, _) = models[0].clone();
         client.goto(&format!("{base}/mo-hinh/{rated}")).await?;
         wait_for_text(&client, ".evaluation .proposed", "76,5 / 100 · Tốt").await?;
-        screenshot_at(&client, "12-evaluation", ".evaluation").await?;
+        screenshot_at(&client, "13-evaluation", ".evaluation").await?;
         click_text(&client, ".evaluation button", "Xác nhận xếp loại").await?;
         server_has(&server, rated, Status::Evaluated).await?;
         let stored = server.store().model(ModelId::from_uuid(rated)?).await?.unwrap();

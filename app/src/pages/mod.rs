@@ -1,5 +1,6 @@
 //! One module per route; a page reads the local store, never the network.
 
+pub mod campaign_editor;
 pub mod data;
 pub mod home;
 pub mod model_page;

@@ -31,7 +31,7 @@ use crate::{
     sync::{SyncStatus, controller::now_ms},
 };
 
-fn today() -> Date {
+pub(crate) fn today() -> Date {
     Date::of_instant_in_vietnam(Timestamp(now_ms()))
 }
 
@@ -74,7 +74,12 @@ pub fn Surveys() -> impl IntoView {
     let replica = use_replica();
     let data = use_survey_data();
     view! {
-        <h2>{tr(|t| t.nav_survey)}</h2>
+        <div class="list-head">
+            <h2>{tr(|t| t.nav_survey)}</h2>
+            {move || session.user.get().filter(|u| matches!(u.role, Role::Board | Role::Admin)).map(|_| view! {
+                <a href="/khao-sat/dot/moi" class="button">{tr(|t| t.new_campaign)}</a>
+            })}
+        </div>
         {move || {
             let (campaigns, surveys) = data.get()?;
             let (models, units) = replica.data.get()?;
@@ -235,6 +240,7 @@ fn CampaignProgress(
     view! {
         <section class="card campaign" data-campaign=campaign.id.to_string()>
             <h3>{campaign.name.clone()}</h3>
+            <p><a href=format!("/khao-sat/dot/{}", campaign.id)>{tr(|t| t.edit_campaign)}</a></p>
             <p class="muted">{tr(|t| t.deadline)} ": " {campaign.deadline.to_vietnamese()}</p>
             <ul class="status-counts">
                 <li><span class="big-figure">{total.surveyed}</span><span>{tr(|t| t.visit_surveyed)}</span></li>
@@ -404,6 +410,9 @@ fn VisitForm(visit: Visit, model: Uuid, reload: RwSignal<u64>) -> impl IntoView 
     );
     let photo_error = RwSignal::new(None::<String>);
     let visited_at = existing.as_ref().and_then(|s| s.visited_at);
+    let has_place = existing
+        .as_ref()
+        .is_some_and(|s| s.location.as_ref().is_some_and(|l| l.latitude.is_some()));
     let note = RwSignal::new(None::<&'static str>);
     let missing_scores = RwSignal::new(Vec::<String>::new());
 
@@ -453,11 +462,21 @@ fn VisitForm(visit: Visit, model: Uuid, reload: RwSignal<u64>) -> impl IntoView 
                     }
                 }
             };
+            let created = mutation.base_version.is_none().then_some(mutation.id);
             if db.enqueue(mutation).await.is_ok() {
                 note.try_set(Some(t().draft_saved));
                 status.saved();
             } else {
                 note.try_set(Some(t().save_failed));
+                return;
+            }
+            // The place of the visit, when the tablet knows it; the survey never waits for it.
+            if let Some(id) = created
+                && let Some((latitude, longitude)) = store::photos::where_am_i().await
+            {
+                let place = json!({ "latitude": latitude, "longitude": longitude });
+                let fields = Map::from_iter([("location".to_owned(), place)]);
+                save_change(status, "survey.update", id, Some(0), fields).await;
             }
         });
     };
@@ -553,6 +572,7 @@ fn VisitForm(visit: Visit, model: Uuid, reload: RwSignal<u64>) -> impl IntoView 
             <p class="muted">{unit} " · " {campaign.name.clone()} " · " {tr(|t| t.deadline)} ": " {campaign.deadline.to_vietnamese()}</p>
             <p><a href=format!("/mo-hinh/{model}")>{tr(|t| t.open_model)}</a></p>
             {visited_at.map(|at| view! { <p class="muted">{tr(|t| t.visited_at)} ": " {time_and_date(at.0)}</p> })}
+            {has_place.then(|| view! { <p class="muted">{tr(|t| t.place_recorded)}</p> })}
             {pending.then(|| view! { <p class="badge">{tr(|t| t.pending_badge)}</p> })}
         </section>
         <section class="card score-card" aria-live="polite">

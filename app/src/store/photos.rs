@@ -27,6 +27,8 @@ extern "C" {
     async fn photo_url_js(hash: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = forgetUrl)]
     fn forget_url_js(url: &str);
+    #[wasm_bindgen(catch, js_name = whereAmI)]
+    async fn where_am_i_js() -> Result<JsValue, JsValue>;
 }
 
 /// The largest file a person may pick: a camera's full-size photo, before resizing.
@@ -139,4 +141,13 @@ pub async fn url(hash: &str) -> Option<String> {
 
 pub fn forget_url(url: &str) {
     forget_url_js(url);
+}
+
+/// Where the tablet is (latitude, longitude), if it knows and the person allowed it.
+pub async fn where_am_i() -> Option<(f64, f64)> {
+    let place = where_am_i_js().await.ok().filter(|p| p.is_object())?;
+    Some((
+        field(&place, "latitude").as_f64()?,
+        field(&place, "longitude").as_f64()?,
+    ))
 }

@@ -50,3 +50,8 @@ pub async fn model_detail(id: uuid::Uuid) -> Result<ModelDetail, OnlineError> {
 pub async fn awards() -> Result<Vec<Award>, OnlineError> {
     get("/api/awards").await
 }
+
+/// `GET /api/surveyors`: the field staff the Board may assign (Board and admin only).
+pub async fn surveyors() -> Result<Vec<dvk_shared::user::User>, OnlineError> {
+    get("/api/surveyors").await
+}
