@@ -55,16 +55,19 @@ fn use_survey_data() -> LocalResource<(Vec<Campaign>, Vec<Held<Survey>>)> {
     let status = expect_context::<SyncStatus>();
     LocalResource::new(move || {
         status.data_version.get();
-        async {
-            let mut campaigns: Vec<Campaign> = held::<Campaign>("campaign")
-                .await
-                .into_iter()
-                .map(|h| h.record)
-                .collect();
-            campaigns.sort_unstable_by_key(|c| std::cmp::Reverse((c.year, c.deadline, c.id)));
-            (campaigns, held::<Survey>("survey").await)
-        }
+        survey_data()
     })
+}
+
+/// One reader for every survey screen, so the shell carries its code once.
+async fn survey_data() -> (Vec<Campaign>, Vec<Held<Survey>>) {
+    let mut campaigns: Vec<Campaign> = held::<Campaign>("campaign")
+        .await
+        .into_iter()
+        .map(|h| h.record)
+        .collect();
+    campaigns.sort_unstable_by_key(|c| std::cmp::Reverse((c.year, c.deadline, c.id)));
+    (campaigns, held::<Survey>("survey").await)
 }
 
 /// `/khao-sat`.
@@ -283,7 +286,8 @@ struct Visit {
     campaign: Campaign,
     survey: Option<Held<Survey>>,
     model: Option<ModelView>,
-    earlier: Vec<Survey>,
+    /// Submitted surveys of the model in other campaigns, with their totals.
+    earlier: Vec<(Survey, Option<f64>)>,
 }
 
 /// `/khao-sat/{campaign}/{model}`: one visit.
@@ -299,12 +303,11 @@ pub fn SurveyPage(campaign: Uuid, model: Uuid) -> impl IntoView {
             status.data_version.get();
         }
         async move {
-            let campaigns: Vec<Held<Campaign>> = held("campaign").await;
+            let (campaigns, surveys) = survey_data().await;
             let found = campaigns
-                .into_iter()
-                .find(|c| c.record.id.as_uuid() == campaign)
-                .map(|c| c.record);
-            let surveys: Vec<Held<Survey>> = held("survey").await;
+                .iter()
+                .find(|c| c.id.as_uuid() == campaign)
+                .cloned();
             let model_view = crate::pages::data::model(model).await;
             let now_missing = found.is_none();
             if missing.try_get_untracked() != Some(now_missing) {
@@ -320,7 +323,12 @@ pub fn SurveyPage(campaign: Uuid, model: Uuid) -> impl IntoView {
                     if s.record.campaign_id == campaign.id {
                         this = Some(s);
                     } else if s.record.status == SurveyStatus::Submitted {
-                        earlier.push(s.record);
+                        // Each earlier survey totals with its own campaign's criteria.
+                        let total = campaigns
+                            .iter()
+                            .find(|c| c.id == s.record.campaign_id)
+                            .and_then(|c| total_score(&c.criteria, &s.record.scores));
+                        earlier.push((s.record, total));
                     }
                 }
                 Visit {
@@ -687,8 +695,7 @@ fn VisitForm(visit: Visit, model: Uuid, reload: RwSignal<u64>) -> impl IntoView 
             <section class="card">
                 <h3>{tr(|t| t.earlier_surveys)}</h3>
                 <ul>
-                    {earlier.into_iter().map(|s| {
-                        let total = total_score(&campaign.criteria, &s.scores);
+                    {earlier.into_iter().map(|(s, total)| {
                         view! { <li>{s.visited_at.map(|at| time_and_date(at.0))} " · "
                             {total.map(score_text)} " · "
                             {move || s.rating.map(|r| rating_label(r, lang.get()))}</li> }
