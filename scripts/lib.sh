@@ -65,14 +65,21 @@ ensure_wasm_bindgen() {
   fi
 }
 
-ensure_wasm_opt() {
-  if [ "$(wasm-opt --version 2>/dev/null)" != "wasm-opt version 132 (version_132)" ]; then
-    command -v npm >/dev/null || die "npm not found: install Node.js 20 (needed for binaryen's wasm-opt)"
-    say "installing wasm-opt (binaryen 132) from npm"
+# The build tools package.json pins: wasm-opt (binaryen 132) and terser, which minifies the
+# JavaScript Trunk leaves as it is (scripts/trunk-post-build.sh).
+TERSER_VERSION="$(sed -n 's/.*"terser": "\(.*\)".*/\1/p' package.json)"
+
+ensure_npm_tools() {
+  if [ "$(wasm-opt --version 2>/dev/null)" != "wasm-opt version 132 (version_132)" ] ||
+     [ "$(node_modules/.bin/terser --version 2>/dev/null)" != "terser $TERSER_VERSION" ]; then
+    command -v npm >/dev/null || die "npm not found: install Node.js 20 (needed for wasm-opt and terser)"
+    say "installing wasm-opt (binaryen 132) and terser $TERSER_VERSION from npm"
     npm ci --no-audit --no-fund --loglevel=error
   fi
   [ "$(wasm-opt --version)" = "wasm-opt version 132 (version_132)" ] ||
     die "wasm-opt on PATH is not binaryen 132 (Debian's binaryen breaks the app): check node_modules/.bin"
+  [ "$(node_modules/.bin/terser --version)" = "terser $TERSER_VERSION" ] ||
+    die "node_modules/.bin/terser is not terser $TERSER_VERSION: run npm ci"
 }
 
 # Release builds precompress the app's assets with brotli (scripts/trunk-post-build.sh).
@@ -85,14 +92,14 @@ ensure_build_tools() {
   ensure_brotli
   ensure_trunk
   ensure_wasm_bindgen
-  ensure_wasm_opt
+  ensure_npm_tools
 }
 
 # A fingerprint of everything the app's build reads, so an unchanged app is not rebuilt.
 app_sources_stamp() {
   {
     find app shared style -type f ! -path 'app/dist/*' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
-    sha256sum Cargo.lock Cargo.toml Trunk.toml .cargo/config.toml scripts/trunk-post-build.sh
+    sha256sum Cargo.lock Cargo.toml Trunk.toml .cargo/config.toml scripts/trunk-post-build.sh package-lock.json
   } | sha256sum | cut -d' ' -f1
 }
 

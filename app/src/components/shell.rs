@@ -59,7 +59,7 @@ pub fn Shell(children: Children) -> impl IntoView {
                 {move || session.user.get().map(|user| view! {
                     <span class="who">{user.display_name}</span>
                     <button class="lang-switch sign-out" type="button" on:click=sign_out>{t().sign_out}</button>
-                })}
+                }.into_any())}
             </div>
         </header>
         <nav class="app-nav" aria-label=tr(|t| t.main_nav)>
@@ -70,7 +70,7 @@ pub fn Shell(children: Children) -> impl IntoView {
             <NavLink href="/khao-sat">{tr(|t| t.nav_survey)}</NavLink>
             <NavLink href="/dong-bo">{tr(|t| t.nav_sync)}</NavLink>
         </nav>
-        {move || session.user.get().is_some().then(|| view! { <SyncStatusBar /> })}
+        {move || session.user.get().is_some().then(|| view! { <SyncStatusBar /> }.into_any())}
         <main id="main" class="app-main" tabindex="-1">
             {children()}
         </main>

@@ -36,23 +36,23 @@ pub fn SyncStatusBar() -> impl IntoView {
         <section class="sync-bar" aria-label=tr(|t| t.nav_sync)>
             <p class="sync-pending" data-pending=move || status.pending.get().to_string()>{waiting}</p>
             <p class="sync-last">{last}</p>
-            {move || state().map(|text| view! { <p class="sync-state" role="status">{text}</p> })}
+            {move || state().map(|text| view! { <p class="sync-state" role="status">{text}</p> }.into_any())}
             {move || status.progress.get().map(|p| view! {
                 <p class="sync-progress">
                     <progress aria-label=tr(|t| t.syncing)></progress>
                     " " {p.changes_received} " " {t().received}
                 </p>
-            })}
+            }.into_any())}
             {move || (status.photos_waiting.get() > 0).then(|| view! {
                 <p class="sync-photos" data-photos=move || status.photos_waiting.get().to_string()>
                     {status.photos_waiting.get()} " " {t().photos_waiting}
                 </p>
-            })}
+            }.into_any())}
             {move || (status.problems.get() > 0).then(|| view! {
                 <a href="/dong-bo" class="sync-problems">
                     {status.problems.get()} " " {t().to_resolve}
                 </a>
-            })}
+            }.into_any())}
             <button
                 type="button"
                 class="button secondary"

@@ -1,7 +1,7 @@
 //! What the pages read from the local store, shaped for screens: models as the person sees them
 //! (the replica with their pending changes applied) and the units they know.
 
-use std::collections::BTreeMap;
+use std::{any::Any, future::Future, marker::PhantomData, pin::Pin, rc::Rc};
 
 use dvk_shared::{
     model::{Field, Status},
@@ -14,7 +14,7 @@ use leptos::prelude::*;
 
 use crate::{
     i18n::Lang,
-    store::{LocalStore, shared_db, with_pending},
+    store::{LocalStore, shared_db, shown},
     sync::SyncStatus,
 };
 
@@ -60,29 +60,77 @@ impl ModelView {
     }
 }
 
-/// Sorts in Vietnamese dictionary order. Unstable sort by (key, position): the same order as a
-/// stable sort, with one copy of the smaller sort code in the shell.
+pub use crate::store::sort_by_keys;
+
+/// Sorts in Vietnamese dictionary order.
 fn sort_by_name<T>(items: &mut Vec<T>, name: impl Fn(&T) -> String) {
-    let mut keyed: Vec<(String, usize, T)> = items
-        .drain(..)
-        .enumerate()
-        .map(|(i, item)| (sort_key(&name(&item)), i, item))
-        .collect();
-    keyed.sort_unstable_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
-    items.extend(keyed.into_iter().map(|(_, _, item)| item));
+    sort_by_keys(items, |item| sort_key(&name(item)));
+}
+
+type Erased = Rc<dyn Any>;
+
+/// A value a page reads asynchronously, read again whenever a signal its loader reads changes:
+/// a `LocalResource` whose value and loader are type-erased. Leptos's async machinery costs
+/// kilobytes of the shell for each type it is used with; behind `Loaded` the shell carries it
+/// once, and each use adds only its own loader.
+pub struct Loaded<T> {
+    inner: LocalResource<Erased>,
+    value: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Loaded<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Loaded<T> {}
+
+impl<T: Clone + 'static> Loaded<T> {
+    /// Starts loading with `load`, and again whenever a signal `load` reads changes (the
+    /// signals read before its future starts, as with `LocalResource::new`).
+    pub fn new<F: Future<Output = T> + 'static>(load: impl Fn() -> F + 'static) -> Self {
+        Self {
+            inner: erased(Box::new(move || {
+                let future = load();
+                Box::pin(async move { Rc::new(future.await) as Erased })
+            })),
+            value: PhantomData,
+        }
+    }
+
+    /// The value once loaded (the latest while it loads again), tracked.
+    pub fn get(&self) -> Option<T> {
+        self.inner
+            .get()
+            .and_then(|v| v.downcast_ref::<T>().cloned())
+    }
+
+    /// The value once loaded, untracked.
+    pub fn get_untracked(&self) -> Option<T> {
+        self.inner
+            .get_untracked()
+            .and_then(|v| v.downcast_ref::<T>().cloned())
+    }
+}
+
+// The closure, not the box itself: calling the box through a closure makes a smaller shell.
+#[allow(clippy::redundant_closure)]
+fn erased(load: Box<dyn Fn() -> Pin<Box<dyn Future<Output = Erased>>>>) -> LocalResource<Erased> {
+    LocalResource::new(move || load())
 }
 
 /// The device's models and units for the screens that list them, read again after each sync:
 /// one reader shared by every page rather than one per page.
 #[derive(Clone, Copy)]
 pub struct Replica {
-    pub data: LocalResource<(Vec<ModelView>, Vec<UnitView>)>,
+    pub data: Loaded<(Vec<ModelView>, Vec<UnitView>)>,
 }
 
 impl Replica {
     pub fn install(status: SyncStatus) -> Self {
         Self {
-            data: LocalResource::new(move || {
+            data: Loaded::new(move || {
                 status.data_version.get();
                 async { (models().await, units().await) }
             }),
@@ -99,19 +147,25 @@ pub fn use_replica() -> Replica {
     expect_context::<Replica>()
 }
 
-/// Every model this device holds, in Vietnamese order of their names.
-pub async fn models() -> Vec<ModelView> {
+/// The records of `entity` this device holds, with its pending changes applied: (id, data,
+/// version, pending). Not generic, so every reader of the replica shares it.
+async fn shown_records(entity: &str) -> Vec<(Uuid, Value, Option<i64>, bool)> {
     let Ok(db) = shared_db().await else {
         return Vec::new();
     };
-    let records = db.records("model").await.unwrap_or_default();
-    let versions: BTreeMap<Uuid, i64> = records.iter().map(|r| (r.id, r.version)).collect();
+    let records = db.records(entity).await.unwrap_or_default();
     let outbox = db.outbox().await.unwrap_or_default();
-    let mut models: Vec<ModelView> = with_pending(records, &outbox, "model")
+    shown(records, &outbox, entity)
+}
+
+/// Every model this device holds, in Vietnamese order of their names.
+pub async fn models() -> Vec<ModelView> {
+    let mut models: Vec<ModelView> = shown_records("model")
+        .await
         .into_iter()
-        .map(|(id, data, pending)| ModelView {
+        .map(|(id, data, version, pending)| ModelView {
             id,
-            version: versions.get(&id).copied(),
+            version,
             data,
             pending,
         })
@@ -186,18 +240,13 @@ pub struct Held<T> {
 /// Every record of `entity` this device holds that reads as `T` (the others are from a newer
 /// server and are skipped rather than failing the page).
 pub async fn held<T: serde::de::DeserializeOwned>(entity: &str) -> Vec<Held<T>> {
-    let Ok(db) = shared_db().await else {
-        return Vec::new();
-    };
-    let records = db.records(entity).await.unwrap_or_default();
-    let versions: BTreeMap<Uuid, i64> = records.iter().map(|r| (r.id, r.version)).collect();
-    let outbox = db.outbox().await.unwrap_or_default();
-    with_pending(records, &outbox, entity)
+    shown_records(entity)
+        .await
         .into_iter()
-        .filter_map(|(id, data, pending)| {
+        .filter_map(|(_, data, version, pending)| {
             Some(Held {
                 record: serde_json::from_value(data).ok()?,
-                version: versions.get(&id).copied(),
+                version,
                 pending,
             })
         })

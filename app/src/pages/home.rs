@@ -90,7 +90,7 @@ pub fn Home() -> impl IntoView {
                     }.into_any()
                 })}
             </section>
-        })}
+        }.into_any())}
         <section class="card" aria-labelledby="by-status-title">
             <h2 id="by-status-title">{tr(|t| t.home_by_status)}</h2>
             {move || counts().map(|counts| if counts.is_empty() {
@@ -128,7 +128,7 @@ fn DeviceCard() -> impl IntoView {
             <p>{storage}</p>
             {move || device.store_error.get().map(|cause| view! {
                 <p class="error" role="alert">{t().store_error}<br /><small>{cause}</small></p>
-            })}
+            }.into_any())}
         </section>
     }
 }

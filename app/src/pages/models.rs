@@ -120,13 +120,20 @@ fn ModelList(review: bool) -> impl IntoView {
         location.go(&format!("{path}{}", next.query(review)), true);
     };
     let loaded = use_replica().data;
+    // Newest first, each once; kept in order while collected (a handful of years: no sort).
     let years = move || {
-        let mut years: Vec<u64> = loaded
+        let mut years: Vec<u64> = Vec::new();
+        for year in loaded
             .get()
-            .map(|(models, _)| models.iter().filter_map(ModelView::year).collect())
-            .unwrap_or_default();
-        years.sort_unstable_by(|a, b| b.cmp(a));
-        years.dedup();
+            .map(|(models, _)| models)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(ModelView::year)
+        {
+            if let Err(at) = years.binary_search_by(|y| year.cmp(y)) {
+                years.insert(at, year);
+            }
+        }
         years
     };
     let shown = move || {

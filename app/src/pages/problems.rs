@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use crate::{
     format::time_and_date,
     i18n::{tr, use_texts},
-    pages::models::show_value,
+    pages::{data::Loaded, models::show_value},
     store::{LocalStore, Problem, shared_db},
     sync::SyncStatus,
 };
@@ -17,7 +17,7 @@ use crate::{
 pub fn Problems() -> impl IntoView {
     let t = use_texts();
     let status = expect_context::<SyncStatus>();
-    let problems = LocalResource::new(move || {
+    let problems = Loaded::new(move || {
         status.data_version.get();
         async {
             match shared_db().await {
@@ -71,11 +71,14 @@ fn ProblemItem(problem: Problem) -> impl IntoView {
             kind: "model.update".into(),
             id: problem.push.mutation.id,
             base_version: Some(c.server_version),
-            fields: c
-                .fields
-                .iter()
-                .map(|f| (f.field.clone(), f.mine.clone()))
-                .collect(),
+            // Inserted rather than collected: collecting into a map sorts, with its own code.
+            fields: {
+                let mut fields = serde_json::Map::new();
+                for f in &c.fields {
+                    fields.insert(f.field.clone(), f.mine.clone());
+                }
+                fields
+            },
         });
     let use_mine = move |_| {
         let Some(mutation) = mine_again.clone() else {

@@ -5,13 +5,14 @@
 
 use dvk_shared::sync::{Mutation, Push, SyncResponse};
 use js_sys::Reflect;
-use serde::{Serialize, de::DeserializeOwned};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde_json::Value;
 use uuid::Uuid;
 use wasm_bindgen::prelude::*;
 
 use super::{
-    HandOver, LocalDbError, LocalStore, Owner, Problem, Record, SyncMark, outbox_key, problems_of,
-    replica_changes,
+    HandOver, LocalDbError, LocalStore, Owner, Problem, Record, SyncMark, outbox_key, parse_json,
+    problems_of, replica_changes,
 };
 
 #[wasm_bindgen(module = "/js/store.js")]
@@ -76,7 +77,7 @@ fn text(value: JsValue) -> Result<String, LocalDbError> {
 }
 
 fn decode<T: DeserializeOwned>(text: &str) -> Result<T, LocalDbError> {
-    serde_json::from_str(text).map_err(|e| LocalDbError::Decode(e.to_string()))
+    super::from_json(text).map_err(LocalDbError::Decode)
 }
 
 fn encode<T: Serialize>(value: &T) -> Result<String, LocalDbError> {
@@ -126,7 +127,14 @@ impl LocalDb {
 
     /// Every value of `store`, in key order.
     async fn all<T: DeserializeOwned>(&self, store: &str) -> Result<Vec<T>, LocalDbError> {
-        decode(&text(get_all_js(&self.db, store).await.map_err(failure)?)?)
+        Vec::<T>::deserialize(self.all_values(store).await?)
+            .map_err(|e| LocalDbError::Decode(e.to_string()))
+    }
+
+    /// Every value of `store` as JSON, in key order: an array.
+    async fn all_values(&self, store: &str) -> Result<Value, LocalDbError> {
+        parse_json(&text(get_all_js(&self.db, store).await.map_err(failure)?)?)
+            .map_err(LocalDbError::Decode)
     }
 }
 
@@ -157,12 +165,26 @@ impl LocalStore for LocalDb {
     }
 
     async fn records(&self, entity: &str) -> Result<Vec<Record>, LocalDbError> {
-        let records: Vec<Record> = self.all(RECORDS).await?;
-        Ok(records.into_iter().filter(|r| r.entity == entity).collect())
+        let Value::Array(all) = self.all_values(RECORDS).await? else {
+            return Err(LocalDbError::Decode("the records are not a list".into()));
+        };
+        // Every record is read, as before, so one that does not read fails the whole list.
+        let mut records = Vec::new();
+        for value in all {
+            let record = Record::from_value(value).map_err(LocalDbError::Decode)?;
+            if record.entity == entity {
+                records.push(record);
+            }
+        }
+        Ok(records)
     }
 
     async fn mark(&self) -> Result<SyncMark, LocalDbError> {
-        Ok(self.get_meta(MARK).await?.unwrap_or_default())
+        match self.get_meta_text(MARK).await? {
+            Some(raw) => SyncMark::from_value(&parse_json(&raw).map_err(LocalDbError::Decode)?)
+                .map_err(LocalDbError::Decode),
+            None => Ok(SyncMark::default()),
+        }
     }
 
     async fn learn(&self, answer: &SyncResponse, now_ms: i64) -> Result<(), LocalDbError> {

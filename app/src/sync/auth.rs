@@ -24,12 +24,13 @@ pub async fn sign_in(username: &str, password: &str) -> Result<User, SignInError
         })
         .map_err(|e| SignInError::Refused(e.to_string()))?;
     let response = request.send().await.map_err(|_| SignInError::Unreachable)?;
+    let body = super::answer_body(&response).await;
     if response.ok() {
-        return response.json().await.map_err(|_| SignInError::Unreachable);
+        return super::read(body).ok_or(SignInError::Unreachable);
     }
-    match response.json::<ErrorBody>().await {
-        Ok(body) => Err(SignInError::Refused(body.message)),
-        Err(_) => Err(SignInError::Unreachable),
+    match super::read::<ErrorBody>(body) {
+        Some(body) => Err(SignInError::Refused(body.message)),
+        None => Err(SignInError::Unreachable),
     }
 }
 

@@ -12,6 +12,25 @@ pub use controller::{SyncState, SyncStatus};
 pub use engine::{Progress, SyncError, sync_until_settled};
 pub use transport::{HttpTransport, Transport, TransportError};
 
+/// The JSON body of a server answer, if it has one. Not generic: one copy of reading and parsing
+/// an answer serves every request, and each type is then read from the `Value`.
+pub(crate) async fn answer_body(response: &gloo_net::http::Response) -> Option<serde_json::Value> {
+    crate::store::parse_json(&response.text().await.ok()?).ok()
+}
+
+/// A JSON value as `T`, if it reads as one.
+pub(crate) fn read<T: serde::de::DeserializeOwned>(value: Option<serde_json::Value>) -> Option<T> {
+    T::deserialize(value?).ok()
+}
+
+/// What a refusal's body says (`{"message": …}`), or nothing.
+pub(crate) fn refusal(body: Option<serde_json::Value>) -> String {
+    body.as_ref()
+        .and_then(|b| b["message"].as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// How long to wait before retry `attempt` (1, 2, …) after a failure: doubling from 2 s up to
 /// 5 minutes, with jitter (`random` in 0..1) so a whole district's tablets coming back online
 /// at once do not knock together.

@@ -6,26 +6,21 @@
 use dvk_shared::photo::{CHUNK_MAX_BYTES, UploadState};
 use js_sys::Uint8Array;
 
-use super::TransportError;
+use super::{TransportError, answer_body, read, refusal};
 use crate::store::photos;
 
 /// The server's answer to a chunk or a status question.
 async fn answer(response: gloo_net::http::Response) -> Result<UploadState, TransportError> {
     match response.status() {
         // 409: not where the server is (a chunk got lost or sent twice): it says where it is.
-        200 | 409 => response
-            .json::<UploadState>()
-            .await
-            .map_err(|_| TransportError::Unreachable("unreadable answer".into())),
+        200 | 409 => read::<UploadState>(answer_body(&response).await)
+            .ok_or_else(|| TransportError::Unreachable("unreadable answer".into())),
         401 => Err(TransportError::SignInRequired),
         status if status >= 500 => Err(TransportError::Unreachable(format!("status {status}"))),
-        status => {
-            let body: serde_json::Value = response.json().await.unwrap_or_default();
-            Err(TransportError::Refused {
-                status,
-                message: body["message"].as_str().unwrap_or_default().to_owned(),
-            })
-        }
+        status => Err(TransportError::Refused {
+            status,
+            message: refusal(answer_body(&response).await),
+        }),
     }
 }
 

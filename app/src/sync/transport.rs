@@ -2,6 +2,8 @@
 
 use dvk_shared::sync::{SeqGap, SyncRequest, SyncResponse};
 
+use super::{answer_body, read, refusal};
+
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum TransportError {
     /// 401: sign in again; the outbox is kept.
@@ -38,23 +40,23 @@ impl Transport for HttpTransport {
             .await
             .map_err(|e| TransportError::Unreachable(e.to_string()))?;
         match response.status() {
-            200 => response
-                .json()
-                .await
-                .map_err(|e| TransportError::Unreachable(e.to_string())),
+            200 => {
+                let text = response
+                    .text()
+                    .await
+                    .map_err(|e| TransportError::Unreachable(e.to_string()))?;
+                crate::store::from_json(&text).map_err(TransportError::Unreachable)
+            }
             401 => Err(TransportError::SignInRequired),
-            409 => match response.json::<SeqGap>().await {
-                Ok(gap) => Err(TransportError::Gap(gap.expected)),
-                Err(e) => Err(TransportError::Unreachable(e.to_string())),
+            409 => match read::<SeqGap>(answer_body(&response).await) {
+                Some(gap) => Err(TransportError::Gap(gap.expected)),
+                None => Err(TransportError::Unreachable("unreadable answer".into())),
             },
             status if status >= 500 => Err(TransportError::Unreachable(format!("status {status}"))),
-            status => {
-                let body: serde_json::Value = response.json().await.unwrap_or_default();
-                Err(TransportError::Refused {
-                    status,
-                    message: body["message"].as_str().unwrap_or_default().to_owned(),
-                })
-            }
+            status => Err(TransportError::Refused {
+                status,
+                message: refusal(answer_body(&response).await),
+            }),
         }
     }
 }
