@@ -286,6 +286,7 @@ pub struct Texts {
     pub surveyor: &'static str,
     pub save_campaign: &'static str,
     pub place_recorded: &'static str,
+    pub surveys_count: &'static str,
 }
 
 pub static VI: Texts = Texts {
@@ -414,7 +415,7 @@ pub static VI: Texts = Texts {
     typical_title: "Mô hình điển hình",
     typical_none: "Chưa có mô hình nào được công nhận điển hình.",
     difficulties_title: "Khó khăn, vướng mắc",
-    difficulties_none: "Khó khăn được ghi nhận qua các đợt khảo sát; chưa có khảo sát nào.",
+    difficulties_none: "Khó khăn được ghi nhận qua các phiếu khảo sát đã nộp; chưa có phiếu nào ghi khó khăn.",
     print: "In (khổ A4)",
     retry: "Thử lại",
     loading: "Đang tải…",
@@ -496,6 +497,7 @@ pub static VI: Texts = Texts {
     surveyor: "Cán bộ khảo sát",
     save_campaign: "Lưu đợt khảo sát",
     place_recorded: "Đã ghi vị trí khảo sát theo định vị của máy.",
+    surveys_count: "phiếu khảo sát",
 };
 
 pub static EN: Texts = Texts {
@@ -624,7 +626,7 @@ pub static EN: Texts = Texts {
     typical_title: "Typical models",
     typical_none: "No model has been recognised as typical yet.",
     difficulties_title: "Difficulties reported",
-    difficulties_none: "Difficulties come from the yearly surveys; there are none yet.",
+    difficulties_none: "Difficulties come from the submitted surveys; none reports one yet.",
     print: "Print (A4)",
     retry: "Try again",
     loading: "Loading…",
@@ -706,4 +708,5 @@ pub static EN: Texts = Texts {
     surveyor: "Surveyor",
     save_campaign: "Save the campaign",
     place_recorded: "The place of the visit was recorded from the tablet's location.",
+    surveys_count: "surveys",
 };

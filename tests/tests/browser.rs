@@ -847,6 +847,10 @@ async fn survey_offline_with_photos_then_everything_arrives() {
         );
         click_text(&client, ".evaluation button", "Công nhận mô hình điển hình").await?;
         server_has(&server, rated, Status::Typical).await?;
+
+        // The overview lists the difficulties the submitted surveys report.
+        client.goto(&format!("{base}/tong-quan")).await?;
+        wait_for_text(&client, ".difficulty-counts", "Tái định cư — 2 phiếu khảo sát").await?;
         Ok(())
     })
     .await

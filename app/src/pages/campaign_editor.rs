@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use crate::{
     i18n::{Lang, tr, use_lang, use_texts},
-    pages::data::{Held, ModelView, held, unit_name, use_replica},
+    pages::data::{Held, Loaded, ModelView, held, unit_name, use_replica},
     route::use_location,
     store::{LocalStore, shared_db},
     sync::{SyncStatus, online},
@@ -49,7 +49,7 @@ impl Row {
 /// The editor for a new campaign (`None`) or one the device holds.
 #[component]
 pub fn CampaignEditor(id: Option<Uuid>) -> impl IntoView {
-    let loaded = LocalResource::new(move || async move {
+    let loaded = Loaded::new(move || async move {
         let existing = match id {
             Some(id) => held::<Campaign>("campaign")
                 .await

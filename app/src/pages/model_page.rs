@@ -60,7 +60,7 @@ fn ModelPage(id: Option<Uuid>) -> impl IntoView {
     // Once found, syncs do not reload the page, so the form never changes under the person.
     let missing = RwSignal::new(false);
     let status = expect_context::<SyncStatus>();
-    let loaded = LocalResource::new(move || {
+    let loaded = data::Loaded::new(move || {
         reload.get();
         if missing.get() {
             status.data_version.get();
@@ -443,6 +443,11 @@ fn ModelForm(
     let user = expect_context::<Session>().user.get_untracked();
     let id = model.as_ref().map_or_else(Uuid::now_v7, |m| m.id);
     let version = model.as_ref().and_then(|m| m.version);
+    // The Board edits running models too; only a draft or a returned model is submitted.
+    let can_submit = model.as_ref().is_none_or(|m| {
+        m.status()
+            .is_some_and(|s| Action::Submit.from().contains(&s))
+    });
     let location = model
         .as_ref()
         .map(|m| m.data["location"].clone())
@@ -506,11 +511,14 @@ fn ModelForm(
                         fields: fields.clone(),
                     },
                     Some(previous) => {
-                        let changed: Map<String, Value> = fields
-                            .iter()
-                            .filter(|(k, v)| previous.get(*k) != Some(*v))
-                            .map(|(k, v)| (k.clone(), v.clone()))
-                            .collect();
+                        // Inserted rather than collected: collecting into a map sorts, with
+                        // its own copy of the sort code.
+                        let mut changed = Map::new();
+                        for (k, v) in &fields {
+                            if previous.get(k) != Some(v) {
+                                changed.insert(k.clone(), v.clone());
+                            }
+                        }
                         if changed.is_empty() {
                             return true;
                         }
@@ -666,7 +674,9 @@ fn ModelForm(
                 <p class="save-state" role="status" aria-live="polite">
                     {move || note.get().or_else(|| (!dirty.get()).then(|| t().draft_saved))}
                 </p>
-                <button type="submit" class="button" disabled=move || saving.get()>{tr(|t| t.submit_for_review)}</button>
+                {can_submit.then(|| view! {
+                    <button type="submit" class="button" disabled=move || saving.get()>{tr(|t| t.submit_for_review)}</button>
+                })}
             </div>
         </form>
     }
@@ -842,7 +852,7 @@ fn action_label(action: &str, t: &Texts) -> &'static str {
 fn History(id: Uuid) -> impl IntoView {
     let t = use_texts();
     let status = expect_context::<SyncStatus>();
-    let history = LocalResource::new(move || {
+    let history = data::Loaded::new(move || {
         status.data_version.get();
         async move { online::model_detail(id).await.map(|d| d.history) }
     });

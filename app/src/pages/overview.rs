@@ -12,7 +12,7 @@ use leptos::prelude::*;
 
 use crate::{
     i18n::{Lang, tr, use_lang, use_texts},
-    pages::data::{field_label, status_label, unit_name, use_replica},
+    pages::data::{Loaded, field_label, sort_by_keys, status_label, unit_name, use_replica},
     sync::online,
 };
 
@@ -58,7 +58,7 @@ fn BarChart(title: String, id: &'static str, bars: Vec<Bar>) -> impl IntoView {
 pub fn Overview() -> impl IntoView {
     let t = use_texts();
     let attempt = RwSignal::new(0u32);
-    let stats = LocalResource::new(move || {
+    let stats = Loaded::new(move || {
         attempt.get();
         async { (online::stats().await, online::awards().await) }
     });
@@ -110,7 +110,7 @@ pub fn Overview() -> impl IntoView {
         </section>
         <section class="card" aria-labelledby="difficulties-title">
             <h3 id="difficulties-title">{tr(|t| t.difficulties_title)}</h3>
-            <p class="muted">{tr(|t| t.difficulties_none)}</p>
+            <crate::pages::surveys::DifficultyCounts />
         </section>
     }
 }
@@ -162,7 +162,10 @@ fn Figures(stats: Stats) -> impl IntoView {
         })
         .collect();
     let mut units = stats.by_unit.clone();
-    units.sort_unstable_by(|a, b| b.total.cmp(&a.total).then_with(|| a.name.cmp(&b.name)));
+    // Most models first, then by name: the total inverted and padded sorts as text.
+    sort_by_keys(&mut units, |u| {
+        format!("{:020}{}", u64::MAX - u.total, u.name)
+    });
     let unit_bars: Vec<Bar> = units
         .iter()
         .filter(|u| u.total > 0)

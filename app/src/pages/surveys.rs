@@ -21,7 +21,7 @@ use uuid::Uuid;
 use crate::{
     format::time_and_date,
     i18n::{Lang, tr, use_lang, use_texts},
-    pages::data::{Held, ModelView, held, unit_name, use_replica},
+    pages::data::{Held, Loaded, ModelView, held, unit_name, use_replica},
     session::Session,
     store::{
         self, LocalStore,
@@ -51,9 +51,9 @@ fn score_text(total: f64) -> String {
 
 /// Campaigns and surveys as this device holds them, newest campaign first; read again after
 /// every sync.
-fn use_survey_data() -> LocalResource<(Vec<Campaign>, Vec<Held<Survey>>)> {
+fn use_survey_data() -> Loaded<(Vec<Campaign>, Vec<Held<Survey>>)> {
     let status = expect_context::<SyncStatus>();
-    LocalResource::new(move || {
+    Loaded::new(move || {
         status.data_version.get();
         survey_data()
     })
@@ -297,7 +297,7 @@ pub fn SurveyPage(campaign: Uuid, model: Uuid) -> impl IntoView {
     let status = expect_context::<SyncStatus>();
     // Not on the device yet (a first download still running): look again after each sync.
     let missing = RwSignal::new(false);
-    let loaded = LocalResource::new(move || {
+    let loaded = Loaded::new(move || {
         reload.get();
         if missing.get() {
             status.data_version.get();
@@ -715,7 +715,7 @@ fn PhotoThumb(photo: PhotoRef, n: usize) -> impl IntoView {
     // The picture is read once; its state again after each sync.
     let local =
         LocalResource::new(move || async move { store::photos::url(&hash.get_value()).await });
-    let state = LocalResource::new(move || {
+    let state = Loaded::new(move || {
         status.data_version.get();
         async move { store::photos::state(&hash.get_value()).await }
     });
@@ -873,5 +873,38 @@ pub fn Evaluation(model: ModelView, reload: RwSignal<u64>) -> impl IntoView {
                 <button type="button" class="button secondary" on:click=mark_typical>{tr(|t| t.mark_typical)}</button>
             })}
         </section>
+    }
+}
+
+/// The difficulties the submitted surveys report, most frequent first, for the leadership
+/// overview: read from the device, so the figures are those of the last sync.
+#[component]
+pub fn DifficultyCounts() -> impl IntoView {
+    let data = use_survey_data();
+    view! {
+        {move || data.get().map(|(_, surveys)| {
+            let mut counts: Vec<(String, usize)> = Vec::new();
+            for survey in surveys.iter().filter(|s| s.record.status == SurveyStatus::Submitted) {
+                for difficulty in &survey.record.difficulties {
+                    match counts.iter_mut().find(|(d, _)| d == difficulty) {
+                        Some((_, n)) => *n += 1,
+                        None => counts.push((difficulty.clone(), 1)),
+                    }
+                }
+            }
+            counts.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            counts.truncate(8);
+            if counts.is_empty() {
+                view! { <p class="muted">{tr(|t| t.difficulties_none)}</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="plain-list difficulty-counts">
+                        {counts.into_iter().map(|(d, n)| view! {
+                            <li>{d} " — " <strong>{n}</strong> " " {tr(|t| t.surveys_count)}</li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }
+        })}
     }
 }

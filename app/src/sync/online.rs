@@ -7,6 +7,8 @@ use dvk_shared::{
 };
 use serde::de::DeserializeOwned;
 
+use super::{answer_body, read, refusal};
+
 /// Why an online read gave nothing; the screen says so and offers to try again.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum OnlineError {
@@ -18,21 +20,21 @@ pub enum OnlineError {
     Refused(String),
 }
 
+/// `GET path` as `T`: the request is not generic, only the reading of its answer.
 async fn get<T: DeserializeOwned>(path: &str) -> Result<T, OnlineError> {
+    read(Some(get_value(path).await?)).ok_or(OnlineError::Unreachable)
+}
+
+async fn get_value(path: &str) -> Result<serde_json::Value, OnlineError> {
     let response = gloo_net::http::Request::get(path)
         .send()
         .await
         .map_err(|_| OnlineError::Unreachable)?;
     match response.status() {
-        200 => response.json().await.map_err(|_| OnlineError::Unreachable),
+        200 => answer_body(&response).await.ok_or(OnlineError::Unreachable),
         401 => Err(OnlineError::SignInRequired),
         status if status >= 500 => Err(OnlineError::Unreachable),
-        _ => {
-            let body: serde_json::Value = response.json().await.unwrap_or_default();
-            Err(OnlineError::Refused(
-                body["message"].as_str().unwrap_or_default().to_owned(),
-            ))
-        }
+        _ => Err(OnlineError::Refused(refusal(answer_body(&response).await))),
     }
 }
 
