@@ -20,9 +20,8 @@ use uuid::Uuid;
 
 use crate::{
     i18n::{Lang, tr, use_lang, use_texts},
-    pages::data::{Held, Loaded, ModelView, held, unit_name, use_replica},
+    pages::data::{Held, Loaded, ModelView, held, save_change, unit_name, use_replica},
     route::use_location,
-    store::{LocalStore, shared_db},
     sync::{SyncStatus, online},
 };
 
@@ -231,21 +230,14 @@ fn CampaignForm(existing: Option<Held<Campaign>>, staff: Option<Vec<User>>) -> i
             return;
         }
         errors.set(FieldErrors::default());
-        // Through the JSON text, as everything else the app stores: one serialiser in the shell.
-        let Ok(Value::Object(mut fields)) = serde_json::to_string(&campaign)
-            .map_err(|_| ())
-            .and_then(|text| serde_json::from_str(&text).map_err(|_| ()))
-        else {
+        let Some(mut fields) = json_object(&campaign) else {
             return;
         };
         fields.remove("id");
         let (kind, base, fields) = match &start {
             None => ("campaign.create", None, fields),
             Some(before) => {
-                let before: Value = serde_json::to_string(before)
-                    .ok()
-                    .and_then(|text| serde_json::from_str(&text).ok())
-                    .unwrap_or_default();
+                let before = json_object(before).unwrap_or_default();
                 let changed: Map<String, Value> = fields
                     .into_iter()
                     .filter(|(k, v)| before.get(k) != Some(v) && k != "year")
@@ -254,15 +246,9 @@ fn CampaignForm(existing: Option<Held<Campaign>>, staff: Option<Vec<User>>) -> i
             }
         };
         leptos::task::spawn_local(async move {
-            let Ok(db) = shared_db().await else { return };
-            let mutation = dvk_shared::sync::Mutation {
-                kind: kind.into(),
-                id: id.as_uuid(),
-                base_version: base,
-                fields,
-            };
-            if fields_nonempty(&mutation) && db.enqueue(mutation).await.is_ok() {
-                status.saved();
+            // An update that changes nothing is not worth a change in the outbox.
+            if base.is_none() || !fields.is_empty() {
+                save_change(status, kind, id.as_uuid(), base, fields).await;
             }
             location.go("/khao-sat", false);
         });
@@ -421,7 +407,9 @@ fn CampaignForm(existing: Option<Held<Campaign>>, staff: Option<Vec<User>>) -> i
     }
 }
 
-/// An update that changes nothing is not worth a change in the outbox.
-fn fields_nonempty(mutation: &dvk_shared::sync::Mutation) -> bool {
-    mutation.base_version.is_none() || !mutation.fields.is_empty()
+/// A record as the JSON object the app stores and sends. Through the JSON text, as everything
+/// else the app stores: one serialiser in the shell.
+fn json_object<T: serde::Serialize>(record: &T) -> Option<Map<String, Value>> {
+    let text = serde_json::to_string(record).ok()?;
+    serde_json::from_str(&text).ok()
 }

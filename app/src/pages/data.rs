@@ -5,9 +5,10 @@ use std::{any::Any, future::Future, marker::PhantomData, pin::Pin, rc::Rc};
 
 use dvk_shared::{
     model::{Field, Status},
+    sync::Mutation,
     text::{fold, sort_key},
 };
-use serde_json::Value;
+use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use leptos::prelude::*;
@@ -251,4 +252,30 @@ pub async fn held<T: serde::de::DeserializeOwned>(entity: &str) -> Vec<Held<T>> 
             })
         })
         .collect()
+}
+
+/// Saves one change on the device and asks for a sync soon; `true` once it is durably queued.
+pub async fn save_change(
+    status: SyncStatus,
+    kind: &str,
+    id: Uuid,
+    base_version: Option<i64>,
+    fields: Map<String, Value>,
+) -> bool {
+    let Ok(db) = shared_db().await else {
+        return false;
+    };
+    let queued = db
+        .enqueue(Mutation {
+            kind: kind.into(),
+            id,
+            base_version,
+            fields,
+        })
+        .await
+        .is_ok();
+    if queued {
+        status.saved();
+    }
+    queued
 }

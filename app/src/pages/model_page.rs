@@ -791,18 +791,7 @@ fn ReviewActions(model: ModelView, reload: RwSignal<u64>) -> impl IntoView {
     let base = model.version.unwrap_or(0);
     let decide = move |kind: &'static str, fields: Map<String, Value>| {
         leptos::task::spawn_local(async move {
-            if let Ok(db) = shared_db().await
-                && db
-                    .enqueue(Mutation {
-                        kind: kind.into(),
-                        id,
-                        base_version: Some(base),
-                        fields,
-                    })
-                    .await
-                    .is_ok()
-            {
-                status.saved();
+            if data::save_change(status, kind, id, Some(base), fields).await {
                 reload.try_update(|r| *r += 1);
             }
         });

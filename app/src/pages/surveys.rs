@@ -10,7 +10,6 @@ use dvk_shared::{
     photo::{PHOTOS_PER_SURVEY, PhotoRef},
     progress::{Counts, VisitState, models_in_scope, progress, visit_state},
     survey::{COMMON_DIFFICULTIES, Campaign, Rating, SCORE_MAX, Survey, SurveyStatus, total_score},
-    sync::Mutation,
     text::sort_key,
     user::Role,
 };
@@ -21,12 +20,11 @@ use uuid::Uuid;
 use crate::{
     format::time_and_date,
     i18n::{Lang, tr, use_lang, use_texts},
-    pages::data::{Held, Loaded, ModelView, held, unit_name, use_replica},
+    pages::data::{Held, Loaded, ModelView, held, save_change, unit_name, use_replica},
     session::Session,
     store::{
-        self, LocalStore,
+        self,
         photos::{KeepError, PhotoState},
-        shared_db,
     },
     sync::{SyncStatus, controller::now_ms},
 };
@@ -440,17 +438,13 @@ fn VisitForm(visit: Visit, model: Uuid, reload: RwSignal<u64>) -> impl IntoView 
     let save = move |field: &'static str, value: Value| {
         let me = session.user.get_untracked();
         leptos::task::spawn_local(async move {
-            let Ok(db) = shared_db().await else {
-                note.try_set(Some(t().save_failed));
-                return;
-            };
-            let mutation = match survey_id.get_untracked() {
-                Some(id) => Mutation {
-                    kind: "survey.update".into(),
+            let (kind, id, base, fields) = match survey_id.get_untracked() {
+                Some(id) => (
+                    "survey.update",
                     id,
-                    base_version: Some(version.unwrap_or(0)),
-                    fields: Map::from_iter([(field.to_owned(), value)]),
-                },
+                    Some(version.unwrap_or(0)),
+                    Map::from_iter([(field.to_owned(), value)]),
+                ),
                 None => {
                     let id = Uuid::now_v7();
                     let mut fields = Map::new();
@@ -462,22 +456,15 @@ fn VisitForm(visit: Visit, model: Uuid, reload: RwSignal<u64>) -> impl IntoView 
                     fields.insert("visited_at".into(), json!(now_ms()));
                     fields.insert(field.to_owned(), value);
                     survey_id.try_set(Some(id));
-                    Mutation {
-                        kind: "survey.create".into(),
-                        id,
-                        base_version: None,
-                        fields,
-                    }
+                    ("survey.create", id, None, fields)
                 }
             };
-            let created = mutation.base_version.is_none().then_some(mutation.id);
-            if db.enqueue(mutation).await.is_ok() {
-                note.try_set(Some(t().draft_saved));
-                status.saved();
-            } else {
+            if !save_change(status, kind, id, base, fields).await {
                 note.try_set(Some(t().save_failed));
                 return;
             }
+            note.try_set(Some(t().draft_saved));
+            let created = base.is_none().then_some(id);
             // The place of the visit, when the tablet knows it; the survey never waits for it.
             if let Some(id) = created
                 && let Some((latitude, longitude)) = store::photos::where_am_i().await
@@ -746,32 +733,6 @@ fn PhotoThumb(photo: PhotoRef, n: usize) -> impl IntoView {
             })}
         </li>
     }
-}
-
-/// Saves one change on the device and asks for a sync soon; `true` once it is durably queued.
-async fn save_change(
-    status: SyncStatus,
-    kind: &str,
-    id: Uuid,
-    base_version: Option<i64>,
-    fields: Map<String, Value>,
-) -> bool {
-    let Ok(db) = shared_db().await else {
-        return false;
-    };
-    let queued = db
-        .enqueue(Mutation {
-            kind: kind.into(),
-            id,
-            base_version,
-            fields,
-        })
-        .await
-        .is_ok();
-    if queued {
-        status.saved();
-    }
-    queued
 }
 
 /// The Board's evaluation of a running or rated model: the rating its latest year's surveys
