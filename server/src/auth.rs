@@ -56,6 +56,27 @@ pub fn router() -> Router<AppState> {
         .route("/auth/me", get(me))
 }
 
+/// At most this many Argon2 computations at once (each takes 19 MiB and tens of milliseconds
+/// of a core): a burst of sign-ins queues here instead of taking the server's memory.
+fn hashing() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        tokio::sync::Semaphore::new(cores.clamp(1, 4))
+    })
+}
+
+/// Checks a password against its hash off the async workers, a few at a time.
+async fn verify(password: String, hash: String) -> Result<bool, ApiError> {
+    let _permit = hashing()
+        .acquire()
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
 /// Hashes a password with Argon2id and a random salt.
 pub fn hash_password(password: &str) -> Result<String, ApiError> {
     let salt = SaltString::generate(&mut OsRng);
@@ -154,19 +175,33 @@ pub(crate) async fn login(
     let address_key = format!("addr:{}", peer.ip());
     let since = Timestamp(now.0 - FAILURE_WINDOW_MS);
 
-    let account_failures = state.store.login_failures(&account_key, since).await?;
-    let address_failures = state.store.login_failures(&address_key, since).await?;
-    if account_failures.len() >= ACCOUNT_LIMIT {
+    // The attempt is counted before the password is checked: attempts made at once (from
+    // this process or another) all see each other, so at most the limit ever reach the check.
+    let counts = state
+        .store
+        .count_login_attempt(
+            &[account_key.clone(), address_key.clone()],
+            now,
+            since,
+            Timestamp(now.0 - FAILURE_WINDOW_MS),
+        )
+        .await?;
+    let (account_attempts, address_attempts) = match counts.as_slice() {
+        [account, address] => (account.clone(), address.clone()),
+        _ => return Err(ApiError::Internal("two counts expected".into())),
+    };
+    if account_attempts.len() > ACCOUNT_LIMIT {
         return Err(ApiError::TooManyAttempts {
-            retry_after_secs: retry_after(&account_failures, now),
+            retry_after_secs: retry_after(&account_attempts, now),
         });
     }
-    if address_failures.len() >= ADDRESS_LIMIT {
+    if address_attempts.len() > ADDRESS_LIMIT {
         return Err(ApiError::TooManyAttempts {
-            retry_after_secs: retry_after(&address_failures, now),
+            retry_after_secs: retry_after(&address_attempts, now),
         });
     }
-    let failures = account_failures.len().max(address_failures.len() / 4);
+    // This attempt is not a failure yet: slow down after the failures before it.
+    let failures = (account_attempts.len() - 1).max((address_attempts.len() - 1) / 4);
     if failures >= SLOW_DOWN_AFTER {
         let steps = (failures - SLOW_DOWN_AFTER + 1) as u64;
         tokio::time::sleep(Duration::from_millis((250 * steps).min(2000))).await;
@@ -186,24 +221,21 @@ pub(crate) async fn login(
         Some((user, hash)) => (Some(user), hash),
         None => (None, decoy_hash().to_owned()),
     };
-    // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
-    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let matches = verify(password, hash).await?;
     let Some(user) = user.filter(|_| matches) else {
-        state
-            .store
-            .record_login_failure(
-                &[account_key, address_key],
-                now,
-                Timestamp(now.0 - FAILURE_WINDOW_MS),
-            )
-            .await?;
+        // The attempt stays counted as a failure.
         tracing::info!(%username, ip = %peer.ip(), "failed sign-in");
         return Err(ApiError::InvalidCredentials);
     };
 
-    state.store.clear_login_failures(&account_key).await?;
+    state
+        .store
+        .forget_login_attempts(&account_key, None)
+        .await?;
+    state
+        .store
+        .forget_login_attempts(&address_key, Some(now))
+        .await?;
     let token = new_token();
     state
         .store

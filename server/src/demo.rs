@@ -22,10 +22,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use dvk_shared::{
     award::{Award, AwardKind, AwardStage, RecipientType},
     date::{Date, Timestamp},
-    ids::{AwardId, ModelId, UnitId, UserId},
+    ids::{AwardId, CampaignId, ModelId, RecordId, SurveyId, UnitId, UserId},
     model::{Contact, Field, Location, Model, Results, Status},
     survey::{Rating, default_criteria},
-    sync::Mutation,
+    sync::{Kind, Mutation},
     unit::{Unit, UnitKind},
     user::{Role, User, validate_username},
     validation::FieldErrors,
@@ -1179,20 +1179,20 @@ pub fn survey_plan(seed: &Seed, surveyor: &User) -> (Vec<Mutation>, Vec<Mutation
         .map(|(m, _)| m.id)
         .take(8)
         .collect();
-    let campaign = uuid::Uuid::now_v7();
+    let campaign = CampaignId::new();
     let assignments: serde_json::Map<String, serde_json::Value> = running
         .iter()
         .map(|id| (id.to_string(), json!(surveyor.id)))
         .collect();
-    let mutation = |kind: &str, id, base_version, fields: serde_json::Value| Mutation {
-        kind: kind.into(),
+    let mutation = |kind: Kind, id: RecordId, base_version, fields: serde_json::Value| Mutation {
+        kind,
         id,
         base_version,
         fields: fields.as_object().cloned().unwrap_or_default(),
     };
     let board_changes = vec![mutation(
-        "campaign.create",
-        campaign,
+        Kind::CampaignCreate,
+        campaign.record(),
         None,
         json!({
             "year": 2026,
@@ -1214,26 +1214,26 @@ pub fn survey_plan(seed: &Seed, surveyor: &User) -> (Vec<Mutation>, Vec<Mutation
     // 20 November 2026, 09:00 in Vietnam.
     let visited = Timestamp(1_795_140_000_000);
     if let [done, started, ..] = running.as_slice() {
-        let (first, second) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+        let (first, second) = (SurveyId::new().record(), SurveyId::new().record());
         surveyor_changes.push(mutation(
-            "survey.create",
+            Kind::SurveyCreate,
             first,
             None,
             json!({
-                "campaign_id": campaign, "model_id": done, "surveyor_id": surveyor.id,
+                "campaign_id": campaign, "model_id": done,
                 "scores": scores([9, 9, 8, 8, 7]), "visited_at": visited,
                 "difficulties": ["Giải phóng mặt bằng"],
                 "notes": "Người dân tự nguyện hiến đất, góp ngày công; còn vướng giải phóng mặt bằng ở hai hộ.",
                 "recommendations": "Đề nghị xã hỗ trợ vận động hai hộ còn lại.",
             }),
         ));
-        surveyor_changes.push(mutation("survey.submit", first, Some(0), json!({})));
+        surveyor_changes.push(mutation(Kind::SurveySubmit, first, Some(0), json!({})));
         surveyor_changes.push(mutation(
-            "survey.create",
+            Kind::SurveyCreate,
             second,
             None,
             json!({
-                "campaign_id": campaign, "model_id": started, "surveyor_id": surveyor.id,
+                "campaign_id": campaign, "model_id": started,
                 "scores": { "task_fit": 8, "participation": 7 }, "visited_at": visited,
             }),
         ));

@@ -31,8 +31,14 @@ pub enum ApiError {
     Forbidden(Forbidden),
     #[error("not found")]
     NotFound,
-    #[error("bad request: {code}")]
-    BadRequest { code: &'static str, detail: String },
+    /// A request malformed as a whole; the details say what, in each language (a detail from
+    /// a parser in English stays in the English message only).
+    #[error("bad request: {code}: {detail_en}")]
+    BadRequest {
+        code: &'static str,
+        detail_vi: String,
+        detail_en: String,
+    },
     #[error("request body too large")]
     PayloadTooLarge,
     #[error("invalid fields: {0}")]
@@ -76,8 +82,10 @@ pub enum PhotoRefusal {
     NotAPhoto,
     /// The bytes that arrived do not hash to the photo's name (422); the upload was dropped.
     Changed,
-    /// No photo of this name is stored (yet) (404).
+    /// No photo of this name is stored (yet), or not one this person may see (404).
     NotFound,
+    /// Starting this upload would pass the person's quota (429).
+    OverQuota,
 }
 
 impl From<StoreError> for ApiError {
@@ -181,6 +189,14 @@ fn photo_refusal(refusal: PhotoRefusal) -> Response {
                 "The photo arrived changed (its fingerprint does not match); the tablet will send it again.",
             ),
         ),
+        PhotoRefusal::OverQuota => (
+            StatusCode::TOO_MANY_REQUESTS,
+            body(
+                "upload_quota",
+                "Máy này đã gửi quá nhiều ảnh trong một ngày. Ảnh vẫn được giữ trên máy và sẽ gửi tiếp sau; nếu cần gấp, hãy báo quản trị hệ thống.",
+                "Too many photos sent from this account in one day. The photos stay on the device and will be sent later; tell the administrator if it is urgent.",
+            ),
+        ),
         PhotoRefusal::NotFound => (
             StatusCode::NOT_FOUND,
             body(
@@ -271,14 +287,20 @@ impl IntoResponse for ApiError {
                     "Not found; it may have been deleted or lie outside your units.",
                 ),
             ),
-            ApiError::BadRequest { code, detail } => (
+            ApiError::BadRequest {
+                code,
+                detail_vi,
+                detail_en,
+            } => (
                 StatusCode::BAD_REQUEST,
                 body(
                     code,
                     &format!(
-                        "Yêu cầu không hợp lệ: {detail}. Hãy cập nhật ứng dụng hoặc kiểm tra dữ liệu gửi đi."
+                        "Yêu cầu không hợp lệ: {detail_vi}. Hãy cập nhật ứng dụng hoặc kiểm tra dữ liệu gửi đi."
                     ),
-                    &format!("Invalid request: {detail}. Update the app or check what was sent."),
+                    &format!(
+                        "Invalid request: {detail_en}. Update the app or check what was sent."
+                    ),
                 ),
             ),
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, too_large()),

@@ -27,7 +27,8 @@ where
             }
             Err(rejection) => Err(ApiError::BadRequest {
                 code: "invalid_body",
-                detail: rejection.body_text(),
+                detail_vi: "dữ liệu gửi lên không đúng định dạng".into(),
+                detail_en: rejection.body_text(),
             }),
         }
     }
@@ -49,7 +50,8 @@ where
             .map(|axum::extract::Query(value)| ApiQuery(value))
             .map_err(|rejection: QueryRejection| ApiError::BadRequest {
                 code: "invalid_query",
-                detail: rejection.body_text(),
+                detail_vi: "tham số trên địa chỉ không đúng".into(),
+                detail_en: rejection.body_text(),
             })
     }
 }

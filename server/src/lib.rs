@@ -16,7 +16,6 @@ pub mod openapi;
 pub mod photos;
 pub mod stats;
 pub mod store;
-pub mod surveys;
 pub mod sync;
 pub mod units;
 pub mod users;

@@ -34,6 +34,31 @@ enum Command {
     /// Create an account. The password is read from standard input when it is not a terminal,
     /// otherwise asked for twice without echo.
     CreateUser(CreateUserArgs),
+    /// Write a consistent copy of the database, taken while it serves, into a new file (an
+    /// SQLite database, whichever the backend).
+    Backup(BackupArgs),
+    /// Replace the database's records with a backup while servers run. Devices rebuild their
+    /// data, send again what the backup lacks, and go on; nobody signs in again.
+    Restore(RestoreArgs),
+}
+
+#[derive(Args)]
+struct BackupArgs {
+    /// The file to write; it must not exist yet.
+    file: PathBuf,
+    #[command(flatten)]
+    database: DatabaseArgs,
+}
+
+#[derive(Args)]
+struct RestoreArgs {
+    /// A file `dvk backup` wrote.
+    file: PathBuf,
+    /// Do not ask for confirmation (for scripts).
+    #[arg(long)]
+    yes: bool,
+    #[command(flatten)]
+    database: DatabaseArgs,
 }
 
 #[derive(Args)]
@@ -144,6 +169,40 @@ async fn main() -> anyhow::Result<()> {
             println!("Đã tạo đơn vị / created unit {} ({})", unit.name, unit.id);
             Ok(())
         }
+        Command::Backup(args) => {
+            let store = open(&args.database).await?;
+            let summary = store.backup(&args.file).await.with_context(|| {
+                format!("cannot back the database up into {}", args.file.display())
+            })?;
+            println!(
+                "Đã sao lưu / backed up {} rows up to change {} into {}",
+                summary.rows,
+                summary.version,
+                args.file.display()
+            );
+            Ok(())
+        }
+        Command::Restore(args) => {
+            anyhow::ensure!(
+                args.file.is_file(),
+                "{} is not a file: give the path of a backup made by `dvk backup`",
+                args.file.display()
+            );
+            if !args.yes && !confirm_restore(&args.file)? {
+                println!("Không phục hồi / nothing restored.");
+                return Ok(());
+            }
+            let store = open(&args.database).await?;
+            let summary = store
+                .restore(&args.file)
+                .await
+                .with_context(|| format!("cannot restore from {}", args.file.display()))?;
+            println!(
+                "Đã phục hồi / restored {} rows up to change {}; new epoch {}. Tablets rebuild their data at their next sync and send again what the backup lacks.",
+                summary.rows, summary.version, summary.epoch
+            );
+            Ok(())
+        }
         Command::CreateUser(args) => {
             let password = read_password()?;
             let store = open(&args.database).await?;
@@ -172,6 +231,24 @@ async fn open(args: &DatabaseArgs) -> anyhow::Result<std::sync::Arc<dyn dvk_serv
     dvk_server::store::connect(&url)
         .await
         .with_context(|| format!("cannot open the database at {url}"))
+}
+
+/// Asks on the terminal before a restore replaces the records (without a terminal, `--yes`
+/// is required).
+fn confirm_restore(file: &std::path::Path) -> anyhow::Result<bool> {
+    use std::io::{BufRead, IsTerminal, Write};
+    anyhow::ensure!(
+        std::io::stdin().is_terminal(),
+        "a restore replaces every record of the database: pass --yes to confirm"
+    );
+    print!(
+        "Phục hồi sẽ thay toàn bộ dữ liệu bằng bản sao lưu {} / a restore replaces every record with the backup. Gõ / type \"yes\": ",
+        file.display()
+    );
+    std::io::stdout().flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim() == "yes")
 }
 
 /// The new account's password: the first line of standard input when it is piped, else asked

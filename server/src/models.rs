@@ -12,6 +12,7 @@ use dvk_shared::{
         QUERY_MAX_CHARS,
     },
     ids::ModelId,
+    sync::Entity,
     text::fold,
 };
 
@@ -56,7 +57,8 @@ pub(crate) async fn list(
         Some(q) if q.chars().count() > QUERY_MAX_CHARS => {
             return Err(ApiError::BadRequest {
                 code: "query_too_long",
-                detail: format!("q has more than {QUERY_MAX_CHARS} characters"),
+                detail_vi: format!("từ khoá tìm kiếm dài quá {QUERY_MAX_CHARS} ký tự"),
+                detail_en: format!("q has more than {QUERY_MAX_CHARS} characters"),
             });
         }
         Some(q) if !q.is_empty() => Some(fold(q)),
@@ -109,7 +111,7 @@ pub(crate) async fn detail(
         .filter(|stored| !stored.deleted && viewer.sees(stored.model.unit_id))
         .ok_or(ApiError::NotFound)?;
     let history = if viewer.reads_history() {
-        state.store.history("model", &id.to_string()).await?
+        state.store.history(Entity::Model, &id.to_string()).await?
     } else {
         Vec::new()
     };

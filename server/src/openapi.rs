@@ -483,6 +483,11 @@ mod tests {
                     after: Some(serde_json::to_value(model).unwrap()),
                     device_id: Some("0190f3c4-1b2a-7000-8000-000000000000".into()),
                     seq: Some(3),
+                    overwritten: vec![dvk_shared::api::Overwritten {
+                        field: "objectives".into(),
+                        value: serde_json::json!("Mục tiêu trước đó"),
+                        by: "Cán bộ xã Điện Hòa".into(),
+                    }],
                 }],
             };
             fits("/api/models/{id}", "200", json(&detail));
@@ -507,6 +512,11 @@ mod tests {
                     kind: AwardKind::CertificateOfMerit,
                     recipient_type: RecipientType::Collective,
                     count: 3,
+                }],
+                typical: vec![dvk_shared::api::TypicalModel {
+                    id: seed.models[0].0.id,
+                    name: seed.models[0].0.name.clone(),
+                    unit_name: seed.units[0].name.clone(),
                 }],
             }),
         );

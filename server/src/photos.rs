@@ -17,13 +17,15 @@ use axum::{
 use dvk_shared::{
     api::ErrorBody,
     photo::{CHUNK_MAX_BYTES, PHOTO_MAX_BYTES, UploadRefused, UploadState, hash_is_valid},
+    user::Role,
 };
 use serde::Deserialize;
 
 use crate::{
     AppState,
+    access::Viewer,
     auth::CurrentUser,
-    error::{ApiError, PhotoRefusal},
+    error::{ApiError, Forbidden, PhotoRefusal},
     extract::ApiQuery,
     now,
     store::ChunkOutcome,
@@ -43,6 +45,11 @@ pub fn router() -> Router<AppState> {
     )
 }
 
+/// Whether a role sends photos (those who make surveys).
+fn may_upload(role: Role) -> bool {
+    role == Role::Surveyor || role.reviews()
+}
+
 /// The photo's name from the path, if it is one.
 fn photo_hash(hash: String) -> Result<String, ApiError> {
     if hash_is_valid(&hash) {
@@ -50,7 +57,10 @@ fn photo_hash(hash: String) -> Result<String, ApiError> {
     } else {
         Err(ApiError::BadRequest {
             code: "invalid_photo_hash",
-            detail: "a photo is named by the SHA-256 of its bytes, 64 lowercase hex digits".into(),
+            detail_vi: "tên ảnh phải là mã SHA-256 của ảnh, 64 chữ số thập lục phân viết thường"
+                .into(),
+            detail_en: "a photo is named by the SHA-256 of its bytes, 64 lowercase hex digits"
+                .into(),
         })
     }
 }
@@ -89,10 +99,13 @@ pub(crate) struct ChunkQuery {
 )]
 pub(crate) async fn upload_state(
     State(state): State<AppState>,
-    CurrentUser(_user): CurrentUser,
+    CurrentUser(user): CurrentUser,
     Path(hash): Path<String>,
 ) -> Result<Json<UploadState>, ApiError> {
     let hash = photo_hash(hash)?;
+    if !may_upload(user.role) {
+        return Err(ApiError::Forbidden(Forbidden::Role));
+    }
     Ok(Json(state.store.upload_state(&hash).await?))
 }
 
@@ -130,6 +143,10 @@ pub(crate) async fn put_chunk(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<UploadState>, ApiError> {
     let hash = photo_hash(hash)?;
+    // Photos belong to surveys: only those who make surveys send them.
+    if !may_upload(user.role) {
+        return Err(ApiError::Forbidden(Forbidden::Role));
+    }
     if query.total > PHOTO_MAX_BYTES {
         return Err(ApiError::Photo(PhotoRefusal::TooLarge));
     }
@@ -142,14 +159,21 @@ pub(crate) async fn put_chunk(
         Err(rejection) => {
             return Err(ApiError::BadRequest {
                 code: "invalid_body",
-                detail: rejection.body_text(),
+                detail_vi: "không đọc được phần ảnh gửi lên".into(),
+                detail_en: rejection.body_text(),
             });
         }
     };
     if chunk.is_empty() || query.offset.saturating_add(chunk.len() as u64) > query.total {
         return Err(ApiError::BadRequest {
             code: "invalid_chunk",
-            detail: format!(
+            detail_vi: format!(
+                "phần ảnh {} byte tại vị trí {} không nằm trong ảnh {} byte",
+                chunk.len(),
+                query.offset,
+                query.total
+            ),
+            detail_en: format!(
                 "a chunk of {} bytes at offset {} does not fit a photo of {} bytes",
                 chunk.len(),
                 query.offset,
@@ -186,6 +210,10 @@ pub(crate) async fn put_chunk(
             tracing::warn!(%hash, user = %user.username, "photo upload dropped: not an image");
             Err(ApiError::Photo(PhotoRefusal::NotAPhoto))
         }
+        ChunkOutcome::OverQuota => {
+            tracing::warn!(%hash, user = %user.username, "photo upload refused: over the quota");
+            Err(ApiError::Photo(PhotoRefusal::OverQuota))
+        }
     }
 }
 
@@ -212,10 +240,23 @@ pub(crate) async fn put_chunk(
 )]
 pub(crate) async fn photo(
     State(state): State<AppState>,
-    CurrentUser(_user): CurrentUser,
+    CurrentUser(user): CurrentUser,
     Path(hash): Path<String>,
 ) -> Result<Response, ApiError> {
     let hash = photo_hash(hash)?;
+    // A photo shows to who sent it, to who sees a survey with it, and to those who see
+    // everything; to anyone else it is not there (404, as for a photo not sent yet: its name
+    // says nothing).
+    let viewer = Viewer::load(state.store.as_ref(), user).await?;
+    let units = viewer.units_within(None)?;
+    if units.is_some()
+        && !state
+            .store
+            .photo_visible(&hash, viewer.user.id, units.as_deref())
+            .await?
+    {
+        return Err(ApiError::Photo(PhotoRefusal::NotFound));
+    }
     let Some((mime, data)) = state.store.photo(&hash).await? else {
         return Err(ApiError::Photo(PhotoRefusal::NotFound));
     };

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use axum::{Json, Router, extract::State, routing::get};
 use dvk_shared::{
-    api::{AwardStats, ErrorBody, FieldCounts, Stats, UnitStats},
+    api::{AwardStats, ErrorBody, FieldCounts, Stats, TypicalModel, UnitStats},
     ids::UnitId,
     model::{Field, Status},
     text::sort_key,
@@ -69,6 +69,7 @@ pub(crate) async fn stats(
         by_year: BTreeMap::new(),
         by_unit: Vec::new(),
         awards: Vec::new(),
+        typical: Vec::new(),
     };
     let mut by_unit: BTreeMap<UnitId, UnitStats> = BTreeMap::new();
     for row in state.store.model_counts(query.year).await? {
@@ -110,6 +111,22 @@ pub(crate) async fn stats(
             kind,
             recipient_type,
             count,
+        })
+        .collect();
+    stats.typical = state
+        .store
+        .typical_models(query.year)
+        .await?
+        .into_iter()
+        .filter(|(_, _, unit)| counted(unit))
+        .map(|(id, name, unit)| TypicalModel {
+            id,
+            name,
+            unit_name: viewer
+                .tree
+                .get(viewer.tree.current(unit))
+                .map(|u| u.name.clone())
+                .unwrap_or_default(),
         })
         .collect();
     Ok(Json(stats))

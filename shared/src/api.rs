@@ -153,6 +153,22 @@ pub struct AuditEntry {
     pub device_id: Option<String>,
     #[serde(default)]
     pub seq: Option<u64>,
+    /// The values this change replaced that someone else had written (SYNC.md, conflicts).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overwritten: Vec<Overwritten>,
+}
+
+/// A value a change replaced, and whose it was.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Overwritten {
+    /// The field, by the shared type's name (`objectives`).
+    pub field: String,
+    /// The value that was replaced.
+    #[cfg_attr(feature = "openapi", schema(value_type = serde_json::Value))]
+    pub value: serde_json::Value,
+    /// Who had written it.
+    pub by: String,
 }
 
 /// `GET /api/models/{id}`.
@@ -205,6 +221,18 @@ pub struct Stats {
     pub by_year: BTreeMap<String, u64>,
     pub by_unit: Vec<UnitStats>,
     pub awards: Vec<AwardStats>,
+    /// The typical models counted, in Vietnamese order of their names.
+    #[serde(default)]
+    pub typical: Vec<TypicalModel>,
+}
+
+/// A typical model as the overview lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TypicalModel {
+    pub id: ModelId,
+    pub name: String,
+    pub unit_name: String,
 }
 
 #[cfg(test)]

@@ -14,9 +14,10 @@ pub struct BadId(pub String);
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
         #[serde(transparent)]
-        // On the wire an id is the UUID's text (serde is transparent over `Uuid`).
+        // On the wire an id is the UUID's text (serde is transparent over `Uuid`); reading one
+        // refuses any other UUID version, so a request naming a foreign id fails at the door.
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[cfg_attr(
             feature = "openapi",
@@ -56,6 +57,18 @@ macro_rules! id_type {
 
             pub fn as_uuid(&self) -> Uuid {
                 self.0
+            }
+
+            /// The same id as the id of a synced record of any kind.
+            pub fn record(self) -> RecordId {
+                RecordId(self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let uuid = Uuid::deserialize(deserializer)?;
+                Self::from_uuid(uuid).map_err(serde::de::Error::custom)
             }
         }
 
@@ -102,6 +115,14 @@ id_type!(
     /// A replication link (nhân rộng).
     ReplicationId
 );
+id_type!(
+    /// A notice to one person that someone else's later edit replaced their value.
+    NoticeId
+);
+id_type!(
+    /// The record a synced change is about, whatever its kind (`sync::Mutation::id`).
+    RecordId
+);
 
 #[cfg(test)]
 mod tests {
@@ -114,6 +135,15 @@ mod tests {
         assert_eq!(ModelId::parse(&id.to_string()), Ok(id));
         let json = serde_json::to_string(&id).unwrap();
         assert_eq!(serde_json::from_str::<ModelId>(&json).unwrap(), id);
+    }
+
+    #[test]
+    fn reading_an_id_refuses_other_uuid_versions() {
+        let v4 = "\"67e55044-10b1-426f-9247-bb680e5fe0c8\"";
+        assert!(serde_json::from_str::<ModelId>(v4).is_err());
+        assert!(serde_json::from_str::<RecordId>("\"not-an-id\"").is_err());
+        let v7 = format!("\"{}\"", ModelId::new());
+        assert!(serde_json::from_str::<RecordId>(&v7).is_ok());
     }
 
     #[test]

@@ -67,6 +67,11 @@ impl Role {
         }
     }
 
+    /// Whether this role reviews and decides for the units it sees (the Board, and admins).
+    pub fn reviews(self) -> bool {
+        matches!(self, Role::Admin | Role::Board)
+    }
+
     /// Whether this role may change anything at all.
     pub fn may_write(self) -> bool {
         self != Role::Leader

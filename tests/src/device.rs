@@ -1,10 +1,25 @@
-//! A simulated tablet for sync tests: an outbox numbered 1, 2, 3, … and a replica, speaking
-//! the protocol of SYNC.md to the real server the way the app does.
+//! A simulated tablet for sync tests: the app's own engine and rules (`dvk_shared::sync::client`)
+//! over a store in memory, speaking to the real server over HTTP. Protocol tests also send
+//! requests by hand (`save`, `request`, `send`, `learn`) to lose answers or double requests.
 
-use std::collections::BTreeMap;
+use std::{
+    collections::BTreeMap,
+    future::Future,
+    pin::pin,
+    task::{Context as TaskContext, Poll, Waker},
+};
 
-use anyhow::{Context, Result, bail};
-use dvk_shared::sync::{ChangeOp, Mutation, Push, PushResult, SCHEMA, SyncRequest, SyncResponse};
+use anyhow::{Result, bail};
+use dvk_shared::{
+    ids::RecordId,
+    sync::{
+        Entity, Kind, Mutation, Push, PushResult, SCHEMA, SeqGap, SyncRequest, SyncResponse,
+        client::{
+            LocalStore, MemoryStore, Progress, SyncError, SyncMark, Transport, TransportError,
+            sync_until_settled,
+        },
+    },
+};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -19,38 +34,80 @@ pub struct Held {
 
 pub struct Device {
     pub client: Client,
+    pub store: MemoryStore,
     pub id: Uuid,
-    next_seq: u64,
-    /// Saved changes not yet answered.
-    pub outbox: Vec<Push>,
-    /// Every answer the server gave, by seq: nothing saved may go unanswered.
-    pub answers: BTreeMap<u64, PushResult>,
-    pub replica: BTreeMap<(String, Uuid), Held>,
-    pub cursor: Option<String>,
-    pub epoch: Option<String>,
-    /// The record each saved change was about, by seq.
-    pub saved: BTreeMap<u64, Uuid>,
+    /// Where the device's HTTP requests go (a server process), when not the client's own.
+    pub base: Option<String>,
 }
 
-/// The result of one round trip.
+/// The result of one round trip sent by hand.
 pub enum Round {
     Answered(SyncResponse),
     /// The server answered something other than 200.
     Refused(u16, Value),
 }
 
+/// Runs a future of the in-memory store, which never waits on anything, to its end.
+pub fn ready<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    match future
+        .as_mut()
+        .poll(&mut TaskContext::from_waker(Waker::noop()))
+    {
+        Poll::Ready(output) => output,
+        Poll::Pending => panic!("the memory store never waits"),
+    }
+}
+
+/// `POST /api/sync` over HTTP, answered as the app's transport answers.
+pub struct HttpTransport<'a> {
+    pub http: &'a reqwest::Client,
+    pub url: String,
+}
+
+impl Transport for HttpTransport<'_> {
+    async fn sync(&self, request: &SyncRequest) -> Result<SyncResponse, TransportError> {
+        let response = self
+            .http
+            .post(&self.url)
+            .json(request)
+            .send()
+            .await
+            .map_err(|e| TransportError::Unreachable(e.to_string()))?;
+        let status = response.status().as_u16();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| TransportError::Unreachable(e.to_string()))?;
+        match status {
+            200 => serde_json::from_slice(&body)
+                .map_err(|e| TransportError::Unreachable(e.to_string())),
+            401 => Err(TransportError::SignInRequired),
+            409 => match serde_json::from_slice::<SeqGap>(&body) {
+                Ok(gap) => Err(TransportError::Gap(gap.expected)),
+                Err(e) => Err(TransportError::Unreachable(e.to_string())),
+            },
+            413 => Err(TransportError::TooLarge),
+            status if status >= 500 => Err(TransportError::Unreachable(format!("status {status}"))),
+            status => Err(TransportError::Refused {
+                status,
+                message: serde_json::from_slice::<Value>(&body)
+                    .ok()
+                    .and_then(|v| v["message"].as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+            }),
+        }
+    }
+}
+
 impl Device {
     pub fn new(client: Client) -> Self {
+        let id = Uuid::now_v7();
         Self {
             client,
-            id: Uuid::now_v7(),
-            next_seq: 1,
-            outbox: Vec::new(),
-            answers: BTreeMap::new(),
-            replica: BTreeMap::new(),
-            cursor: None,
-            epoch: None,
-            saved: BTreeMap::new(),
+            store: MemoryStore::new(id),
+            id,
+            base: None,
         }
     }
 
@@ -63,39 +120,94 @@ impl Device {
         Ok(device)
     }
 
-    /// Saves a change locally (into the outbox), as the app does before any network.
+    fn mutation(kind: &str, id: Uuid, base_version: Option<i64>, fields: Value) -> Mutation {
+        Mutation {
+            kind: Kind::parse(kind).unwrap_or_else(|| panic!("no kind {kind}")),
+            id: RecordId::from_uuid(id).unwrap_or_else(|_| panic!("{id} is not a UUIDv7")),
+            base_version,
+            fields: fields.as_object().cloned().unwrap_or_else(Map::new),
+        }
+    }
+
+    /// Saves a change under the next seq as it is, never joined to another: for tests that
+    /// speak the protocol change by change.
     pub fn save(&mut self, kind: &str, id: Uuid, base_version: Option<i64>, fields: Value) -> u64 {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        self.saved.insert(seq, id);
-        self.outbox.push(Push {
-            seq,
-            mutation: Mutation {
-                kind: kind.to_owned(),
-                id,
-                base_version,
-                fields: fields.as_object().cloned().unwrap_or_else(Map::new),
-            },
-        });
-        seq
+        self.store
+            .push_raw(Self::mutation(kind, id, base_version, fields))
+    }
+
+    /// Saves a change as the app does: joined to an unsent edit of the same record when they
+    /// coalesce.
+    pub fn edit(&mut self, kind: &str, id: Uuid, base_version: Option<i64>, fields: Value) -> u64 {
+        ready(
+            self.store
+                .enqueue(Self::mutation(kind, id, base_version, fields)),
+        )
+        .unwrap_or_else(|e| panic!("cannot save: {e}"))
+    }
+
+    /// What the device holds, by entity name and id.
+    pub fn replica(&self) -> BTreeMap<(String, Uuid), Held> {
+        self.store
+            .replica()
+            .into_iter()
+            .map(|((entity, id), record)| {
+                (
+                    (entity.as_str().to_owned(), id),
+                    Held {
+                        version: record.version,
+                        data: record.data,
+                    },
+                )
+            })
+            .collect()
+    }
+
+    /// The record the device holds, if any.
+    pub fn held(&self, entity: Entity, id: Uuid) -> Option<Held> {
+        self.store.replica().get(&(entity, id)).map(|r| Held {
+            version: r.version,
+            data: r.data.clone(),
+        })
+    }
+
+    /// Every answer the device learned, by seq.
+    pub fn answers(&self) -> BTreeMap<u64, PushResult> {
+        self.store.answers()
+    }
+
+    /// Changes saved and not yet answered.
+    pub fn outbox(&self) -> Vec<Push> {
+        self.store.pending()
     }
 
     /// The version this device holds of a model, for the base of its next edit.
     pub fn version_of(&self, id: Uuid) -> Option<i64> {
-        self.replica
-            .get(&("model".to_owned(), id))
-            .map(|h| h.version)
+        self.held(Entity::Model, id).map(|h| h.version)
     }
 
+    pub fn mark(&self) -> SyncMark {
+        self.store.sync_mark()
+    }
+
+    /// The request the device would send now, with its whole outbox.
     pub fn request(&self) -> SyncRequest {
+        let mark = self.mark();
         SyncRequest {
             device_id: self.id,
-            epoch: self.epoch.clone(),
+            epoch: mark.epoch,
             schema: SCHEMA,
-            push: self.outbox.clone(),
-            cursor: self.cursor.clone(),
+            push: self.outbox(),
+            cursor: mark.cursor,
             limit: None,
         }
+    }
+
+    fn sync_url(&self) -> String {
+        format!(
+            "{}/api/sync",
+            self.base.as_deref().unwrap_or(self.client.base.as_str())
+        )
     }
 
     /// Sends a request and returns the raw answer without learning from it (a lost response
@@ -104,11 +216,10 @@ impl Device {
         let response = self
             .client
             .http
-            .post(self.client.url("/api/sync"))
+            .post(self.sync_url())
             .json(request)
             .send()
-            .await
-            .context("sync request")?;
+            .await?;
         let status = response.status().as_u16();
         if status == 200 {
             Ok(Round::Answered(response.json().await?))
@@ -120,51 +231,24 @@ impl Device {
         }
     }
 
-    /// Learns from an answer: answered changes leave the outbox, changes enter the replica.
+    /// Learns from an answer, as the app does.
     pub fn learn(&mut self, response: SyncResponse) {
-        for result in response.results {
-            self.outbox.retain(|p| p.seq != result.seq);
-            self.answers.insert(result.seq, result);
-        }
-        if response.reset {
-            self.replica.clear();
-        }
-        for change in response.changes {
-            let key = (change.entity.clone(), change.id);
-            match (change.op, change.data) {
-                (ChangeOp::Put, Some(data)) => {
-                    self.replica.insert(
-                        key,
-                        Held {
-                            version: change.version,
-                            data,
-                        },
-                    );
-                }
-                _ => {
-                    self.replica.remove(&key);
-                }
-            }
-        }
-        self.cursor = Some(response.cursor);
-        self.epoch = Some(response.epoch);
+        ready(self.store.learn(&response, 0)).unwrap_or_else(|e| panic!("cannot learn: {e}"));
     }
 
-    /// One full sync: round trips until the server has nothing more. A 409 gap resends from
-    /// the expected seq (which here is always what the outbox holds).
-    pub async fn sync(&mut self) -> Result<()> {
-        for _ in 0..100 {
-            match self.send(&self.request()).await? {
-                Round::Answered(response) => {
-                    let more = response.more;
-                    self.learn(response);
-                    if !more {
-                        return Ok(());
-                    }
-                }
-                Round::Refused(status, body) => bail!("sync refused: {status} {body}"),
+    /// One full sync by the app's engine: round trips until the outbox is answered and the
+    /// server has nothing more.
+    pub async fn sync(&mut self) -> Result<Progress> {
+        let transport = HttpTransport {
+            http: &self.client.http,
+            url: self.sync_url(),
+        };
+        match sync_until_settled(&self.store, &transport, || 0, |_| {}).await {
+            Ok(progress) => Ok(progress),
+            Err(SyncError::Transport(TransportError::Refused { status, message })) => {
+                bail!("sync refused: {status} {message}")
             }
+            Err(e) => bail!("sync failed: {e}"),
         }
-        bail!("sync did not settle in 100 rounds")
     }
 }

@@ -160,6 +160,11 @@ impl TestServer {
         format!("{}{}", self.base, path)
     }
 
+    /// The database this server runs on.
+    pub fn database_url(&self) -> String {
+        self._database.url()
+    }
+
     /// The server's store, for arranging what the API cannot (yet) write.
     pub fn store(&self) -> &dyn dvk_server::Store {
         match &self.running {

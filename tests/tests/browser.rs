@@ -598,7 +598,7 @@ async fn survey_offline_with_photos_then_everything_arrives() {
         .unwrap();
     // Running models outside the demo's own campaign, so this journey's are its own.
     let planned: Vec<String> = board
-        .replica
+        .replica()
         .iter()
         .filter(|((entity, _), _)| entity == "campaign")
         .flat_map(|(_, held)| {
@@ -609,8 +609,8 @@ async fn survey_offline_with_photos_then_everything_arrives() {
                 .cloned()
         })
         .collect();
-    let mut running = board
-        .replica
+    let held = board.replica();
+    let mut running = held
         .iter()
         .filter(|((entity, id), held)| {
             entity == "model"
@@ -647,7 +647,7 @@ async fn survey_offline_with_photos_then_everything_arrives() {
         nothing_pending(&client).await?;
         board.sync().await?;
         let campaign: Uuid = board
-            .replica
+            .replica()
             .iter()
             .find(|((entity, _), held)| {
                 entity == "campaign" && held.data["name"] == "Khảo sát mô hình Dân vận khéo năm 2026"
@@ -769,7 +769,7 @@ async fn survey_offline_with_photos_then_everything_arrives() {
         // Both surveys on the server, submitted, rated, each listing its photo.
         board.sync().await?;
         let surveys: Vec<serde_json::Value> = board
-            .replica
+            .replica()
             .iter()
             .filter(|((entity, _), held)| {
                 entity == "survey" && held.data["campaign_id"] == campaign.to_string()

@@ -563,7 +563,7 @@ async fn a_survey_lists_its_photos_through_sync(backend: Backend) {
     let mut board = Device::of_demo(&server, "bandanvan").await.unwrap();
     let surveyor = user_id(&server, "khaosat").await;
     let model = board
-        .replica
+        .replica()
         .iter()
         .find(|((entity, _), held)| entity == "model" && held.data["status"] == "in_progress")
         .map(|((_, id), _)| *id)
@@ -612,7 +612,7 @@ async fn a_survey_lists_its_photos_through_sync(backend: Backend) {
         json!({"photos": [reference(&photo_2), reference(&photo_2)]}),
     );
     tablet.sync().await.unwrap();
-    let answers: Vec<PushStatus> = tablet.answers.values().map(|a| a.status).collect();
+    let answers: Vec<PushStatus> = tablet.answers().values().map(|a| a.status).collect();
     assert_eq!(
         answers,
         [
@@ -622,13 +622,20 @@ async fn a_survey_lists_its_photos_through_sync(backend: Backend) {
             PushStatus::Rejected
         ]
     );
-    let fields = |seq: u64| tablet.answers[&seq].error.clone().unwrap().fields.unwrap();
+    let fields = |seq: u64| {
+        tablet.answers()[&seq]
+            .error
+            .clone()
+            .unwrap()
+            .fields
+            .unwrap()
+    };
     assert!(fields(3).get("photos.1.hash").is_some(), "{:?}", fields(3));
     assert!(fields(4).get("photos.1.hash").is_some(), "{:?}", fields(4));
 
     // The Board's device receives the survey with both references as the tablet wrote them.
     board.sync().await.unwrap();
-    let held = &board.replica[&("survey".to_owned(), visit)].data;
+    let held = &board.replica()[&("survey".to_owned(), visit)].data;
     assert_eq!(
         held["photos"],
         json!([reference(&photo_1), reference(&photo_2)])

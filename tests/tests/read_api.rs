@@ -263,7 +263,14 @@ async fn search_ignores_diacritics_and_results_sort_in_vietnamese_order(backend:
     model.name = "Dân vận khéo ở khu dân cư Đông Hòa".into();
     server
         .store()
-        .insert_model(&model, &Actor::system("test"), now())
+        .seed(
+            &dvk_server::store::Seed {
+                models: vec![(model.clone(), now())],
+                ..Default::default()
+            },
+            &Actor::system("test"),
+            now(),
+        )
         .await
         .unwrap();
 

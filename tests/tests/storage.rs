@@ -1,6 +1,6 @@
 //! Storage stories, the same on SQLite and PostgreSQL: records read back as written, every
-//! change is versioned and audited, seeds are all or nothing, usernames are unique, failed
-//! sign-ins are counted and forgotten.
+//! change is versioned and audited, seeds are all or nothing, usernames are unique, sign-in
+//! attempts are counted and forgotten.
 
 // A test states what must hold with unwrap/expect; the lint is for production code.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -8,8 +8,9 @@
 use dvk_server::store::{self, Actor, ModelFilter, Seed, Store};
 use dvk_shared::{
     date::{Date, Timestamp},
-    ids::{ModelId, UnitId, UserId},
-    model::{Contact, Field, Location, Model, Results, Status},
+    ids::{ModelId, RecordId, UnitId, UserId},
+    model::{Action, Contact, Field, Location, Model, Results, Status},
+    sync::{Entity, Kind, Mutation, PushStatus},
     unit::{Unit, UnitKind},
     user::{Role, User},
 };
@@ -77,45 +78,88 @@ async fn a_model_reads_back_as_written_and_every_change_is_versioned_and_audited
     let actor = Actor::system("test");
     let v_unit = store.put_unit(&town, &actor, AT).await.unwrap();
     let mut m = model(town.id, "Hiến đất làm đường");
-    let v_create = store.insert_model(&m, &actor, AT).await.unwrap();
-    assert!(v_create > v_unit);
-
-    let stored = store.model(m.id).await.unwrap().unwrap();
-    assert_eq!(stored.model, m);
-    assert_eq!(stored.version, v_create);
-    assert!(!stored.deleted);
-
-    m.status = Status::Submitted;
-    m.results.people_reached = Some(150);
-    let v_update = store
-        .update_model(&m, "model.submit", &actor, Timestamp(AT.0 + 1000))
+    store
+        .seed(
+            &Seed {
+                models: vec![(m.clone(), AT)],
+                ..Seed::default()
+            },
+            &actor,
+            AT,
+        )
         .await
         .unwrap();
-    assert!(v_update > v_create);
     let stored = store.model(m.id).await.unwrap().unwrap();
     assert_eq!(stored.model, m);
-    assert_eq!(stored.updated_at, Timestamp(AT.0 + 1000));
+    assert!(stored.version > v_unit);
+    assert!(!stored.deleted);
+    let v_create = stored.version;
 
-    let history = store.history("model", &m.id.to_string()).await.unwrap();
-    assert_eq!(history.len(), 2);
+    // Every later change goes through sync, as the tablets send it.
+    let admin = User {
+        id: UserId::new(),
+        username: "admin".into(),
+        display_name: "Quản trị".into(),
+        role: Role::Admin,
+        unit_id: town.id,
+    };
+    store
+        .create_user(&admin, "$argon2id$hash", AT)
+        .await
+        .unwrap();
+    let change = |kind: Kind, id: RecordId, fields: serde_json::Value| Mutation {
+        kind,
+        id,
+        base_version: Some(v_create),
+        fields: fields.as_object().cloned().unwrap_or_default(),
+    };
+    let results = dvk_server::sync::apply_as(
+        store.as_ref(),
+        admin.clone(),
+        vec![
+            change(
+                Kind::ModelUpdate,
+                m.id.record(),
+                serde_json::json!({"results": {"people_reached": 150, "money_vnd": 1_500_000_000, "land_m2": 350, "households": 40}}),
+            ),
+            change(Kind::ModelAct(Action::Submit), m.id.record(), serde_json::json!({})),
+            change(Kind::ModelUpdate, ModelId::new().record(), serde_json::json!({"name": "Không có"})),
+        ],
+    )
+    .await
+    .unwrap();
+    let statuses: Vec<PushStatus> = results.iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses,
+        [
+            PushStatus::Applied,
+            PushStatus::Applied,
+            PushStatus::Rejected
+        ]
+    );
+    assert_eq!(results[2].error.as_ref().unwrap().code, "not_found");
+    m.status = Status::Submitted;
+    m.results.people_reached = Some(150);
+    let stored = store.model(m.id).await.unwrap().unwrap();
+    assert_eq!(stored.model, m);
+    assert_eq!(stored.version, results[1].version.unwrap());
+    assert!(stored.version > v_create);
+
+    let history = store
+        .history(Entity::Model, &m.id.to_string())
+        .await
+        .unwrap();
+    assert_eq!(history.len(), 3);
     assert_eq!(history[0].action, "model.create");
     assert_eq!(history[0].before, None);
-    assert_eq!(history[1].action, "model.submit");
-    assert_eq!(history[1].actor, "test");
-    assert_eq!(history[1].before.as_ref().unwrap()["status"], "draft");
-    assert_eq!(history[1].after.as_ref().unwrap()["status"], "submitted");
+    assert_eq!(history[2].action, "model.submit");
+    assert_eq!(history[2].actor, "Quản trị");
+    assert_eq!(history[2].before.as_ref().unwrap()["status"], "draft");
+    assert_eq!(history[2].after.as_ref().unwrap()["status"], "submitted");
     assert_eq!(
         history[1].after.as_ref().unwrap()["results"]["people_reached"],
         150
     );
-
-    let unknown = model(town.id, "Không có");
-    assert!(matches!(
-        store
-            .update_model(&unknown, "model.update", &actor, AT)
-            .await,
-        Err(store::StoreError::NotFound(_))
-    ));
 }
 
 #[tokio::test]
@@ -147,7 +191,17 @@ async fn lists_filter_count_and_page(backend: Backend) {
             m.field = Field::CultureSociety;
             m.year = 2018;
         }
-        store.insert_model(&m, &actor, AT).await.unwrap();
+        store
+            .seed(
+                &Seed {
+                    models: vec![(m, AT)],
+                    ..Seed::default()
+                },
+                &actor,
+                AT,
+            )
+            .await
+            .unwrap();
     }
     let all = |limit| ModelFilter {
         limit,
@@ -281,50 +335,55 @@ async fn accounts_and_sign_in_bookkeeping(backend: Backend) {
     store.delete_session("h1").await.unwrap();
     assert!(store.session("h1", AT).await.unwrap().is_none());
 
+    // Each attempt counts before its password is checked, and answers how many there are.
     let keys = ["user:dienhoa".to_owned(), "addr:127.0.0.1".to_owned()];
     for i in 0..3 {
-        store
-            .record_login_failure(&keys, Timestamp(AT.0 + i), Timestamp(0))
+        let counts = store
+            .count_login_attempt(&keys, Timestamp(AT.0 + i), AT, Timestamp(0))
             .await
             .unwrap();
+        assert_eq!(counts[0].len() as i64, i + 1);
     }
-    assert_eq!(
-        store
-            .login_failures("user:dienhoa", AT)
-            .await
-            .unwrap()
-            .len(),
-        3
-    );
-    assert_eq!(
-        store
-            .login_failures("user:dienhoa", Timestamp(AT.0 + 2))
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
-    // A later failure forgets the ones before its window.
-    store
-        .record_login_failure(&keys, Timestamp(AT.0 + 100), Timestamp(AT.0 + 50))
+    let counts = store
+        .count_login_attempt(
+            &keys,
+            Timestamp(AT.0 + 3),
+            Timestamp(AT.0 + 2),
+            Timestamp(0),
+        )
         .await
         .unwrap();
-    assert_eq!(
-        store
-            .login_failures("addr:127.0.0.1", Timestamp(0))
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
-    store.clear_login_failures("user:dienhoa").await.unwrap();
-    assert!(
-        store
-            .login_failures("user:dienhoa", Timestamp(0))
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert_eq!(counts[0].len(), 2, "the window starts where it is asked to");
+    // A later attempt forgets the ones before its window.
+    let counts = store
+        .count_login_attempt(
+            &keys,
+            Timestamp(AT.0 + 100),
+            Timestamp(0),
+            Timestamp(AT.0 + 50),
+        )
+        .await
+        .unwrap();
+    assert_eq!(counts[1].len(), 1);
+    // A success forgets its own attempt of the address, and every attempt of the account.
+    store
+        .forget_login_attempts("addr:127.0.0.1", Some(Timestamp(AT.0 + 100)))
+        .await
+        .unwrap();
+    store
+        .forget_login_attempts("user:dienhoa", None)
+        .await
+        .unwrap();
+    let counts = store
+        .count_login_attempt(
+            &keys,
+            Timestamp(AT.0 + 200),
+            Timestamp(0),
+            Timestamp(AT.0 + 50),
+        )
+        .await
+        .unwrap();
+    assert_eq!((counts[0].len(), counts[1].len()), (1, 1));
 }
 
 #[tokio::test]

@@ -12,10 +12,7 @@ use dvk_shared::{
     survey::{Rating, default_criteria, total_score},
     sync::{ConflictKind, PushStatus},
 };
-use dvk_tests::{
-    Backend, TestServer,
-    device::{Device, Round},
-};
+use dvk_tests::{Backend, TestServer, device::Device};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -35,19 +32,19 @@ async fn user_id(server: &TestServer, username: &str) -> String {
 
 fn held(device: &Device, entity: &str, id: Uuid) -> Option<Value> {
     device
-        .replica
+        .replica()
         .get(&(entity.to_owned(), id))
         .map(|h| h.data.clone())
 }
 
 fn last_status(device: &Device) -> PushStatus {
-    device.answers.values().next_back().unwrap().status
+    device.answers().values().next_back().unwrap().status
 }
 
 /// Two models of the demo the surveyor will visit.
 fn two_models(board: &Device) -> (Uuid, Uuid) {
-    let mut ids = board
-        .replica
+    let held = board.replica();
+    let mut ids = held
         .iter()
         .filter(|((entity, _), held)| entity == "model" && held.data["status"] == "in_progress")
         .map(|((_, id), _)| *id);
@@ -79,10 +76,10 @@ async fn a_campaign_from_creation_to_every_survey_submitted(backend: Backend) {
         json!({"year": 2026, "name": "Không tiêu chí", "criteria": [], "deadline": "2026-12-31"}),
     );
     board.sync().await.unwrap();
-    let answers: Vec<PushStatus> = board.answers.values().map(|a| a.status).collect();
+    let answers: Vec<PushStatus> = board.answers().values().map(|a| a.status).collect();
     assert_eq!(answers, [PushStatus::Applied, PushStatus::Rejected]);
     let refused = board
-        .answers
+        .answers()
         .values()
         .last()
         .unwrap()
@@ -108,8 +105,8 @@ async fn a_campaign_from_creation_to_every_survey_submitted(backend: Backend) {
         "survey.create",
         visit_1,
         None,
-        json!({"campaign_id": campaign, "model_id": first, "surveyor_id": "ignored",
-               "scores": scores(8), "rating": "excellent",
+        json!({"campaign_id": campaign, "model_id": first,
+               "scores": scores(8),
                "difficulties": ["Bồi thường, giải phóng mặt bằng"], "notes": "Người dân đồng tình",
                "visited_at": 1_795_000_000_000i64}),
     );
@@ -130,7 +127,7 @@ async fn a_campaign_from_creation_to_every_survey_submitted(backend: Backend) {
     );
     tablet.save("survey.submit", visit_2, Some(0), json!({}));
     tablet.sync().await.unwrap();
-    let answers: Vec<PushStatus> = tablet.answers.values().map(|a| a.status).collect();
+    let answers: Vec<PushStatus> = tablet.answers().values().map(|a| a.status).collect();
     assert_eq!(
         answers,
         [
@@ -157,7 +154,7 @@ async fn a_campaign_from_creation_to_every_survey_submitted(backend: Backend) {
     // Every survey of the campaign is submitted; the Board sees them.
     board.sync().await.unwrap();
     let submitted = board
-        .replica
+        .replica()
         .iter()
         .filter(|((entity, _), held)| {
             entity == "survey"
@@ -175,7 +172,7 @@ async fn a_campaign_from_creation_to_every_survey_submitted(backend: Backend) {
         json!({"notes": "Sửa sau khi nộp"}),
     );
     tablet.sync().await.unwrap();
-    let answer = tablet.answers.values().last().unwrap();
+    let answer = tablet.answers().values().last().cloned().unwrap();
     assert_eq!(answer.status, PushStatus::Rejected);
     assert_eq!(answer.error.as_ref().unwrap().code, "locked");
     // Only the Board reopens it; then the surveyor may change it again.
@@ -183,7 +180,7 @@ async fn a_campaign_from_creation_to_every_survey_submitted(backend: Backend) {
     tablet.sync().await.unwrap();
     assert_eq!(last_status(&tablet), PushStatus::Rejected);
     let seen = board
-        .replica
+        .replica()
         .get(&("survey".to_owned(), visit_1))
         .map(|h| h.version);
     board.save("survey.reopen", visit_1, seen, json!({}));
@@ -201,7 +198,7 @@ async fn a_campaign_from_creation_to_every_survey_submitted(backend: Backend) {
 
     // Scores changed by two people at once: a hard conflict, nothing overwritten.
     let seen = board
-        .replica
+        .replica()
         .get(&("survey".to_owned(), visit_1))
         .map(|h| h.version);
     board.save(
@@ -218,7 +215,7 @@ async fn a_campaign_from_creation_to_every_survey_submitted(backend: Backend) {
         json!({"scores": scores(3)}),
     );
     tablet.sync().await.unwrap();
-    let answer = tablet.answers.values().last().unwrap();
+    let answer = tablet.answers().values().last().cloned().unwrap();
     assert_eq!(answer.status, PushStatus::Conflict);
     assert_eq!(answer.conflict.as_ref().unwrap().kind, ConflictKind::Hard);
     assert_eq!(
@@ -229,7 +226,7 @@ async fn a_campaign_from_creation_to_every_survey_submitted(backend: Backend) {
     // The audit log names each change of a survey.
     let history = server
         .store()
-        .history("survey", &visit_1.to_string())
+        .history(dvk_shared::sync::Entity::Survey, &visit_1.to_string())
         .await
         .unwrap();
     let actions: Vec<&str> = history.iter().map(|h| h.action.as_str()).collect();
@@ -293,7 +290,7 @@ async fn nobody_surveys_what_they_were_not_given(backend: Backend) {
     );
     tablet.sync().await.unwrap();
     let codes: Vec<String> = tablet
-        .answers
+        .answers()
         .values()
         .map(|a| a.error.as_ref().unwrap().code.clone())
         .collect();
@@ -309,7 +306,7 @@ async fn nobody_surveys_what_they_were_not_given(backend: Backend) {
     registrar.sync().await.unwrap();
     assert_eq!(
         registrar
-            .answers
+            .answers()
             .values()
             .last()
             .unwrap()
@@ -320,18 +317,35 @@ async fn nobody_surveys_what_they_were_not_given(backend: Backend) {
         "role_not_allowed"
     );
 
-    // Fields an update may not set, and unknown kinds, refuse the request as a whole.
-    for (kind, fields) in [
-        ("survey.update", json!({"status": "submitted"})),
-        ("survey.update", json!({"rating": "excellent"})),
-        ("survey.fly", json!({})),
+    // Fields the server owns (who surveyed, the rating, the status), and unknown kinds,
+    // refuse the request as a whole.
+    for (kind, base, fields) in [
+        ("survey.update", Some(0), json!({"status": "submitted"})),
+        ("survey.update", Some(0), json!({"rating": "excellent"})),
+        (
+            "survey.create",
+            None,
+            json!({"campaign_id": campaign, "model_id": first, "surveyor_id": board_id}),
+        ),
+        (
+            "survey.create",
+            None,
+            json!({"campaign_id": campaign, "model_id": first, "rating": "excellent"}),
+        ),
+        ("survey.fly", Some(0), json!({})),
     ] {
-        let mut probe = device_of(&server, "khaosat").await;
-        probe.save(kind, Uuid::now_v7(), Some(0), fields);
-        let Round::Refused(status, _) = probe.send(&probe.request()).await.unwrap() else {
-            panic!("{kind} must be refused")
-        };
-        assert_eq!(status, 400, "{kind}");
+        let probe = device_of(&server, "khaosat").await;
+        let request = json!({"device_id": probe.id, "epoch": null, "schema": 2, "cursor": null,
+            "push": [{"seq": 1, "mutation": {"kind": kind, "id": Uuid::now_v7(), "base_version": base, "fields": fields}}]});
+        let response = probe
+            .client
+            .http
+            .post(probe.client.url("/api/sync"))
+            .json(&request)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{kind} {fields}");
     }
 }
 
@@ -351,7 +365,7 @@ async fn the_board_confirms_the_rating_and_marks_the_model_typical(backend: Back
     let server = TestServer::start_demo(backend).await.unwrap();
     let mut board = device_of(&server, "bandanvan").await;
     let (model, other) = two_models(&board);
-    let answer = |device: &Device, seq: u64| device.answers[&seq].clone();
+    let answer = |device: &Device, seq: u64| device.answers()[&seq].clone();
 
     // Incomplete or made-up values are refused and change nothing.
     let missing = board.save(
@@ -380,7 +394,7 @@ async fn the_board_confirms_the_rating_and_marks_the_model_typical(backend: Back
     // A registrar may not rate (the model is outside her commune or not hers to judge).
     let mut registrar = device_of(&server, "dienhoa").await;
     let own = registrar
-        .replica
+        .replica()
         .iter()
         .find(|((entity, _), held)| entity == "model" && held.data["status"] == "in_progress")
         .map(|((_, id), _)| *id)

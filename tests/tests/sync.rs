@@ -40,7 +40,7 @@ fn mid(id: Uuid) -> ModelId {
 }
 
 fn model_in(device: &Device, id: Uuid) -> Value {
-    device.replica[&("model".to_owned(), id)].data.clone()
+    device.replica()[&("model".to_owned(), id)].data.clone()
 }
 
 /// Every scenario on both databases.
@@ -70,17 +70,18 @@ async fn a_push_sent_twice_or_after_a_lost_response_applies_once(backend: Backen
         panic!()
     };
     assert_eq!(lost.results[0].status, PushStatus::Applied);
-    // The tablet retries the same request: nothing is applied twice.
+    // The tablet retries the same request: nothing is applied twice, and the answer is the
+    // first one, version included.
     let Round::Answered(again) = tablet.send(&request).await.unwrap() else {
         panic!()
     };
-    assert_eq!(again.results[0].status, PushStatus::Duplicate);
+    assert_eq!(again.results, lost.results);
     tablet.learn(again);
-    assert!(tablet.outbox.is_empty());
+    assert!(tablet.outbox().is_empty());
     assert_eq!(model_in(&tablet, id)["name"], "Tủ sách khu dân cư");
     let history = server
         .store()
-        .history("model", &id.to_string())
+        .history(dvk_shared::sync::Entity::Model, &id.to_string())
         .await
         .unwrap();
     assert_eq!(history.len(), 1, "one create in the audit log");
@@ -115,10 +116,10 @@ async fn a_gap_in_seq_answers_409_with_the_expected_seq_and_keeps_nothing(backen
     );
     // Resending from the expected seq settles it.
     tablet.sync().await.unwrap();
-    assert_eq!(tablet.answers.len(), 3);
+    assert_eq!(tablet.answers().len(), 3);
     assert!(
         tablet
-            .answers
+            .answers()
             .values()
             .all(|a| a.status == PushStatus::Applied)
     );
@@ -159,7 +160,7 @@ async fn conflicts_merge_or_wait_as_the_contract_says(backend: Backend) {
     );
     registrar.sync().await.unwrap();
     board.sync().await.unwrap();
-    let answer = board.answers.values().last().unwrap();
+    let answer = board.answers().values().last().cloned().unwrap();
     assert_eq!(answer.status, PushStatus::Applied);
     assert!(answer.conflict.is_none());
     registrar.sync().await.unwrap();
@@ -184,7 +185,7 @@ async fn conflicts_merge_or_wait_as_the_contract_says(backend: Backend) {
     );
     registrar.sync().await.unwrap();
     board.sync().await.unwrap();
-    let answer = board.answers.values().last().unwrap();
+    let answer = board.answers().values().last().cloned().unwrap();
     assert_eq!(answer.status, PushStatus::Applied);
     let soft = answer.conflict.as_ref().unwrap();
     assert_eq!(soft.kind, ConflictKind::Soft);
@@ -193,7 +194,10 @@ async fn conflicts_merge_or_wait_as_the_contract_says(backend: Backend) {
         soft.fields[0].theirs, "Hội viên phụ nữ",
         "the losing value is kept"
     );
-    assert_eq!(soft.by, "dienhoa");
+    assert_eq!(
+        soft.by, "Cán bộ xã Điện Hòa",
+        "named as people know each other"
+    );
     assert_eq!(model_in(&board, id)["participants"], "Toàn thể nhân dân");
 
     // Make it submittable, submit, then two Board members decide at once: a hard conflict.
@@ -211,7 +215,7 @@ async fn conflicts_merge_or_wait_as_the_contract_says(backend: Backend) {
     registrar.sync().await.unwrap();
     assert!(
         registrar
-            .answers
+            .answers()
             .values()
             .rev()
             .take(2)
@@ -229,7 +233,7 @@ async fn conflicts_merge_or_wait_as_the_contract_says(backend: Backend) {
     );
     board.sync().await.unwrap();
     board2.sync().await.unwrap();
-    let hard = board2.answers.values().last().unwrap();
+    let hard = board2.answers().values().last().cloned().unwrap();
     assert_eq!(hard.status, PushStatus::Conflict);
     let info = hard.conflict.as_ref().unwrap();
     assert_eq!(info.kind, ConflictKind::Hard);
@@ -257,7 +261,7 @@ async fn conflicts_merge_or_wait_as_the_contract_says(backend: Backend) {
     );
     registrar.sync().await.unwrap();
     board.sync().await.unwrap();
-    let answer = board.answers.values().last().unwrap();
+    let answer = board.answers().values().last().cloned().unwrap();
     assert_eq!(answer.status, PushStatus::Conflict);
     assert_eq!(
         answer.conflict.as_ref().unwrap().kind,
@@ -293,12 +297,12 @@ async fn a_create_replayed_from_another_device_makes_one_record(backend: Backend
     b.save("model.create", id, None, draft(hoa, "Nhà văn hóa"));
     a.sync().await.unwrap();
     b.sync().await.unwrap();
-    assert_eq!(a.answers[&1].status, PushStatus::Applied);
-    assert_eq!(b.answers[&1].status, PushStatus::Duplicate);
+    assert_eq!(a.answers()[&1].status, PushStatus::Applied);
+    assert_eq!(b.answers()[&1].status, PushStatus::Duplicate);
     assert_eq!(
         server
             .store()
-            .history("model", &id.to_string())
+            .history(dvk_shared::sync::Entity::Model, &id.to_string())
             .await
             .unwrap()
             .len(),
@@ -325,17 +329,17 @@ async fn a_registrar_cannot_push_into_another_unit_and_is_told_so(backend: Backe
     );
     tablet.save("model.create", mine, None, draft(hoa, "Của xã"));
     tablet.sync().await.unwrap();
-    let refused = &tablet.answers[&1];
+    let refused = &tablet.answers()[&1];
     assert_eq!(refused.status, PushStatus::Rejected);
     let error = refused.error.as_ref().unwrap();
     assert_eq!(error.code, "outside_your_units");
     assert!(!error.message.is_empty());
     // A rejected change never blocks the ones behind it.
-    assert_eq!(tablet.answers[&2].status, PushStatus::Applied);
+    assert_eq!(tablet.answers()[&2].status, PushStatus::Applied);
     // The registrar's replica holds only its own unit's models.
     assert!(
         tablet
-            .replica
+            .replica()
             .iter()
             .filter(|((entity, _), _)| entity == "model")
             .all(|(_, held)| held.data["unit_id"] == json!(hoa))
@@ -344,7 +348,7 @@ async fn a_registrar_cannot_push_into_another_unit_and_is_told_so(backend: Backe
     tablet.save("model.approve", mine, tablet.version_of(mine), json!({}));
     tablet.sync().await.unwrap();
     assert_eq!(
-        tablet.answers[&3].error.as_ref().unwrap().code,
+        tablet.answers()[&3].error.as_ref().unwrap().code,
         "role_not_allowed"
     );
 }
@@ -428,9 +432,9 @@ async fn malformed_requests_answer_400_and_the_server_goes_on() {
         json!({"unit_id": hoa, "name": "X", "field": "culture_society", "year": "năm nay"}),
     );
     tablet.sync().await.unwrap();
-    assert_eq!(tablet.answers[&1].status, PushStatus::Rejected);
+    assert_eq!(tablet.answers()[&1].status, PushStatus::Rejected);
     assert_eq!(
-        tablet.answers[&1].error.as_ref().unwrap().code,
+        tablet.answers()[&1].error.as_ref().unwrap().code,
         "invalid_fields"
     );
     let unsigned = reqwest::Client::new()
@@ -464,14 +468,18 @@ async fn a_first_pull_holds_everything_the_user_sees_in_pages(backend: Backend) 
         request.limit = Some(100);
     }
     assert!(rounds >= 4, "{rounds} rounds for the whole town");
-    let models = device.replica.keys().filter(|(e, _)| e == "model").count();
-    let units = device.replica.keys().filter(|(e, _)| e == "unit").count();
+    let models = device
+        .replica()
+        .keys()
+        .filter(|(e, _)| e == "model")
+        .count();
+    let units = device.replica().keys().filter(|(e, _)| e == "unit").count();
     assert_eq!(models, 351, "348 registered models and 3 drafts");
     assert_eq!(units, 31);
     // Nothing new: an empty answer at the same cursor.
-    let before = device.cursor.clone();
+    let before = device.mark().cursor;
     device.sync().await.unwrap();
-    assert_eq!(device.cursor, before);
+    assert_eq!(device.mark().cursor, before);
 }
 on_both!(
     a_first_pull_holds_everything_the_user_sees_in_pages,
@@ -483,7 +491,13 @@ async fn when_a_users_units_change_the_next_pull_rebuilds_the_replica(backend: B
     let server = TestServer::start_demo(backend).await.unwrap();
     let hoa = unit_id(&server, "Xã Điện Hòa").await;
     let mut tablet = device_of(&server, "dienhoa").await;
-    let models_held = |device: &Device| device.replica.keys().filter(|(e, _)| e == "model").count();
+    let models_held = |device: &Device| {
+        device
+            .replica()
+            .keys()
+            .filter(|(e, _)| e == "model")
+            .count()
+    };
     let before = models_held(&tablet);
     assert!(before >= 8);
 
@@ -521,7 +535,7 @@ async fn when_a_users_units_change_the_next_pull_rebuilds_the_replica(backend: B
     );
     assert!(
         tablet
-            .replica
+            .replica()
             .values()
             .any(|held| held.data["unit_id"] == json!(tien.id))
     );
@@ -533,36 +547,38 @@ on_both!(
 );
 
 #[tokio::test]
-async fn a_device_from_an_earlier_epoch_goes_on_numbering_and_rebuilds() {
+async fn a_device_from_an_earlier_epoch_rebuilds_then_goes_on_numbering() {
     let server = TestServer::start_demo(Backend::Sqlite).await.unwrap();
     let hoa = unit_id(&server, "Xã Điện Hòa").await;
     let client = server.client();
     client.login_demo("dienhoa").await.unwrap();
-    // A tablet that last synced with a database since restored: it knows another epoch, and
+    // A tablet that last synced with a database since replaced: it knows another epoch, and
     // its outbox is at change 41.
     let mut tablet = Device::new(client);
-    tablet.epoch = Some("an-earlier-epoch".into());
-    tablet.cursor = Some("123456".into());
-    for _ in 1..41 {
-        tablet.save(
-            "model.create",
-            Uuid::now_v7(),
-            None,
-            draft(hoa, "đã gửi trước đây"),
-        );
-    }
-    tablet.outbox.clear();
+    tablet.store.set_mark(dvk_shared::sync::client::SyncMark {
+        cursor: Some("123456.all".into()),
+        epoch: Some("an-earlier-epoch".into()),
+        last_success: None,
+    });
+    tablet.store.set_next_seq(41);
     let id = Uuid::now_v7();
     let seq = tablet.save("model.create", id, None, draft(hoa, "Chưa gửi"));
     assert_eq!(seq, 41);
+    // Nothing is applied against another database: the tablet rebuilds first.
     let Round::Answered(answer) = tablet.send(&tablet.request()).await.unwrap() else {
-        panic!("a device of an earlier epoch must not be refused as a gap")
+        panic!("a device of an earlier epoch must not be refused")
     };
     assert!(answer.reset, "it rebuilds its replica");
-    assert_eq!(answer.results[0].status, PushStatus::Applied);
+    assert!(
+        answer.results.is_empty(),
+        "nothing applied across databases"
+    );
     tablet.learn(answer);
+    assert_eq!(tablet.outbox().len(), 1, "its change waits, numbered anew");
+    assert!(tablet.outbox()[0].seq >= 41);
     tablet.sync().await.unwrap();
     assert_eq!(model_in(&tablet, id)["name"], "Chưa gửi");
+    assert!(tablet.outbox().is_empty());
 }
 
 /// A registrar offline for days: creates a draft, fills it in, makes a mistake, fixes it and
@@ -621,7 +637,7 @@ async fn a_draft_made_and_submitted_offline_arrives_as_one_story(backend: Backen
     assert_eq!(stored.version, *versions.last().unwrap());
     let history = server
         .store()
-        .history("model", &id.to_string())
+        .history(dvk_shared::sync::Entity::Model, &id.to_string())
         .await
         .unwrap();
     let seqs: Vec<Option<u64>> = history.iter().map(|h| h.seq).collect();
@@ -642,7 +658,7 @@ async fn a_draft_made_and_submitted_offline_arrives_as_one_story(backend: Backen
     tablet.save("model.submit", id, Some(0), json!({}));
     tablet.sync().await.unwrap();
     let last: Vec<PushStatus> = tablet
-        .answers
+        .answers()
         .values()
         .rev()
         .take(2)
@@ -727,7 +743,7 @@ async fn concurrent_requests_on_two_server_processes_are_ordered() {
         assert_eq!(model_in(&registrar, *id), model_in(&board, *id));
         let history = server
             .store()
-            .history("model", &id.to_string())
+            .history(dvk_shared::sync::Entity::Model, &id.to_string())
             .await
             .unwrap();
         assert_eq!(history.len(), 11, "one create and ten updates");

@@ -1,9 +1,11 @@
 //! Storage: one trait, implemented for SQLite (`sqlite.rs`) and PostgreSQL (`postgres.rs`).
 //!
-//! Handlers only ever see `dyn Store`. Both backends run the same SQL (both accept `$N`
-//! parameters, `RETURNING` and `ON CONFLICT`), written once in `sql.rs` and expanded per backend
-//! so each is type-checked against its own driver; the backend files own connecting, migrating
-//! and anything dialect-specific. Each backend runs its migrations
+//! Handlers only ever see `dyn Store`, grouped by concern: accounts and sessions
+//! ([`AuthStore`]), the records people read ([`RecordStore`]), photos ([`PhotoStore`]) and
+//! sync ([`SyncStore`]). Both backends run the same SQL (both accept `$N` parameters,
+//! `RETURNING` and `ON CONFLICT`), written once in `sql/` and expanded per backend so each is
+//! type-checked against its own driver; the backend files own connecting, migrating, and how a
+//! transaction starts (the write lock, the read snapshot). Each backend runs its migrations
 //! (`server/migrations/<backend>/`, same version numbers) when it connects.
 
 mod postgres;
@@ -20,9 +22,12 @@ use dvk_shared::{
     ids::{ModelId, UnitId, UserId},
     model::{Field, Model, Status},
     photo::UploadState,
+    sync::{Entity, FieldVersions, FieldWriters, PushResult},
     unit::Unit,
-    user::User,
+    user::{Role, User},
 };
+use serde_json::Value;
+use uuid::Uuid;
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -48,6 +53,9 @@ pub enum StoreError {
     Conflict(String),
     #[error("not found: {0}")]
     NotFound(String),
+    /// A backup file that is not one, or of a newer schema than this server knows.
+    #[error("not a DVK backup this server can read: {0}")]
+    Backup(String),
 }
 
 impl From<serde_json::Error> for StoreError {
@@ -79,7 +87,7 @@ impl Actor {
     pub fn user(user: &User) -> Self {
         Self {
             id: Some(user.id),
-            name: user.username.clone(),
+            name: user.display_name.clone(),
             origin: None,
         }
     }
@@ -90,6 +98,13 @@ impl Actor {
             origin: Some((device.to_owned(), seq)),
             ..self.clone()
         }
+    }
+
+    /// The device a synced change came from (none for the server's own changes).
+    pub fn device(&self) -> &str {
+        self.origin
+            .as_ref()
+            .map_or("", |(device, _)| device.as_str())
     }
 }
 
@@ -159,34 +174,52 @@ pub struct Session {
 pub struct Device {
     pub id: String,
     pub user_id: UserId,
-    /// The last `seq` applied (0 before the first).
+    /// The last `seq` decided (0 before the first).
     pub last_seq: u64,
-    /// What its user could see at the last pull (`access::Scope::key`).
-    pub scope_key: String,
+    /// The epoch its numbering belongs to: a device row of another epoch (restored with the
+    /// database, or made by a pull) takes the device's numbering as it stands.
+    pub epoch: String,
+    pub seen_at: Timestamp,
 }
 
-/// A model with what sync needs to merge into it.
+/// A synced record as stored, whatever its kind: the shared type as JSON, its version, and
+/// who changed which field when (for merging).
 #[derive(Debug, Clone, PartialEq)]
-pub struct SyncModel {
-    pub stored: StoredModel,
-    pub field_versions: dvk_shared::sync::FieldVersions,
-    pub field_writers: dvk_shared::sync::FieldWriters,
-}
-
-/// A campaign or a survey as sync keeps it: the record, its version, and who changed which
-/// field when (for merging, as for models).
-#[derive(Debug, Clone, PartialEq)]
-pub struct SyncRecord<T> {
-    pub record: T,
+pub struct StoredRecord {
+    pub entity: Entity,
+    pub id: Uuid,
+    pub data: Value,
     pub version: i64,
-    pub field_versions: dvk_shared::sync::FieldVersions,
-    pub field_writers: dvk_shared::sync::FieldWriters,
+    pub field_versions: FieldVersions,
+    pub field_writers: FieldWriters,
+    pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    pub deleted: bool,
+    /// The unit whose people see it, for kinds seen by unit (models, surveys).
+    pub unit_id: Option<UnitId>,
 }
 
-/// One audit entry of a synced change.
+/// A record as a push writes it, with the unit whose people see it (a model's own, a survey's
+/// model's; none for records everyone or one person sees).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordWrite {
+    pub record: StoredRecord,
+    pub unit_id: Option<UnitId>,
+}
+
+/// A record that left a unit's sight at `version`: that unit's devices drop it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopeExit {
+    pub version: i64,
+    pub entity: Entity,
+    pub record_id: Uuid,
+    pub unit_id: UnitId,
+}
+
+/// One audit entry of a change.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditRow {
+    /// An [`Entity`]'s name, or a record kind sync does not carry yet (`award`).
     pub entity: &'static str,
     pub entity_id: String,
     pub action: String,
@@ -195,34 +228,87 @@ pub struct AuditRow {
     /// The record before and after, as JSON.
     pub before: Option<String>,
     pub after: Option<String>,
+    /// The values this change replaced and whose they were (`dvk_shared::api::Overwritten`,
+    /// as a JSON list), for the history.
+    pub overwritten: Option<String>,
 }
 
-/// Everything one sync request writes, decided before any of it is written (`sync.rs`): the
-/// models it touched in their final state and one audit entry per applied change.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SyncWrites {
+/// The database's sync facts, read under the write lock or in a read snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counter {
+    /// The last version handed out.
+    pub version: i64,
+    pub epoch: String,
+    /// Set when this epoch began with a restore: the newest version it holds of the ones
+    /// before.
+    pub kept_through: Option<i64>,
+}
+
+/// Everything one push writes, decided before any of it is written (`sync/push.rs`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PushWrites {
     /// The change counter after the request: the last version handed out.
     pub version: i64,
-    pub models: Vec<SyncModel>,
+    pub records: Vec<RecordWrite>,
     pub audit: Vec<AuditRow>,
+    pub exits: Vec<ScopeExit>,
+    pub device: Device,
+    /// Each change decided now, answered the same way when it is sent again.
+    pub results: Vec<PushResult>,
+    /// The device learned every answer before this seq: those are forgotten.
+    pub forget_results_before: u64,
 }
 
 /// A record as a pull sends it: the stored JSON goes out as it is, never parsed and
 /// re-serialised (the wire shape is `dvk_shared::sync::Change`).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct PulledChange {
-    pub entity: &'static str,
-    pub id: uuid::Uuid,
+    pub entity: Entity,
+    pub id: Uuid,
     pub version: i64,
     pub op: dvk_shared::sync::ChangeOp,
     pub data: Option<Box<serde_json::value::RawValue>>,
+    /// A record leaving a unit in sight, not the record itself: left out when the record is
+    /// in sight anyway.
+    #[serde(skip)]
+    pub exit: bool,
+}
+
+/// What one pull reads.
+#[derive(Debug, Clone)]
+pub struct PullQuery {
+    /// Versions after this one.
+    pub cursor: i64,
+    /// The units whose records the user sees; `None` for every unit.
+    pub units: Option<Vec<UnitId>>,
+    /// Whose own records (notices) to include.
+    pub user: UserId,
+    /// The device's protocol version: kinds it cannot read are left out.
+    pub schema: u32,
+    pub limit: u32,
+    pub device: String,
+}
+
+/// One pull, read from one snapshot of the database.
+#[derive(Debug, Clone)]
+pub struct Pulled {
+    pub counter: Counter,
+    pub changes: Vec<PulledChange>,
+    pub more: bool,
+    /// The device as the snapshot holds it.
+    pub device: Option<Device>,
 }
 
 /// An upload nobody has added to for this long is dropped (with its chunks) when another upload
 /// starts: the tablet that began it has given up or lost the photo.
 pub const STALE_UPLOAD_MS: i64 = 7 * 24 * 3_600_000;
 
-/// What became of one chunk of a photo's upload ([`Store::put_chunk`]).
+/// What one person may have under way and store each day (a day of visits is a few dozen
+/// photos of 1–2 MB; these leave room for ten times that and stop a runaway tablet).
+pub const UPLOADS_UNDER_WAY_MAX: u64 = 100;
+pub const UPLOAD_BYTES_PER_DAY_MAX: u64 = 1024 * 1024 * 1024;
+
+/// What became of one chunk of a photo's upload ([`PhotoStore::put_chunk`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChunkOutcome {
     /// Written; the upload now stands here. `complete` when this was the last chunk and the
@@ -232,96 +318,21 @@ pub enum ChunkOutcome {
     AlreadyStored(UploadState),
     /// The chunk does not start where the upload stands; nothing was written.
     WrongOffset(UploadState),
-    /// The chunk, not a first one, declares another total than the upload's first chunk did;
-    /// nothing was written.
+    /// The chunk declares another total than the upload's first chunk did (a first chunk may
+    /// start the upload again only for the person who began it); nothing was written.
     TotalChanged,
     /// Every byte arrived but they do not hash to the photo's name: the upload was dropped and
     /// nothing stored.
     Changed,
     /// Every byte arrived but they are not a JPEG, PNG or WebP image: the upload was dropped.
     NotAPhoto,
+    /// Starting this upload would pass the person's quota; nothing was written.
+    OverQuota,
 }
 
-/// One sync request's transaction: everything it does commits together or not at all.
-///
-/// A request takes the write lock first (`lock_versions`), reads what its changes touch, decides
-/// every change in memory and writes the outcome in a few multi-row statements (`write`): a
-/// rejected change never reaches the database, so it cannot undo the ones before it, and a crash
-/// leaves all or nothing of the request.
+/// Accounts, sessions and sign-in throttling.
 #[async_trait]
-pub trait SyncTx: Send {
-    async fn epoch(&mut self) -> Result<String, StoreError>;
-    /// Takes the database's write lock for the rest of the transaction (the change counter's
-    /// row) and returns the counter's value: the versions after it are this request's to hand out.
-    async fn lock_versions(&mut self) -> Result<i64, StoreError>;
-    async fn device(&mut self, id: &str) -> Result<Option<Device>, StoreError>;
-    /// Creates or updates the device row.
-    async fn save_device(&mut self, device: &Device, now: Timestamp) -> Result<(), StoreError>;
-    /// The models with these ids that exist (deleted ones included).
-    async fn models(&mut self, ids: &[ModelId]) -> Result<Vec<SyncModel>, StoreError>;
-    /// Who made the last change of a model, and when (for conflicts: "changed by … at …").
-    async fn last_change(
-        &mut self,
-        entity: &str,
-        id: &str,
-    ) -> Result<(String, Timestamp), StoreError>;
-    async fn campaign(
-        &mut self,
-        id: dvk_shared::ids::CampaignId,
-    ) -> Result<Option<SyncRecord<dvk_shared::survey::Campaign>>, StoreError>;
-    /// Creates or replaces a campaign (its version taken from the request's batch).
-    async fn put_campaign(
-        &mut self,
-        campaign: &SyncRecord<dvk_shared::survey::Campaign>,
-    ) -> Result<(), StoreError>;
-    async fn survey(
-        &mut self,
-        id: dvk_shared::ids::SurveyId,
-    ) -> Result<Option<SyncRecord<dvk_shared::survey::Survey>>, StoreError>;
-    /// Creates or replaces a survey, seen by whoever sees `unit` (its model's unit).
-    async fn put_survey(
-        &mut self,
-        survey: &SyncRecord<dvk_shared::survey::Survey>,
-        unit: UnitId,
-    ) -> Result<(), StoreError>;
-    /// Writes what the request decided: the counter, the models (inserted or replaced) and the
-    /// audit entries.
-    async fn write(&mut self, writes: &SyncWrites) -> Result<(), StoreError>;
-    /// Units and models with `version > cursor` in `units` (all if `None`), in version order,
-    /// at most `limit`; and whether more wait.
-    async fn changes_since(
-        &mut self,
-        cursor: i64,
-        units: Option<&[UnitId]>,
-        limit: u32,
-    ) -> Result<(Vec<PulledChange>, bool), StoreError>;
-    async fn commit(self: Box<Self>) -> Result<(), StoreError>;
-}
-
-/// Everything the server stores, whatever the database behind it.
-#[async_trait]
-pub trait Store: Send + Sync + 'static {
-    /// Which database this is.
-    fn kind(&self) -> DatabaseKind;
-
-    /// Answers once the database can serve a query.
-    async fn ping(&self) -> Result<(), StoreError>;
-
-    /// The sync epoch (SYNC.md): made once when the database is created, and changed only if
-    /// the database is restored or reset, so devices know to rebuild their replica.
-    async fn epoch(&self) -> Result<String, StoreError>;
-
-    /// Whether no unit exists yet (a new installation).
-    async fn is_empty(&self) -> Result<bool, StoreError>;
-
-    /// Writes a whole starting set in one transaction: all of it or none.
-    async fn seed(&self, seed: &Seed, actor: &Actor, at: Timestamp) -> Result<(), StoreError>;
-
-    async fn units(&self) -> Result<Vec<Unit>, StoreError>;
-
-    /// Creates or replaces a unit, with an audit entry.
-    async fn put_unit(&self, unit: &Unit, actor: &Actor, at: Timestamp) -> Result<i64, StoreError>;
-
+pub trait AuthStore: Send + Sync {
     /// Fails with [`StoreError::Conflict`] if the username is taken.
     async fn create_user(
         &self,
@@ -334,7 +345,7 @@ pub trait Store: Send + Sync + 'static {
     async fn user_with_hash(&self, username: &str) -> Result<Option<(User, String)>, StoreError>;
 
     /// Every account of `role`, by display name (the Board assigns surveys to field staff).
-    async fn users_with_role(&self, role: dvk_shared::user::Role) -> Result<Vec<User>, StoreError>;
+    async fn users_with_role(&self, role: Role) -> Result<Vec<User>, StoreError>;
 
     async fn create_session(
         &self,
@@ -359,40 +370,33 @@ pub trait Store: Send + Sync + 'static {
 
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
 
-    /// Records one failed sign-in under each key and forgets failures older than `forget_before`.
-    async fn record_login_failure(
+    /// Counts one sign-in attempt under each key (as a failure until it is known to have
+    /// succeeded), forgets attempts older than `forget_before`, and answers how many each key
+    /// holds since `since`, this one included, oldest first. Counting before the password is
+    /// checked means attempts made at once all see each other.
+    async fn count_login_attempt(
         &self,
         keys: &[String],
         at: Timestamp,
+        since: Timestamp,
         forget_before: Timestamp,
-    ) -> Result<(), StoreError>;
+    ) -> Result<Vec<Vec<Timestamp>>, StoreError>;
 
-    /// When the failures under `key` since `since` happened, oldest first.
-    async fn login_failures(
+    /// Forgets the attempts under `key` (a successful sign-in), or only the one made `at`.
+    async fn forget_login_attempts(
         &self,
         key: &str,
-        since: Timestamp,
-    ) -> Result<Vec<Timestamp>, StoreError>;
+        at: Option<Timestamp>,
+    ) -> Result<(), StoreError>;
+}
 
-    async fn clear_login_failures(&self, key: &str) -> Result<(), StoreError>;
+/// The records people read: units, models, the audit history, awards and counts.
+#[async_trait]
+pub trait RecordStore: Send + Sync {
+    async fn units(&self) -> Result<Vec<Unit>, StoreError>;
 
-    /// Stores a new model; returns its version.
-    async fn insert_model(
-        &self,
-        model: &Model,
-        actor: &Actor,
-        at: Timestamp,
-    ) -> Result<i64, StoreError>;
-
-    /// Replaces a model, recording `action` with the model before and after; returns the new
-    /// version. Fails with [`StoreError::NotFound`] for an unknown id.
-    async fn update_model(
-        &self,
-        model: &Model,
-        action: &str,
-        actor: &Actor,
-        at: Timestamp,
-    ) -> Result<i64, StoreError>;
+    /// Creates or replaces a unit, with an audit entry.
+    async fn put_unit(&self, unit: &Unit, actor: &Actor, at: Timestamp) -> Result<i64, StoreError>;
 
     async fn model(&self, id: ModelId) -> Result<Option<StoredModel>, StoreError>;
 
@@ -403,14 +407,7 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<(Vec<ModelSummary>, u64), StoreError>;
 
     /// The audit log of one record, oldest first.
-    async fn history(&self, entity: &str, id: &str) -> Result<Vec<AuditEntry>, StoreError>;
-
-    async fn insert_award(
-        &self,
-        award: &Award,
-        actor: &Actor,
-        at: Timestamp,
-    ) -> Result<i64, StoreError>;
+    async fn history(&self, entity: Entity, id: &str) -> Result<Vec<AuditEntry>, StoreError>;
 
     /// Registered models (drafts are not registered yet) counted per unit, field, status, year.
     async fn model_counts(&self, year: Option<u16>) -> Result<Vec<ModelCount>, StoreError>;
@@ -426,21 +423,29 @@ pub trait Store: Send + Sync + 'static {
     /// Decided awards counted per unit, kind, recipient type and year.
     async fn award_counts(&self, year: Option<u16>) -> Result<Vec<AwardCount>, StoreError>;
 
-    /// Starts the transaction of one sync request.
-    async fn begin_sync(&self) -> Result<Box<dyn SyncTx>, StoreError>;
+    /// Typical models (not deleted; registered in `year` if given): their id, name and unit, in
+    /// Vietnamese order.
+    async fn typical_models(
+        &self,
+        year: Option<u16>,
+    ) -> Result<Vec<(ModelId, String, UnitId)>, StoreError>;
+}
 
+/// Photos: a chunked, resumable upload and the stored photos.
+#[async_trait]
+pub trait PhotoStore: Send + Sync {
     /// Where the upload of the photo `hash` stands: complete (with its size) if the photo is
     /// stored, else the bytes received so far (0 if no upload is under way).
     async fn upload_state(&self, hash: &str) -> Result<UploadState, StoreError>;
 
     /// Adds one chunk, `bytes` at `offset` of a photo of `total` bytes, to the upload of `hash`,
     /// in one transaction: the chunk must start where the upload stands and declare the total
-    /// its first chunk declared, except that a first chunk (offset 0) declaring another total
-    /// starts the upload again (what was held can never become a photo of that size). The
-    /// chunk that completes the upload assembles the photo and
-    /// stores it if its SHA-256 is `hash` (and it is an image), drops the upload either way.
-    /// Starting an upload drops the ones untouched for [`STALE_UPLOAD_MS`]. The caller has
-    /// checked that `offset + bytes.len() <= total`.
+    /// its first chunk declared, except that the person who began the upload may start it again
+    /// with a first chunk (offset 0) declaring another total (what was held can never become a
+    /// photo of that size). The chunk that completes the upload assembles the photo and stores
+    /// it if its SHA-256 is `hash` (and it is an image), drops the upload either way. Starting
+    /// an upload drops the ones untouched for [`STALE_UPLOAD_MS`], and is refused past the
+    /// person's quota. The caller has checked that `offset + bytes.len() <= total`.
     async fn put_chunk(
         &self,
         hash: &str,
@@ -453,6 +458,122 @@ pub trait Store: Send + Sync + 'static {
 
     /// A stored photo: its MIME type and its bytes.
     async fn photo(&self, hash: &str) -> Result<Option<(String, Vec<u8>)>, StoreError>;
+
+    /// Whether `user` may see the photo: they sent it, or a survey they see shows it (`units`:
+    /// the units they see, `None` for all).
+    async fn photo_visible(
+        &self,
+        hash: &str,
+        user: UserId,
+        units: Option<&[UnitId]>,
+    ) -> Result<bool, StoreError>;
+}
+
+/// Sync: pushes under the one write lock, pulls from one snapshot, the epoch.
+#[async_trait]
+pub trait SyncStore: Send + Sync {
+    /// The sync epoch (SYNC.md): made once when the database is created, and changed when the
+    /// database is restored, so devices know to rebuild their replica.
+    async fn epoch(&self) -> Result<String, StoreError>;
+
+    /// Starts the transaction of one push: it holds the database's write lock (every version
+    /// handed out is committed in version order) until it commits or is dropped.
+    async fn begin_push(&self) -> Result<Box<dyn PushTx>, StoreError>;
+
+    /// Reads what a pull answers from one snapshot: the counter, the changes after the cursor
+    /// in the user's sight, and the device row.
+    async fn pull(&self, query: &PullQuery) -> Result<Pulled, StoreError>;
+
+    /// Binds a device to its user on first contact and notes when it was last seen.
+    async fn device_seen(
+        &self,
+        device: &str,
+        user: UserId,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// The database went back in time without a new epoch (restored by hand): a device holds a
+    /// cursor past its counter. Starts a new epoch that keeps what it holds, unless another
+    /// request did already (`seen_epoch` is no longer the epoch).
+    async fn rotate_epoch(&self, seen_epoch: &str) -> Result<(), StoreError>;
+}
+
+/// One push's transaction: everything it does commits together or not at all.
+///
+/// A push takes the write lock first, reads what its changes touch, decides every change in
+/// memory and writes the outcome in a few multi-row statements: a rejected change never reaches
+/// the database, so it cannot undo the ones before it, and a crash leaves all or nothing.
+#[async_trait]
+pub trait PushTx: Send {
+    /// The counter and the epoch, read under the write lock.
+    async fn counter(&mut self) -> Result<Counter, StoreError>;
+    async fn device(&mut self, id: &str) -> Result<Option<Device>, StoreError>;
+    /// The answers kept for the device's seqs `from..=to`.
+    async fn results(
+        &mut self,
+        device: &str,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<PushResult>, StoreError>;
+    /// The records of `entity` with these ids that exist (deleted ones included).
+    async fn records(
+        &mut self,
+        entity: Entity,
+        ids: &[Uuid],
+    ) -> Result<Vec<StoredRecord>, StoreError>;
+    /// The surveys of these models (they follow their model's unit).
+    async fn surveys_of(&mut self, models: &[Uuid]) -> Result<Vec<StoredRecord>, StoreError>;
+    /// Whose each of these devices is: (device, user, display name).
+    async fn device_owners(
+        &mut self,
+        devices: &[String],
+    ) -> Result<Vec<(String, UserId, String)>, StoreError>;
+    /// Who made the last change of a record, and when (for conflicts: "changed by … at …").
+    async fn last_change(
+        &mut self,
+        entity: Entity,
+        id: &str,
+    ) -> Result<(String, Timestamp), StoreError>;
+    /// Starts a new epoch that keeps everything up to the counter (see
+    /// [`SyncStore::rotate_epoch`]), under the lock this transaction holds.
+    async fn rotate_epoch(&mut self) -> Result<(), StoreError>;
+    /// Writes what the push decided.
+    async fn write(&mut self, writes: &PushWrites) -> Result<(), StoreError>;
+    async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}
+
+/// Everything the server stores, whatever the database behind it.
+#[async_trait]
+pub trait Store: AuthStore + RecordStore + PhotoStore + SyncStore + 'static {
+    /// Which database this is.
+    fn kind(&self) -> DatabaseKind;
+
+    /// Answers once the database can serve a query.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Whether no unit exists yet (a new installation).
+    async fn is_empty(&self) -> Result<bool, StoreError>;
+
+    /// Writes a whole starting set in one transaction: all of it or none.
+    async fn seed(&self, seed: &Seed, actor: &Actor, at: Timestamp) -> Result<(), StoreError>;
+
+    /// Writes a consistent copy of the whole database, taken while it serves, into a new file
+    /// at `path` (an SQLite database of this server's schema, whichever the backend).
+    async fn backup(&self, path: &std::path::Path) -> Result<BackupSummary, StoreError>;
+
+    /// Replaces the whole database with the backup at `path`, in one transaction, while it
+    /// serves: a new epoch keeps what the backup holds and the counter never goes back, so
+    /// every device rebuilds, resends what the backup lacks and goes on numbering.
+    async fn restore(&self, path: &std::path::Path) -> Result<BackupSummary, StoreError>;
+}
+
+/// What a backup holds, for the person running it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupSummary {
+    /// The counter at the backup: every change up to it is in.
+    pub version: i64,
+    pub epoch: String,
+    pub rows: u64,
 }
 
 /// Opens the database named by `url`, creating it (for SQLite) and migrating it as needed.

@@ -53,7 +53,11 @@ async fn main() -> Result<()> {
                     .all(|r| r.status == PushStatus::Applied)
             );
             device.learn(response);
-            device.cursor = None;
+            // Each batch pulls one record from the start: the figure is the push's.
+            device.store.set_mark(dvk_shared::sync::client::SyncMark {
+                cursor: None,
+                ..device.mark()
+            });
         }
         let changes = BATCH * BATCHES;
         println!(
@@ -96,7 +100,11 @@ async fn main() -> Result<()> {
             request = reader.request();
             request.limit = Some(dvk_shared::sync::PULL_LIMIT_MAX);
         }
-        let models = reader.replica.keys().filter(|(e, _)| e == "model").count();
+        let models = reader
+            .replica()
+            .keys()
+            .filter(|(e, _)| e == "model")
+            .count();
         if backend == Backend::Sqlite {
             let base = server.base.clone();
             let seconds = browser_first_download(base).await?;

@@ -1,0 +1,426 @@
+//! The records people read (units, models, the history, awards and counts) and the writes the
+//! server makes itself outside sync (the demo's seed, units from the command line). Every write
+//! that changes a record takes the next value of the change counter inside its transaction,
+//! under the write lock, stamps the record with it and appends to the audit log.
+
+macro_rules! sql_records {
+    ($store:ty, $db:ty) => {
+        impl $store {
+            /// The next value of the change counter, inside the caller's transaction (which
+            /// holds the write lock).
+            async fn next_version(
+                tx: &mut sqlx::Transaction<'_, $db>,
+            ) -> Result<i64, $crate::store::StoreError> {
+                Ok(sqlx::query_scalar(
+                    "UPDATE counters SET value = value + 1 WHERE name = 'version' RETURNING value",
+                )
+                .fetch_one(&mut **tx)
+                .await?)
+            }
+
+            async fn audit(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                row: &$crate::store::AuditRow,
+            ) -> Result<(), $crate::store::StoreError> {
+                Self::insert_audit(&mut **tx, std::slice::from_ref(row)).await
+            }
+
+            async fn write_unit(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                unit: &dvk_shared::unit::Unit,
+                actor: &$crate::store::Actor,
+                at: dvk_shared::date::Timestamp,
+            ) -> Result<i64, $crate::store::StoreError> {
+                let before: Option<String> =
+                    sqlx::query_scalar("SELECT data FROM units WHERE id = $1")
+                        .bind(unit.id.to_string())
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                let version = Self::next_version(tx).await?;
+                let data = serde_json::to_string(unit)?;
+                sqlx::query(
+                    "INSERT INTO units (id, name, name_sort, kind, parent_id, merged_into, data, version, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                     ON CONFLICT (id) DO UPDATE SET name = excluded.name, name_sort = excluded.name_sort, \
+                     kind = excluded.kind, parent_id = excluded.parent_id, merged_into = excluded.merged_into, \
+                     data = excluded.data, version = excluded.version, updated_at = excluded.updated_at",
+                )
+                .bind(unit.id.to_string())
+                .bind(&unit.name)
+                .bind(dvk_shared::text::sort_key(&unit.name))
+                .bind($crate::store::enum_name(&unit.kind))
+                .bind(unit.parent_id.map(|id| id.to_string()))
+                .bind(unit.merged_into.map(|id| id.to_string()))
+                .bind(&data)
+                .bind(version)
+                .bind(at.0)
+                .execute(&mut **tx)
+                .await?;
+                let action = if before.is_some() { "unit.update" } else { "unit.create" };
+                Self::audit(
+                    tx,
+                    &$crate::store::AuditRow {
+                        entity: "unit",
+                        entity_id: unit.id.to_string(),
+                        action: action.to_owned(),
+                        actor: actor.clone(),
+                        at,
+                        before,
+                        after: Some(data),
+                        overwritten: None,
+                    },
+                )
+                .await?;
+                Ok(version)
+            }
+
+            /// Inserts a new model; `None` (and nothing written) if the id exists already.
+            async fn write_new_model(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                model: &dvk_shared::model::Model,
+                actor: &$crate::store::Actor,
+                at: dvk_shared::date::Timestamp,
+            ) -> Result<Option<i64>, $crate::store::StoreError> {
+                let version = Self::next_version(tx).await?;
+                let data = serde_json::to_string(model)?;
+                let inserted = sqlx::query(
+                    "INSERT INTO models (id, unit_id, name, name_sort, search, field, year, status, data, version, created_at, updated_at, field_versions) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12) ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(model.id.to_string())
+                .bind(model.unit_id.to_string())
+                .bind(&model.name)
+                .bind(dvk_shared::text::sort_key(&model.name))
+                .bind(dvk_shared::text::fold(&model.search_text()))
+                .bind(model.field.as_str())
+                .bind(i32::from(model.year))
+                .bind(model.status.as_str())
+                .bind(&data)
+                .bind(version)
+                .bind(at.0)
+                .bind(serde_json::to_string(&$crate::store::sql::all_fields_at(&data, version))?)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected();
+                if inserted == 0 {
+                    return Ok(None);
+                }
+                Self::audit(
+                    tx,
+                    &$crate::store::AuditRow {
+                        entity: "model",
+                        entity_id: model.id.to_string(),
+                        action: "model.create".to_owned(),
+                        actor: actor.clone(),
+                        at,
+                        before: None,
+                        after: Some(data),
+                        overwritten: None,
+                    },
+                )
+                .await?;
+                Ok(Some(version))
+            }
+
+            async fn write_award(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                award: &dvk_shared::award::Award,
+                actor: &$crate::store::Actor,
+                at: dvk_shared::date::Timestamp,
+            ) -> Result<i64, $crate::store::StoreError> {
+                let version = Self::next_version(tx).await?;
+                let data = serde_json::to_string(award)?;
+                sqlx::query(
+                    "INSERT INTO awards (id, kind, recipient_type, unit_id, model_id, year, stage, data, version, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(award.id.to_string())
+                .bind(award.kind.as_str())
+                .bind(award.recipient_type.as_str())
+                .bind(award.unit_id.to_string())
+                .bind(award.model_id.map(|id| id.to_string()))
+                .bind(i32::from(award.year))
+                .bind($crate::store::enum_name(&award.stage))
+                .bind(&data)
+                .bind(version)
+                .bind(at.0)
+                .execute(&mut **tx)
+                .await?;
+                Self::audit(
+                    tx,
+                    &$crate::store::AuditRow {
+                        entity: "award",
+                        entity_id: award.id.to_string(),
+                        action: "award.create".to_owned(),
+                        actor: actor.clone(),
+                        at,
+                        before: None,
+                        after: Some(data),
+                        overwritten: None,
+                    },
+                )
+                .await?;
+                Ok(version)
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::store::RecordStore for $store {
+            async fn units(&self) -> Result<Vec<dvk_shared::unit::Unit>, $crate::store::StoreError> {
+                let rows: Vec<String> = sqlx::query_scalar("SELECT data FROM units ORDER BY name_sort, id")
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.iter()
+                    .map(|data| Ok(serde_json::from_str(data)?))
+                    .collect()
+            }
+
+            async fn put_unit(
+                &self,
+                unit: &dvk_shared::unit::Unit,
+                actor: &$crate::store::Actor,
+                at: dvk_shared::date::Timestamp,
+            ) -> Result<i64, $crate::store::StoreError> {
+                let (mut tx, _lock) = self.begin_write().await?;
+                let version = Self::write_unit(&mut tx, unit, actor, at).await?;
+                tx.commit().await?;
+                Ok(version)
+            }
+
+            async fn model(
+                &self,
+                id: dvk_shared::ids::ModelId,
+            ) -> Result<Option<$crate::store::StoredModel>, $crate::store::StoreError> {
+                use sqlx::Row;
+                let row = sqlx::query("SELECT data, version, created_at, updated_at, deleted FROM models WHERE id = $1")
+                    .bind(id.to_string())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                let Some(row) = row else { return Ok(None) };
+                Ok(Some($crate::store::StoredModel {
+                    model: serde_json::from_str(row.try_get::<&str, _>("data")?)?,
+                    version: row.try_get("version")?,
+                    created_at: dvk_shared::date::Timestamp(row.try_get("created_at")?),
+                    updated_at: dvk_shared::date::Timestamp(row.try_get("updated_at")?),
+                    deleted: row.try_get("deleted")?,
+                }))
+            }
+
+            async fn list_models(
+                &self,
+                filter: &$crate::store::ModelFilter,
+            ) -> Result<(Vec<dvk_shared::api::ModelSummary>, u64), $crate::store::StoreError> {
+                use sqlx::Row;
+                fn conditions(builder: &mut sqlx::QueryBuilder<$db>, filter: &$crate::store::ModelFilter) {
+                    builder.push(" WHERE m.deleted = FALSE");
+                    if let Some(units) = &filter.units {
+                        if units.is_empty() {
+                            builder.push(" AND 1 = 0");
+                        } else {
+                            builder.push(" AND m.unit_id IN (");
+                            let mut list = builder.separated(", ");
+                            for unit in units {
+                                list.push_bind(unit.to_string());
+                            }
+                            builder.push(")");
+                        }
+                    }
+                    if let Some(field) = filter.field {
+                        builder.push(" AND m.field = ").push_bind(field.as_str());
+                    }
+                    if let Some(year) = filter.year {
+                        builder.push(" AND m.year = ").push_bind(i32::from(year));
+                    }
+                    if let Some(status) = filter.status {
+                        builder.push(" AND m.status = ").push_bind(status.as_str());
+                    }
+                    if let Some(q) = &filter.folded_query {
+                        // The query is folded like the column; LIKE wildcards in it are escaped.
+                        let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+                        builder
+                            .push(" AND m.search LIKE ")
+                            .push_bind(format!("%{escaped}%"))
+                            .push(" ESCAPE '\\'");
+                    }
+                }
+
+                let mut count = sqlx::QueryBuilder::<$db>::new("SELECT COUNT(*) FROM models m");
+                conditions(&mut count, filter);
+                let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
+
+                let mut select = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT m.id, m.name, m.field, m.year, m.status, m.unit_id, u.name AS unit_name, m.updated_at \
+                     FROM models m JOIN units u ON u.id = m.unit_id",
+                );
+                conditions(&mut select, filter);
+                select
+                    .push(" ORDER BY m.name_sort, m.id LIMIT ")
+                    .push_bind(i64::from(filter.limit))
+                    .push(" OFFSET ")
+                    .push_bind(i64::try_from(filter.offset).unwrap_or(i64::MAX));
+                let rows = select.build().fetch_all(&self.pool).await?;
+                let items = rows
+                    .iter()
+                    .map(|row| {
+                        Ok(dvk_shared::api::ModelSummary {
+                            id: $crate::store::parse_id(row.try_get::<&str, _>("id")?)?,
+                            name: row.try_get("name")?,
+                            field: $crate::store::parse_enum(row.try_get::<&str, _>("field")?)?,
+                            year: u16::try_from(row.try_get::<i32, _>("year")?).unwrap_or_default(),
+                            status: $crate::store::parse_enum(row.try_get::<&str, _>("status")?)?,
+                            unit_id: $crate::store::parse_id(row.try_get::<&str, _>("unit_id")?)?,
+                            unit_name: row.try_get("unit_name")?,
+                            updated_at: dvk_shared::date::Timestamp(row.try_get("updated_at")?),
+                        })
+                    })
+                    .collect::<Result<Vec<_>, $crate::store::StoreError>>()?;
+                Ok((items, u64::try_from(total).unwrap_or_default()))
+            }
+
+            async fn history(
+                &self,
+                entity: dvk_shared::sync::Entity,
+                id: &str,
+            ) -> Result<Vec<dvk_shared::api::AuditEntry>, $crate::store::StoreError> {
+                use sqlx::Row;
+                let rows = sqlx::query(
+                    "SELECT at, actor_name, action, before, after, device_id, seq, overwritten FROM audit_log \
+                     WHERE entity = $1 AND entity_id = $2 ORDER BY id",
+                )
+                .bind(entity.as_str())
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        let json = |column: &str| -> Result<Option<serde_json::Value>, $crate::store::StoreError> {
+                            Ok(row
+                                .try_get::<Option<String>, _>(column)?
+                                .map(|text| serde_json::from_str(&text))
+                                .transpose()?)
+                        };
+                        Ok(dvk_shared::api::AuditEntry {
+                            at: dvk_shared::date::Timestamp(row.try_get("at")?),
+                            actor: row.try_get("actor_name")?,
+                            action: row.try_get("action")?,
+                            before: json("before")?,
+                            after: json("after")?,
+                            device_id: row.try_get("device_id")?,
+                            seq: row
+                                .try_get::<Option<i64>, _>("seq")?
+                                .and_then(|seq| u64::try_from(seq).ok()),
+                            overwritten: match json("overwritten")? {
+                                Some(list) => serde_json::from_value(list)?,
+                                None => Vec::new(),
+                            },
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn model_counts(
+                &self,
+                year: Option<u16>,
+            ) -> Result<Vec<$crate::store::ModelCount>, $crate::store::StoreError> {
+                use sqlx::Row;
+                let rows = sqlx::query(
+                    "SELECT unit_id, field, status, year, COUNT(*) AS n FROM models \
+                     WHERE deleted = FALSE AND status <> 'draft' AND ($1 IS NULL OR year = $1) \
+                     GROUP BY unit_id, field, status, year",
+                )
+                .bind(year.map(i32::from))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok($crate::store::ModelCount {
+                            unit_id: $crate::store::parse_id(row.try_get::<&str, _>("unit_id")?)?,
+                            field: $crate::store::parse_enum(row.try_get::<&str, _>("field")?)?,
+                            status: $crate::store::parse_enum(row.try_get::<&str, _>("status")?)?,
+                            year: u16::try_from(row.try_get::<i32, _>("year")?).unwrap_or_default(),
+                            count: u64::try_from(row.try_get::<i64, _>("n")?).unwrap_or_default(),
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn awards(
+                &self,
+                units: Option<&[dvk_shared::ids::UnitId]>,
+                year: Option<u16>,
+            ) -> Result<Vec<dvk_shared::award::Award>, $crate::store::StoreError> {
+                let mut query = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT data FROM awards WHERE deleted = FALSE AND stage = 'decided'",
+                );
+                if let Some(year) = year {
+                    query.push(" AND year = ").push_bind(i32::from(year));
+                }
+                if let Some(units) = units {
+                    if units.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    query.push(" AND unit_id IN (");
+                    let mut list = query.separated(", ");
+                    for unit in units {
+                        list.push_bind(unit.to_string());
+                    }
+                    query.push(")");
+                }
+                query.push(" ORDER BY year DESC, kind, id");
+                let rows: Vec<String> = query.build_query_scalar().fetch_all(&self.pool).await?;
+                rows.iter().map(|data| Ok(serde_json::from_str(data)?)).collect()
+            }
+
+            async fn award_counts(
+                &self,
+                year: Option<u16>,
+            ) -> Result<Vec<$crate::store::AwardCount>, $crate::store::StoreError> {
+                use sqlx::Row;
+                let rows = sqlx::query(
+                    "SELECT unit_id, kind, recipient_type, year, COUNT(*) AS n FROM awards \
+                     WHERE deleted = FALSE AND stage = 'decided' AND ($1 IS NULL OR year = $1) \
+                     GROUP BY unit_id, kind, recipient_type, year",
+                )
+                .bind(year.map(i32::from))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok($crate::store::AwardCount {
+                            unit_id: $crate::store::parse_id(row.try_get::<&str, _>("unit_id")?)?,
+                            kind: $crate::store::parse_enum(row.try_get::<&str, _>("kind")?)?,
+                            recipient_type: $crate::store::parse_enum(row.try_get::<&str, _>("recipient_type")?)?,
+                            year: u16::try_from(row.try_get::<i32, _>("year")?).unwrap_or_default(),
+                            count: u64::try_from(row.try_get::<i64, _>("n")?).unwrap_or_default(),
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn typical_models(
+                &self,
+                year: Option<u16>,
+            ) -> Result<Vec<(dvk_shared::ids::ModelId, String, dvk_shared::ids::UnitId)>, $crate::store::StoreError> {
+                use sqlx::Row;
+                let rows = sqlx::query(
+                    "SELECT id, name, unit_id FROM models WHERE deleted = FALSE AND status = 'typical' \
+                     AND ($1 IS NULL OR year = $1) ORDER BY name_sort, id",
+                )
+                .bind(year.map(i32::from))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok((
+                            $crate::store::parse_id(row.try_get::<&str, _>("id")?)?,
+                            row.try_get("name")?,
+                            $crate::store::parse_id(row.try_get::<&str, _>("unit_id")?)?,
+                        ))
+                    })
+                    .collect()
+            }
+        }
+    };
+}
+
+pub(crate) use sql_records;

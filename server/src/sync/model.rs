@@ -1,0 +1,175 @@
+//! Models through sync: registrars make and edit their unit's models, the Board decides; a
+//! model's lifecycle is the shared `Action`s. Status, the Board's comment and the ratings are
+//! the server's: they change only through actions.
+
+use dvk_shared::{
+    ids::UnitId,
+    model::{Action, Model, Status, TransitionError, YEAR_MAX, YEAR_MIN},
+    survey::Rating,
+    sync::{Entity, FieldConflict, Kind},
+    user::Role,
+};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::{
+    answer,
+    record::{Ctx, Decision, Rules},
+};
+use crate::store::StoredRecord;
+
+pub(crate) struct Models;
+
+impl Rules for Models {
+    type Record = Model;
+    const ENTITY: Entity = Entity::Model;
+
+    fn create(ctx: &Ctx, id: Uuid, mut fields: Map<String, Value>) -> Decision<Model> {
+        if !matches!(
+            ctx.viewer.user.role,
+            Role::Admin | Role::Board | Role::Registrar
+        ) {
+            return Decision::Refuse(answer::role_not_allowed());
+        }
+        fields.insert("id".into(), Value::String(id.to_string()));
+        fields.insert(
+            "status".into(),
+            Value::String(Status::Draft.as_str().into()),
+        );
+        let model: Model = match serde_json::from_value(Value::Object(fields)) {
+            Ok(model) => model,
+            Err(e) => return Decision::Refuse(answer::malformed(&e.to_string())),
+        };
+        if !ctx.viewer.sees(model.unit_id) {
+            return Decision::Refuse(answer::outside_units(Entity::Model));
+        }
+        match model.validate_draft() {
+            Ok(()) => Decision::Write(model),
+            Err(errors) => Decision::Refuse(answer::invalid(errors)),
+        }
+    }
+
+    fn may_edit(ctx: &Ctx, current: &Model) -> Result<(), Box<dvk_shared::sync::PushResult>> {
+        if !ctx.viewer.sees(current.unit_id) {
+            return Err(Box::new(answer::outside_units(Entity::Model)));
+        }
+        if !current.status.editable_by(ctx.viewer.user.role) {
+            return Err(Box::new(answer::role_not_allowed()));
+        }
+        Ok(())
+    }
+
+    fn check_edit(ctx: &Ctx, before: &Model, after: &mut Model) -> Decision<()> {
+        if after.unit_id != before.unit_id && !ctx.viewer.sees(after.unit_id) {
+            return Decision::Refuse(answer::outside_units(Entity::Model));
+        }
+        match after.validate_draft() {
+            Ok(()) => Decision::Write(()),
+            Err(errors) => Decision::Refuse(answer::invalid(errors)),
+        }
+    }
+
+    fn may_delete(ctx: &Ctx, current: &Model) -> Result<(), Box<dvk_shared::sync::PushResult>> {
+        if !ctx.viewer.sees(current.unit_id) {
+            return Err(Box::new(answer::outside_units(Entity::Model)));
+        }
+        let role = ctx.viewer.user.role;
+        if role.reviews() || (role == Role::Registrar && current.status == Status::Draft) {
+            Ok(())
+        } else {
+            Err(Box::new(answer::role_not_allowed()))
+        }
+    }
+
+    /// A move in the lifecycle. A status decided meanwhile by someone else is a hard conflict:
+    /// two people deciding at once see each other's decision, never overwrite it; the same
+    /// decision taken twice is one.
+    fn act(
+        ctx: &Ctx,
+        kind: Kind,
+        stored: &StoredRecord,
+        mut model: Model,
+        params: &Map<String, Value>,
+    ) -> Decision<Model> {
+        let Kind::ModelAct(action) = kind else {
+            return Decision::Refuse(answer::malformed("not a model action"));
+        };
+        if !ctx.viewer.sees(model.unit_id) {
+            return Decision::Refuse(answer::outside_units(Entity::Model));
+        }
+        if model.status == action.to() && action != Action::Evaluate {
+            return Decision::Duplicate;
+        }
+        if ctx.changed_since(stored, "status") {
+            return Decision::Conflict(vec![FieldConflict {
+                field: "status".into(),
+                theirs: Value::String(model.status.as_str().into()),
+                mine: Value::String(action.to().as_str().into()),
+            }]);
+        }
+        let comment = params.get("comment").and_then(Value::as_str);
+        let to = match action.apply(model.status, ctx.viewer.user.role, comment) {
+            Ok(to) => to,
+            Err(e) => {
+                let code = match e {
+                    TransitionError::RoleNotAllowed => "role_not_allowed",
+                    TransitionError::WrongStatus => "wrong_status",
+                    TransitionError::CommentRequired => "comment_required",
+                };
+                return Decision::Refuse(answer::rejected(
+                    code,
+                    e.message_vi(),
+                    e.message_en(),
+                    None,
+                ));
+            }
+        };
+        if action == Action::Submit
+            && let Err(errors) = model.validate_for_submit()
+        {
+            return Decision::Refuse(answer::invalid(errors));
+        }
+        if action == Action::Evaluate {
+            // The Board's confirmed rating of one year: both are required, and only real values.
+            let year = params
+                .get("year")
+                .and_then(Value::as_u64)
+                .and_then(|y| u16::try_from(y).ok())
+                .filter(|y| (YEAR_MIN..=YEAR_MAX).contains(y));
+            let rating = params
+                .get("rating")
+                .and_then(|r| serde_json::from_value::<Rating>(r.clone()).ok());
+            match (year, rating) {
+                (Some(year), Some(rating)) => {
+                    model.ratings.insert(year, rating);
+                }
+                _ => {
+                    return Decision::Refuse(answer::rejected(
+                        "invalid_fields",
+                        "Hãy chọn năm (1990–2100) và mức xếp loại khi đánh giá.",
+                        "An evaluation needs \"year\" (1990–2100) and \"rating\".",
+                        None,
+                    ));
+                }
+            }
+        }
+        model.status = to;
+        model.review_comment = match action {
+            Action::Return => comment.map(|c| c.trim().to_owned()),
+            Action::Submit | Action::Approve => None,
+            _ => model.review_comment,
+        };
+        match model.validate_draft() {
+            Ok(()) => Decision::Write(model),
+            Err(errors) => Decision::Refuse(answer::invalid(errors)),
+        }
+    }
+
+    fn unit(_ctx: &Ctx, model: &Model) -> Option<UnitId> {
+        Some(model.unit_id)
+    }
+
+    fn name(model: &Model) -> String {
+        model.name.clone()
+    }
+}
