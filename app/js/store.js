@@ -4,7 +4,7 @@
 // after a person pressed "save". Values are JSON text as serde wrote it, under text keys.
 // Written in JavaScript because Rust glue for IndexedDB cost the shell several times its size.
 
-const STORES = ["meta", "outbox", "records", "problems"];
+const STORES = ["meta", "outbox", "records", "problems", "journal"];
 
 function request(r) {
   return new Promise((ok, fail) => {
@@ -60,11 +60,13 @@ export function openDb(name) {
   // Bumped with every change of object stores. Each step brings a database of the previous
   // version one version further, so a tablet that missed releases still upgrades without
   // losing its outbox.
-  const r = indexedDB.open(name, 2);
+  const r = indexedDB.open(name, 3);
   r.onupgradeneeded = (event) => {
     const db = r.result;
     if (event.oldVersion < 1) db.createObjectStore("meta");
-    if (event.oldVersion < 2) STORES.slice(1).forEach((store) => db.createObjectStore(store));
+    if (event.oldVersion < 2) STORES.slice(1, 4).forEach((store) => db.createObjectStore(store));
+    // The journal of applied changes, sent again should the server's database be restored.
+    if (event.oldVersion < 3) db.createObjectStore("journal");
   };
   return request(r);
 }
@@ -100,25 +102,60 @@ export function deviceId(db, fresh) {
   });
 }
 
-// Saves a change under the next seq, taken in the same transaction that writes it (SYNC.md), so
-// a crash can leave neither a gap nor two changes with one number. `rest` is serde's text of
-// the change after its seq (`,"mutation":{…}}`). Returns the seq.
-export function enqueue(db, rest) {
+// A number kept in `meta` as text, 0 when unset.
+async function metaNumber(meta, key) {
+  const text = await request(meta.get(key));
+  return text === undefined ? 0 : parse(text, key, (n) => Number.isSafeInteger(n) && n >= 0);
+}
+
+// Saves a change (SYNC.md). Joined to an unsent change of the same record when Rust found they
+// coalesce: `joinKey` is that change's key, `joined` its new text, used only if the change is
+// still there and still unsent in this transaction. Otherwise saved under the next seq, taken in
+// the same transaction that writes it, so a crash can leave neither a gap nor two changes with
+// one number; `rest` is serde's text of the change after its seq (`,"mutation":{…}}`). Returns
+// the seq that holds it.
+export function enqueue(db, rest, joinKey, joined) {
   return run(db, ["meta", "outbox"], "readwrite", async (meta, outbox) => {
-    const text = await request(meta.get("next_seq"));
-    const seq =
-      text === undefined ? 1 : parse(text, "next_seq", (n) => Number.isSafeInteger(n) && n >= 0);
+    if (joinKey !== undefined && joinKey !== null) {
+      const sentThrough = await metaNumber(meta, "sent_through");
+      const there = await request(outbox.get(joinKey));
+      const seq = Number(joinKey);
+      if (there !== undefined && seq > sentThrough) {
+        outbox.put(joined, joinKey);
+        return seq;
+      }
+    }
+    const seq = Math.max(await metaNumber(meta, "next_seq"), 1);
     meta.put(String(seq + 1), "next_seq");
     outbox.put('{"seq":' + seq + rest, String(seq).padStart(20, "0"));
     return seq;
   });
 }
 
-// Learns a server answer in one transaction, as Rust worked it out. `problems` and `puts` are
-// flat [key, JSON text, key, JSON text, …] lists; `answered` are the outbox keys answered,
-// `deletes` the record keys to delete.
-export function learn(db, problems, answered, reset, deletes, puts, mark) {
-  return run(db, STORES, "readwrite", async (meta, outbox, records, problemStore) => {
+// From now on the changes up to `seq` may be on the server: nothing joins them.
+export function markSent(db, seq) {
+  return run(db, ["meta"], "readwrite", async (meta) => {
+    if (seq > (await metaNumber(meta, "sent_through"))) meta.put(String(seq), "sent_through");
+  });
+}
+
+// The outbox anew (`entries`: flat [key, JSON text, …]), numbered from where the server said.
+export function replaceOutbox(db, entries, nextSeq, sentThrough) {
+  return run(db, ["meta", "outbox"], "readwrite", (meta, outbox) => {
+    outbox.clear();
+    for (let i = 0; i < entries.length; i += 2) outbox.put(entries[i + 1], entries[i]);
+    meta.put(String(nextSeq), "next_seq");
+    meta.put(String(sentThrough), "sent_through");
+  });
+}
+
+// Learns a server answer in one transaction, as Rust worked it out. `problems`, `journal` and
+// `puts` are flat [key, JSON text, key, JSON text, …] lists; `answered` are the outbox keys
+// answered, `deletes` the record keys to delete; journal entries before `forgetJournalBefore`
+// are dropped. `requeue`, after the server's database was restored, is the whole outbox anew
+// (the journal then emptied) with the next seq.
+export function learn(db, problems, answered, journal, forgetJournalBefore, reset, deletes, puts, mark, requeue, nextSeq) {
+  return run(db, STORES, "readwrite", async (meta, outbox, records, problemStore, journalStore) => {
     // Rust paired the answers with the outbox it read just before; a push that left the outbox
     // since (another tab learned the same answer) does not become a problem twice.
     const pending = new Set(await request(outbox.getAllKeys()));
@@ -126,6 +163,14 @@ export function learn(db, problems, answered, reset, deletes, puts, mark) {
       if (pending.has(problems[i])) problemStore.put(problems[i + 1], problems[i]);
     }
     answered.forEach((key) => outbox.delete(key));
+    for (let i = 0; i < journal.length; i += 2) journalStore.put(journal[i + 1], journal[i]);
+    if (forgetJournalBefore) journalStore.delete(IDBKeyRange.upperBound(forgetJournalBefore, true));
+    if (requeue !== undefined && requeue !== null) {
+      outbox.clear();
+      journalStore.clear();
+      for (let i = 0; i < requeue.length; i += 2) outbox.put(requeue[i + 1], requeue[i]);
+      meta.put(String(nextSeq), "next_seq");
+    }
     if (reset) records.clear();
     // Issued without waiting for each in turn: the transaction orders them, and fails as a
     // whole if any of them fails.
@@ -144,9 +189,10 @@ export function dismissProblem(db, key) {
 // Makes `owner` (JSON text, of the user `userId`) the person working on this device, in one
 // transaction: the same person is always welcome; another one only once the previous person's
 // outbox and problems are empty, and then with a new device id (`newDeviceId`, JSON text),
-// numbering from 1 and an empty replica. Returns null, or {previous, waiting} when blocked.
+// numbering from 1, an empty replica and journal. Returns null, or {previous, waiting} when
+// blocked.
 export function handOver(db, userId, owner, newDeviceId) {
-  return run(db, STORES, "readwrite", async (meta, outbox, records, problems) => {
+  return run(db, STORES, "readwrite", async (meta, outbox, records, problems, journal) => {
     const text = await request(meta.get("owner"));
     if (text !== undefined) {
       const current = parse(
@@ -158,7 +204,9 @@ export function handOver(db, userId, owner, newDeviceId) {
       const waiting = (await request(outbox.count())) + (await request(problems.count()));
       if (waiting > 0) return { previous: current.name, waiting };
       records.clear();
+      journal.clear();
       meta.delete("sync_mark");
+      meta.delete("sent_through");
       meta.put(newDeviceId, "device_id");
       meta.put("1", "next_seq");
     }

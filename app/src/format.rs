@@ -12,3 +12,21 @@ pub fn time_and_date(ms: i64) -> String {
         date.get_full_year()
     )
 }
+
+/// A field's value as a person reads it: text as it is, nothing as "—", a group of values (the
+/// results, a contact) as its parts.
+pub fn show_value(value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => "—".into(),
+        Value::Object(parts) => parts
+            .values()
+            .filter(|v| !v.is_null() && v.as_str() != Some(""))
+            .map(show_value)
+            .collect::<Vec<_>>()
+            .join(" · "),
+        Value::Array(items) => items.iter().map(show_value).collect::<Vec<_>>().join(", "),
+        other => other.to_string(),
+    }
+}

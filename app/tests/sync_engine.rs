@@ -1,6 +1,7 @@
-//! The local store and the sync engine in headless Chromium, against a scripted server: both
-//! stores (IndexedDB and its in-memory twin) must behave the same, and nothing saved may be lost
-//! through failures, lost answers, rejections or resets.
+//! The local store and the sync engine in headless Chromium, against a scripted server: the
+//! IndexedDB store and its in-memory twin must behave the same, and nothing saved may be lost
+//! through failures, lost answers, rejections, resets, a long offline session, a server that
+//! takes only small requests, or a server whose database was restored.
 
 // A test states what must hold with unwrap/expect; the lint is for production code.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -8,12 +9,15 @@
 use std::{cell::RefCell, collections::BTreeMap};
 
 use dvk_app::{
-    store::{HandOver, LocalDb, LocalStore, MemoryStore, Owner, with_pending},
-    sync::{Transport, TransportError, backoff_ms, sync_until_settled},
+    store::{HandOver, LocalDb, LocalStore, Owner, with_pending},
+    sync::{SyncError, Transport, TransportError, backoff_ms, sync_until_settled},
 };
-use dvk_shared::sync::{
-    Change, ChangeOp, Mutation, PushError, PushResult, PushStatus, SyncRequest, SyncResponse,
-    apply_locally,
+use dvk_shared::{
+    ids::RecordId,
+    sync::{
+        Change, ChangeOp, Entity, Kind, Mutation, PushError, PushResult, PushStatus, SyncRequest,
+        SyncResponse, apply_locally, client::MemoryStore,
+    },
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -22,23 +26,58 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 wasm_bindgen_test_configure!(run_in_browser);
 
 /// A server in a box: applies what it is sent (rejecting names that say so), remembers the
-/// last seq, and can fail before or after committing.
+/// last seq, can fail before or after committing, refuse large bodies, or start a new epoch as
+/// a restore does.
 #[derive(Default)]
 struct Scripted {
     state: RefCell<ServerState>,
 }
 
+type Backup = (i64, BTreeMap<Uuid, (i64, Value)>, BTreeMap<Uuid, i64>);
+
 #[derive(Default)]
 struct ServerState {
     version: i64,
     last_seq: u64,
+    epoch: String,
     records: BTreeMap<Uuid, (i64, Value)>,
     deleted: BTreeMap<Uuid, i64>,
     unreachable: bool,
     signed_out: bool,
     lose_next_answer: bool,
     reset_next: bool,
+    /// Bodies larger than this are answered 413.
+    body_max: Option<usize>,
+    /// The kept-through of a restore, once the server was restored.
+    kept_through: Option<i64>,
     applied: u32,
+    /// How many changes each request carried.
+    batches: Vec<usize>,
+}
+
+impl Scripted {
+    fn new() -> Self {
+        let server = Self::default();
+        server.state.borrow_mut().epoch = "e1".into();
+        server
+    }
+
+    /// A copy of the records as they stand.
+    fn backup(&self) -> Backup {
+        let s = self.state.borrow();
+        (s.version, s.records.clone(), s.deleted.clone())
+    }
+
+    /// The database is restored from `backup`: what came after is gone, the device numbering
+    /// is forgotten, a new epoch says so, and the counter does not go back.
+    fn restore(&self, (version, records, deleted): Backup) {
+        let mut s = self.state.borrow_mut();
+        s.records = records;
+        s.deleted = deleted;
+        s.epoch = "e2".into();
+        s.kept_through = Some(version);
+        s.last_seq = 0;
+    }
 }
 
 impl Transport for Scripted {
@@ -50,8 +89,20 @@ impl Transport for Scripted {
         if s.signed_out {
             return Err(TransportError::SignInRequired);
         }
+        if let Some(max) = s.body_max
+            && serde_json::to_vec(request).unwrap().len() > max
+        {
+            return Err(TransportError::TooLarge);
+        }
+        let other_epoch = request.epoch.as_deref().is_some_and(|e| e != s.epoch);
         let mut results = Vec::new();
-        for push in &request.push {
+        if !other_epoch && !request.push.is_empty() {
+            s.batches.push(request.push.len());
+            if s.last_seq == 0 {
+                s.last_seq = request.push[0].seq - 1;
+            }
+        }
+        for push in request.push.iter().filter(|_| !other_epoch) {
             let seq = push.seq;
             if seq <= s.last_seq {
                 results.push(PushResult {
@@ -79,7 +130,7 @@ impl Transport for Scripted {
                 });
                 continue;
             }
-            let id = push.mutation.id;
+            let id = push.mutation.id.as_uuid();
             let current = s.records.get(&id).map(|(_, v)| v.clone());
             s.version += 1;
             let version = s.version;
@@ -101,7 +152,7 @@ impl Transport for Scripted {
                 error: None,
             });
         }
-        let reset = std::mem::take(&mut s.reset_next);
+        let reset = std::mem::take(&mut s.reset_next) || other_epoch;
         let cursor: i64 = if reset {
             0
         } else {
@@ -112,7 +163,7 @@ impl Transport for Scripted {
             .iter()
             .filter(|(_, (v, _))| *v > cursor)
             .map(|(id, (v, data))| Change {
-                entity: "model".into(),
+                entity: Entity::Model,
                 id: *id,
                 version: *v,
                 op: ChangeOp::Put,
@@ -123,7 +174,7 @@ impl Transport for Scripted {
                     .iter()
                     .filter(|(_, v)| **v > cursor)
                     .map(|(id, v)| Change {
-                        entity: "model".into(),
+                        entity: Entity::Model,
                         id: *id,
                         version: *v,
                         op: ChangeOp::Delete,
@@ -136,20 +187,25 @@ impl Transport for Scripted {
             return Err(TransportError::Unreachable("the answer was lost".into()));
         }
         Ok(SyncResponse {
-            epoch: "e1".into(),
+            epoch: s.epoch.clone(),
             reset,
             results,
             cursor: s.version.to_string(),
             changes,
             more: false,
+            kept_through: s.kept_through,
         })
     }
 }
 
+fn record_id() -> RecordId {
+    RecordId::from_uuid(Uuid::now_v7()).unwrap()
+}
+
 fn create(name: &str) -> Mutation {
     Mutation {
-        kind: "model.create".into(),
-        id: Uuid::now_v7(),
+        kind: Kind::ModelCreate,
+        id: record_id(),
         base_version: None,
         fields: json!({"name": name, "unit_id": Uuid::now_v7(), "field": "culture_society", "year": 2026})
             .as_object()
@@ -158,13 +214,32 @@ fn create(name: &str) -> Mutation {
     }
 }
 
+fn update(id: RecordId, base: i64, fields: Value) -> Mutation {
+    Mutation {
+        kind: Kind::ModelUpdate,
+        id,
+        base_version: Some(base),
+        fields: fields.as_object().cloned().unwrap(),
+    }
+}
+
 /// A fixed clock: the store records it as the time of the last successful sync.
 fn now() -> i64 {
     1_800_000_000_000
 }
 
+fn memory() -> MemoryStore {
+    MemoryStore::new(Uuid::now_v7())
+}
+
+async fn indexeddb() -> LocalDb {
+    LocalDb::open(&format!("dvk-test-{}", Uuid::now_v7()))
+        .await
+        .unwrap()
+}
+
 async fn nothing_saved_is_lost<S: LocalStore>(store: &S) {
-    let server = Scripted::default();
+    let server = Scripted::new();
     let first = create("Tủ sách cộng đồng");
     assert_eq!(store.enqueue(first.clone()).await.unwrap(), 1);
     assert_eq!(store.enqueue(create("Đường hoa")).await.unwrap(), 2);
@@ -179,9 +254,9 @@ async fn nothing_saved_is_lost<S: LocalStore>(store: &S) {
     assert_eq!(store.outbox().await.unwrap().len(), 2);
     // The screen already shows both, as pending.
     let view = with_pending(
-        store.records("model").await.unwrap(),
+        store.records(Entity::Model).await.unwrap(),
         &store.outbox().await.unwrap(),
-        "model",
+        Entity::Model,
     );
     assert_eq!(view.len(), 2);
     assert!(view.iter().all(|(_, _, pending)| *pending));
@@ -199,16 +274,22 @@ async fn nothing_saved_is_lost<S: LocalStore>(store: &S) {
         2,
         "no answer, nothing leaves the outbox"
     );
-    // The retry is answered "duplicate": applied once, and the outbox empties.
+    // Sent once, never joined again: an edit made now is a change of its own.
+    store
+        .enqueue(update(first.id, 0, json!({"content": "Cách làm"})))
+        .await
+        .unwrap();
+    assert_eq!(store.outbox().await.unwrap().len(), 3);
+    // The retry is answered: applied once, and the outbox empties.
     let progress = sync_until_settled(store, &server, now, |_| {})
         .await
         .unwrap();
     assert!(progress.rounds >= 1);
-    assert_eq!(server.state.borrow().applied, 2);
+    assert_eq!(server.state.borrow().applied, 3);
     assert!(store.outbox().await.unwrap().is_empty());
-    let records = store.records("model").await.unwrap();
+    let records = store.records(Entity::Model).await.unwrap();
     assert_eq!(records.len(), 2);
-    let view = with_pending(records, &[], "model");
+    let view = with_pending(records, &[], Entity::Model);
     assert!(view.iter().all(|(_, _, pending)| !*pending));
     assert_eq!(store.mark().await.unwrap().last_success, Some(now()));
 
@@ -228,39 +309,209 @@ async fn nothing_saved_is_lost<S: LocalStore>(store: &S) {
     assert!(store.problems().await.unwrap().is_empty());
 
     // A reset rebuilds the replica from scratch and keeps what waits in the outbox.
-    let update = Mutation {
-        kind: "model.update".into(),
-        id: first.id,
-        base_version: Some(1),
-        fields: json!({"objectives": "Mục tiêu"})
-            .as_object()
-            .cloned()
-            .unwrap(),
-    };
     server.state.borrow_mut().unreachable = true;
-    store.enqueue(update).await.unwrap();
+    store
+        .enqueue(update(first.id, 1, json!({"objectives": "Mục tiêu"})))
+        .await
+        .unwrap();
     server.state.borrow_mut().unreachable = false;
     server.state.borrow_mut().reset_next = true;
     sync_until_settled(store, &server, now, |_| {})
         .await
         .unwrap();
-    let records = store.records("model").await.unwrap();
+    let records = store.records(Entity::Model).await.unwrap();
     assert_eq!(records.len(), 2);
-    let mine = records.iter().find(|r| r.id == first.id).unwrap();
+    let mine = records.iter().find(|r| r.id == first.id.as_uuid()).unwrap();
     assert_eq!(mine.data["objectives"], "Mục tiêu");
 }
 
 #[wasm_bindgen_test]
 async fn nothing_saved_is_lost_with_indexeddb() {
-    let db = LocalDb::open(&format!("dvk-test-{}", Uuid::now_v7()))
-        .await
-        .unwrap();
-    nothing_saved_is_lost(&db).await;
+    nothing_saved_is_lost(&indexeddb().await).await;
 }
 
 #[wasm_bindgen_test]
 async fn nothing_saved_is_lost_with_the_memory_twin() {
-    nothing_saved_is_lost(&MemoryStore::default()).await;
+    nothing_saved_is_lost(&memory()).await;
+}
+
+/// One registration made offline, field by field, is one change (and one entry in the model's
+/// history); edits of another version stay apart.
+async fn unsent_edits_of_one_record_join<S: LocalStore>(store: &S) {
+    let draft = create("Sân chơi thiếu nhi");
+    let id = draft.id;
+    assert_eq!(store.enqueue(draft).await.unwrap(), 1);
+    for (i, field) in [
+        "objectives",
+        "content",
+        "participants",
+        "effectiveness",
+        "replication_scope",
+    ]
+    .iter()
+    .enumerate()
+    {
+        assert_eq!(
+            store
+                .enqueue(update(id, 0, json!({ *field: format!("Nội dung {i}") })))
+                .await
+                .unwrap(),
+            1,
+            "{field} joins the create"
+        );
+    }
+    let outbox = store.outbox().await.unwrap();
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0].mutation.kind, Kind::ModelCreate);
+    assert_eq!(outbox[0].mutation.fields["replication_scope"], "Nội dung 4");
+    assert_eq!(outbox[0].mutation.fields["name"], "Sân chơi thiếu nhi");
+
+    let server = Scripted::new();
+    sync_until_settled(store, &server, now, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        server.state.borrow().applied,
+        1,
+        "one change reached the server"
+    );
+    // Edits made against the version the server sent join each other, not across an action.
+    store
+        .enqueue(update(id, 1, json!({"name": "Sân chơi"})))
+        .await
+        .unwrap();
+    store
+        .enqueue(update(id, 1, json!({"content": "Mới"})))
+        .await
+        .unwrap();
+    store
+        .enqueue(Mutation {
+            kind: Kind::ModelAct(dvk_shared::model::Action::Submit),
+            id,
+            base_version: Some(1),
+            fields: Default::default(),
+        })
+        .await
+        .unwrap();
+    store
+        .enqueue(update(id, 1, json!({"content": "Sau khi gửi"})))
+        .await
+        .unwrap();
+    let kinds: Vec<Kind> = store
+        .outbox()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.mutation.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            Kind::ModelUpdate,
+            Kind::ModelAct(dvk_shared::model::Action::Submit),
+            Kind::ModelUpdate
+        ]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn unsent_edits_join_with_indexeddb() {
+    unsent_edits_of_one_record_join(&indexeddb().await).await;
+}
+
+#[wasm_bindgen_test]
+async fn unsent_edits_join_with_the_memory_twin() {
+    unsent_edits_of_one_record_join(&memory()).await;
+}
+
+/// 251 records with 8,000 characters each, saved offline: the requests stay within the byte
+/// budget, and a server that takes even less makes the device send less, never the same again.
+async fn a_long_offline_session_leaves_in_requests_the_server_takes<S: LocalStore>(store: &S) {
+    let text = "Vận động nhân dân hiến đất làm đường. ".repeat(215);
+    assert!(text.chars().count() >= 8_000);
+    for i in 0..251 {
+        let mut change = create(&format!("Mô hình {i}"));
+        change.fields.insert("content".into(), json!(text));
+        store.enqueue(change).await.unwrap();
+    }
+    let server = Scripted::new();
+    server.state.borrow_mut().body_max = Some(300_000);
+    sync_until_settled(store, &server, now, |_| {})
+        .await
+        .unwrap();
+    assert!(store.outbox().await.unwrap().is_empty());
+    let s = server.state.borrow();
+    assert_eq!(s.applied, 251);
+    assert!(s.batches.len() > 3, "{:?}", s.batches);
+    assert!(s.batches.iter().all(|n| *n < 251));
+}
+
+#[wasm_bindgen_test]
+async fn a_long_offline_session_leaves_with_indexeddb() {
+    a_long_offline_session_leaves_in_requests_the_server_takes(&indexeddb().await).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_long_offline_session_leaves_with_the_memory_twin() {
+    a_long_offline_session_leaves_in_requests_the_server_takes(&memory()).await;
+}
+
+/// The server's database is restored from before some of this device's applied changes: the
+/// device rebuilds, sends those again before what waits in its outbox, and nobody does
+/// anything.
+async fn after_a_restore_the_device_sends_again_what_the_server_lost<S: LocalStore>(store: &S) {
+    let server = Scripted::new();
+    let kept = create("Trước khi sao lưu");
+    let lost = create("Sau khi sao lưu");
+    store.enqueue(kept.clone()).await.unwrap();
+    sync_until_settled(store, &server, now, |_| {})
+        .await
+        .unwrap();
+    let backup = server.backup();
+    store.enqueue(lost.clone()).await.unwrap();
+    store
+        .enqueue(update(kept.id, 1, json!({"content": "Sửa sau sao lưu"})))
+        .await
+        .unwrap();
+    sync_until_settled(store, &server, now, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(server.state.borrow().applied, 3);
+
+    server.restore(backup);
+    let waiting = create("Chưa gửi");
+    store.enqueue(waiting.clone()).await.unwrap();
+    sync_until_settled(store, &server, now, |_| {})
+        .await
+        .unwrap();
+    assert!(store.outbox().await.unwrap().is_empty());
+    {
+        let s = server.state.borrow();
+        assert_eq!(s.epoch, "e2");
+        assert_eq!(s.applied, 6, "the two lost changes and the waiting one");
+        assert!(s.records.contains_key(&lost.id.as_uuid()));
+        assert_eq!(
+            s.records[&kept.id.as_uuid()].1["content"],
+            "Sửa sau sao lưu"
+        );
+        assert!(s.records.contains_key(&waiting.id.as_uuid()));
+    }
+    let records = store.records(Entity::Model).await.unwrap();
+    assert_eq!(
+        records.len(),
+        3,
+        "the replica rebuilt from the restored server"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn after_a_restore_with_indexeddb() {
+    after_a_restore_the_device_sends_again_what_the_server_lost(&indexeddb().await).await;
+}
+
+#[wasm_bindgen_test]
+async fn after_a_restore_with_the_memory_twin() {
+    after_a_restore_the_device_sends_again_what_the_server_lost(&memory()).await;
 }
 
 #[wasm_bindgen_test]
@@ -290,19 +541,14 @@ fn retries_back_off_up_to_five_minutes_with_jitter() {
 
 #[wasm_bindgen_test]
 async fn an_expired_sign_in_keeps_the_outbox_until_the_person_signs_in_again() {
-    let db = LocalDb::open(&format!("dvk-test-{}", Uuid::now_v7()))
-        .await
-        .unwrap();
-    let server = Scripted::default();
+    let db = indexeddb().await;
+    let server = Scripted::new();
     db.enqueue(create("Làm trong lúc hết phiên")).await.unwrap();
     server.state.borrow_mut().signed_out = true;
     let error = sync_until_settled(&db, &server, now, |_| {})
         .await
         .unwrap_err();
-    assert_eq!(
-        error,
-        dvk_app::sync::SyncError::Transport(TransportError::SignInRequired)
-    );
+    assert_eq!(error, SyncError::Transport(TransportError::SignInRequired));
     assert_eq!(
         db.outbox().await.unwrap().len(),
         1,
@@ -311,7 +557,7 @@ async fn an_expired_sign_in_keeps_the_outbox_until_the_person_signs_in_again() {
     server.state.borrow_mut().signed_out = false;
     sync_until_settled(&db, &server, now, |_| {}).await.unwrap();
     assert!(db.outbox().await.unwrap().is_empty());
-    assert_eq!(db.records("model").await.unwrap().len(), 1);
+    assert_eq!(db.records(Entity::Model).await.unwrap().len(), 1);
 }
 
 /// A device changes hands only once the previous person's work has left it: then the new
@@ -327,11 +573,14 @@ async fn a_device_is_handed_over_only_when_nothing_of_the_previous_user_waits<S:
         user_id: "user-nam".into(),
         name: "Trần Văn Nam".into(),
     };
-    assert_eq!(store.hand_over(&hoa).await.unwrap(), HandOver::Ready);
+    assert_eq!(
+        store.hand_over(&hoa, Uuid::now_v7()).await.unwrap(),
+        HandOver::Ready
+    );
     let first_device = store.device_id().await.unwrap();
     assert_eq!(store.enqueue(create("Sân chơi")).await.unwrap(), 1);
     assert_eq!(
-        store.hand_over(&nam).await.unwrap(),
+        store.hand_over(&nam, Uuid::now_v7()).await.unwrap(),
         HandOver::Blocked {
             previous: "Lê Thị Hoa".into(),
             waiting: 1
@@ -344,7 +593,10 @@ async fn a_device_is_handed_over_only_when_nothing_of_the_previous_user_waits<S:
     );
     assert_eq!(store.device_id().await.unwrap(), first_device);
     // The same person signing in again is always welcome.
-    assert_eq!(store.hand_over(&hoa).await.unwrap(), HandOver::Ready);
+    assert_eq!(
+        store.hand_over(&hoa, Uuid::now_v7()).await.unwrap(),
+        HandOver::Ready
+    );
 
     // Hoa's change is answered; now the tablet can change hands.
     let seq = store.outbox().await.unwrap()[0].seq;
@@ -361,9 +613,13 @@ async fn a_device_is_handed_over_only_when_nothing_of_the_previous_user_waits<S:
         changes: Vec::new(),
         cursor: "1".into(),
         more: false,
+        kept_through: None,
     };
     store.learn(&answer, now()).await.unwrap();
-    assert_eq!(store.hand_over(&nam).await.unwrap(), HandOver::Ready);
+    assert_eq!(
+        store.hand_over(&nam, Uuid::now_v7()).await.unwrap(),
+        HandOver::Ready
+    );
     assert_ne!(
         store.device_id().await.unwrap(),
         first_device,
@@ -379,14 +635,10 @@ async fn a_device_is_handed_over_only_when_nothing_of_the_previous_user_waits<S:
 
 #[wasm_bindgen_test]
 async fn hand_over_with_indexeddb() {
-    let db = LocalDb::open(&format!("dvk-test-{}", Uuid::now_v7()))
-        .await
-        .unwrap();
-    a_device_is_handed_over_only_when_nothing_of_the_previous_user_waits(&db).await;
+    a_device_is_handed_over_only_when_nothing_of_the_previous_user_waits(&indexeddb().await).await;
 }
 
 #[wasm_bindgen_test]
 async fn hand_over_with_the_memory_twin() {
-    a_device_is_handed_over_only_when_nothing_of_the_previous_user_waits(&MemoryStore::default())
-        .await;
+    a_device_is_handed_over_only_when_nothing_of_the_previous_user_waits(&memory()).await;
 }

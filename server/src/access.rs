@@ -86,8 +86,10 @@ impl Viewer {
         }
     }
 
-    /// Whether the user may read the audit history of records.
+    /// Whether the user may read the audit history of the records they see: the Board, and
+    /// the registrars whose models they are (who must learn when someone replaced what they
+    /// wrote, SYNC.md).
     pub fn reads_history(&self) -> bool {
-        matches!(self.user.role, Role::Admin | Role::Board)
+        self.user.role.reviews() || self.user.role == Role::Registrar
     }
 }

@@ -9,7 +9,7 @@ use crate::{
     i18n::{Lang, tr, use_lang, use_texts},
     route::NavLink,
     session::Session,
-    sync::auth,
+    sync::{SyncStatus, auth},
 };
 
 #[component]
@@ -18,6 +18,9 @@ pub fn Shell(children: Children) -> impl IntoView {
     let lang = use_lang();
     let device = expect_context::<DeviceState>();
     let session = expect_context::<Session>();
+    let status = expect_context::<SyncStatus>();
+    // Online means the server answers, not only that the browser has a network.
+    let connected = move || device.online.get() && status.reachable.get();
     let sign_out = move |_| {
         leptos::task::spawn_local(async move {
             auth::sign_out().await;
@@ -43,9 +46,13 @@ pub fn Shell(children: Children) -> impl IntoView {
                 </div>
             </div>
             <div class="header-tools">
-                <p class="net-state" class:offline=move || !device.online.get() role="status">
+                <p class="net-state" class:offline=move || !connected() role="status">
                     <span class="net-dot" aria-hidden="true"></span>
-                    {move || if device.online.get() { t().online } else { t().offline }}
+                    {move || match (device.online.get(), status.reachable.get()) {
+                        (false, _) => t().offline,
+                        (true, false) => t().server_unreachable,
+                        (true, true) => t().online,
+                    }}
                 </p>
                 <button
                     class="lang-switch"

@@ -31,6 +31,7 @@ pub fn SyncStatusBar() -> impl IntoView {
         SyncState::Waiting => Some(t().sync_waiting.to_owned()),
         SyncState::SignInRequired => Some(t().sync_sign_in.to_owned()),
         SyncState::Failed(message) => Some(format!("{}: {message}", t().sync_failed)),
+        SyncState::TooLarge => Some(t().sync_too_large.to_owned()),
     };
     view! {
         <section class="sync-bar" aria-label=tr(|t| t.nav_sync)>

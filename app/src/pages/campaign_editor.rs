@@ -11,6 +11,7 @@ use dvk_shared::{
     ids::{CampaignId, ModelId, UnitId, UserId},
     model::Status,
     survey::{Campaign, Criterion, default_criteria},
+    sync::{Entity, Kind},
     user::User,
     validation::FieldErrors,
 };
@@ -50,7 +51,7 @@ impl Row {
 pub fn CampaignEditor(id: Option<Uuid>) -> impl IntoView {
     let loaded = Loaded::new(move || async move {
         let existing = match id {
-            Some(id) => held::<Campaign>("campaign")
+            Some(id) => held::<Campaign>(Entity::Campaign)
                 .await
                 .into_iter()
                 .find(|c| c.record.id.as_uuid() == id),
@@ -235,14 +236,14 @@ fn CampaignForm(existing: Option<Held<Campaign>>, staff: Option<Vec<User>>) -> i
         };
         fields.remove("id");
         let (kind, base, fields) = match &start {
-            None => ("campaign.create", None, fields),
+            None => (Kind::CampaignCreate, None, fields),
             Some(before) => {
                 let before = json_object(before).unwrap_or_default();
                 let changed: Map<String, Value> = fields
                     .into_iter()
                     .filter(|(k, v)| before.get(k) != Some(v) && k != "year")
                     .collect();
-                ("campaign.update", Some(version.unwrap_or(0)), changed)
+                (Kind::CampaignUpdate, Some(version.unwrap_or(0)), changed)
             }
         };
         leptos::task::spawn_local(async move {

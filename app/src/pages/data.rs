@@ -4,8 +4,9 @@
 use std::{any::Any, future::Future, marker::PhantomData, pin::Pin, rc::Rc};
 
 use dvk_shared::{
+    ids::RecordId,
     model::{Field, Status},
-    sync::Mutation,
+    sync::{Entity, Kind, Mutation},
     text::{fold, sort_key},
 };
 use serde_json::{Map, Value};
@@ -14,7 +15,7 @@ use uuid::Uuid;
 use leptos::prelude::*;
 
 use crate::{
-    i18n::Lang,
+    i18n::{Lang, Texts},
     store::{LocalStore, shared_db, shown},
     sync::SyncStatus,
 };
@@ -150,7 +151,7 @@ pub fn use_replica() -> Replica {
 
 /// The records of `entity` this device holds, with its pending changes applied: (id, data,
 /// version, pending). Not generic, so every reader of the replica shares it.
-async fn shown_records(entity: &str) -> Vec<(Uuid, Value, Option<i64>, bool)> {
+async fn shown_records(entity: Entity) -> Vec<(Uuid, Value, Option<i64>, bool)> {
     let Ok(db) = shared_db().await else {
         return Vec::new();
     };
@@ -161,7 +162,7 @@ async fn shown_records(entity: &str) -> Vec<(Uuid, Value, Option<i64>, bool)> {
 
 /// Every model this device holds, in Vietnamese order of their names.
 pub async fn models() -> Vec<ModelView> {
-    let mut models: Vec<ModelView> = shown_records("model")
+    let mut models: Vec<ModelView> = shown_records(Entity::Model)
         .await
         .into_iter()
         .map(|(id, data, version, pending)| ModelView {
@@ -193,7 +194,7 @@ pub async fn units() -> Vec<UnitView> {
         return Vec::new();
     };
     let mut units: Vec<UnitView> = db
-        .records("unit")
+        .records(Entity::Unit)
         .await
         .unwrap_or_default()
         .into_iter()
@@ -222,6 +223,44 @@ pub fn field_label(field: Field, lang: Lang) -> &'static str {
     }
 }
 
+/// A field of a record named as its form names it (a conflict, the history); a field no form
+/// shows keeps its own name.
+pub fn field_name(entity: Entity, field: &str, t: &Texts) -> String {
+    let label = match (entity, field) {
+        (Entity::Model, "name") => t.model_name,
+        (Entity::Model, "field") => t.model_field,
+        (Entity::Model, "unit_id") => t.model_unit,
+        (Entity::Model, "year") => t.model_year,
+        (Entity::Model, "start_date") => t.f_start_date,
+        (Entity::Model, "objectives") => t.f_objectives,
+        (Entity::Model, "content") => t.f_content,
+        (Entity::Model, "participants") => t.f_participants,
+        (Entity::Model, "results") => t.results_label,
+        (Entity::Model, "effectiveness") => t.f_effectiveness,
+        (Entity::Model, "replication_scope") => t.f_replication,
+        (Entity::Model, "contact") => t.contact_label,
+        (Entity::Model, "location") => t.f_address,
+        (Entity::Model, "status") => t.model_status,
+        (Entity::Model, "review_comment") => t.comment,
+        (Entity::Survey, "scores") => t.scores,
+        (Entity::Survey, "notes") => t.notes,
+        (Entity::Survey, "recommendations") => t.recommendations,
+        (Entity::Survey, "difficulties") => t.difficulties,
+        (Entity::Survey, "visited_at") => t.visited_at,
+        (Entity::Survey, "location") => t.place,
+        (Entity::Survey, "photos") => t.photos,
+        (Entity::Campaign, "name") => t.campaign_name,
+        (Entity::Campaign, "year") => t.campaign_year,
+        (Entity::Campaign, "criteria") => t.criteria,
+        (Entity::Campaign, "deadline") => t.deadline,
+        (Entity::Campaign, "unit_ids" | "model_ids" | "assignments" | "surveyor_names") => {
+            t.scope_and_assignments
+        }
+        _ => return field.to_owned(),
+    };
+    label.to_owned()
+}
+
 pub fn status_label(status: Status, lang: Lang) -> &'static str {
     match lang {
         Lang::Vi => status.label_vi(),
@@ -240,7 +279,7 @@ pub struct Held<T> {
 
 /// Every record of `entity` this device holds that reads as `T` (the others are from a newer
 /// server and are skipped rather than failing the page).
-pub async fn held<T: serde::de::DeserializeOwned>(entity: &str) -> Vec<Held<T>> {
+pub async fn held<T: serde::de::DeserializeOwned>(entity: Entity) -> Vec<Held<T>> {
     shown_records(entity)
         .await
         .into_iter()
@@ -257,17 +296,17 @@ pub async fn held<T: serde::de::DeserializeOwned>(entity: &str) -> Vec<Held<T>> 
 /// Saves one change on the device and asks for a sync soon; `true` once it is durably queued.
 pub async fn save_change(
     status: SyncStatus,
-    kind: &str,
+    kind: Kind,
     id: Uuid,
     base_version: Option<i64>,
     fields: Map<String, Value>,
 ) -> bool {
-    let Ok(db) = shared_db().await else {
+    let (Ok(db), Ok(id)) = (shared_db().await, RecordId::from_uuid(id)) else {
         return false;
     };
     let queued = db
         .enqueue(Mutation {
-            kind: kind.into(),
+            kind,
             id,
             base_version,
             fields,

@@ -7,8 +7,9 @@
 use dvk_shared::{
     api::AuditEntry,
     date::Date,
+    ids::RecordId,
     model::{Action, Field, Model, Status},
-    sync::{Mutation, changed_fields},
+    sync::{Entity, Kind as ChangeKind, Mutation, changed_fields},
     text::{format_number, parse_number},
     user::Role,
     validation::{FieldErrors, Problem},
@@ -18,7 +19,7 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use crate::{
-    format::time_and_date,
+    format::{show_value, time_and_date},
     i18n::{Lang, Texts, tr, use_lang, use_texts},
     pages::{
         data::{self, ModelView, UnitView, field_label, status_label, unit_name},
@@ -48,6 +49,18 @@ fn role() -> Option<Role> {
         .map(|u| u.role)
 }
 
+/// Whether two copies of a model say the same (a copy made here from pending changes has
+/// fewer fields than the server's, with the same meaning).
+fn same_model(a: &ModelView, b: &ModelView) -> bool {
+    match (
+        serde_json::from_value::<Model>(a.data.clone()),
+        serde_json::from_value::<Model>(b.data.clone()),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a.data == b.data,
+    }
+}
+
 #[component]
 fn ModelPage(id: Option<Uuid>) -> impl IntoView {
     let t = use_texts();
@@ -56,59 +69,94 @@ fn ModelPage(id: Option<Uuid>) -> impl IntoView {
     // A new model gets its id at its first save; the page then shows that model when reloaded
     // (after submitting), without re-rendering the form while the person types.
     let page_id = RwSignal::new(id);
-    // Not on the device yet (a first download still running): look again after each sync.
-    // Once found, syncs do not reload the page, so the form never changes under the person.
-    let missing = RwSignal::new(false);
     let status = expect_context::<SyncStatus>();
+    // Read again after every sync: what arrived shows (SYNC.md). What the page shows changes
+    // only when someone else changed the model, and never under a person's typing: then a
+    // note offers the newer copy instead.
     let loaded = data::Loaded::new(move || {
         reload.get();
-        if missing.get() {
-            status.data_version.get();
-        }
+        status.data_version.get();
         let id = page_id.get_untracked();
         async move {
             let model = match id {
                 Some(id) => data::model(id).await,
                 None => None,
             };
-            // Set only on a change: the resource reads `missing`, and a set always notifies.
-            let now_missing = id.is_some() && model.is_none();
-            if missing.try_get_untracked() != Some(now_missing) {
-                missing.try_set(now_missing);
-            }
             (model, data::units().await)
         }
     });
+    let shown = RwSignal::new(None::<(Option<ModelView>, Vec<UnitView>)>);
+    let shown_reload = RwSignal::new(0u64);
+    // The form's unsaved typing, and the version the next edit is made against.
+    let editing = RwSignal::new(false);
+    let base = RwSignal::new(None::<i64>);
+    let newer = RwSignal::new(false);
+    Effect::new(move || {
+        let Some((model, units)) = loaded.get() else {
+            return;
+        };
+        let reloaded = reload.get_untracked();
+        base.set(model.as_ref().and_then(|m| m.version));
+        let unchanged = shown.with_untracked(|shown| match (shown, &model) {
+            (Some((Some(before), _)), Some(now)) => same_model(before, now),
+            // A new model's own form goes on showing it after its first save.
+            (Some((None, _)), Some(_)) => id.is_none() && shown_reload.get_untracked() == reloaded,
+            (Some((None, _)), None) => true,
+            _ => false,
+        });
+        if unchanged {
+            newer.set(false);
+        } else if editing.get_untracked() && shown.with_untracked(Option::is_some) {
+            newer.set(true);
+        } else {
+            shown_reload.set(reloaded);
+            shown.set(Some((model, units)));
+            newer.set(false);
+        }
+    });
+    let show_newer = move |_| {
+        editing.set(false);
+        if let Some(latest) = loaded.get_untracked() {
+            shown.set(Some(latest));
+        }
+        newer.set(false);
+    };
     view! {
         <p><a class="back-link" href="/mo-hinh">{tr(|t| t.back_to_list)}</a></p>
-        {move || loaded.get().map(|(model, units)| {
+        {move || newer.get().then(|| view! {
+            <section class="card newer" role="status">
+                <p>{t().model_changed_elsewhere}</p>
+                <button type="button" class="button secondary" on:click=show_newer>{tr(|t| t.show_newer)}</button>
+            </section>
+        })}
+        {move || shown.get().map(|(model, units)| {
             let role = role();
             match (page_id.get_untracked(), model) {
                 (Some(_), None) => view! {
                     <section class="card"><p>{t().model_not_found}</p></section>
                 }.into_any(),
                 (None, _) => view! {
-                    <ModelForm model=None units reload page_id />
+                    <ModelForm model=None units reload page_id editing base />
                 }.into_any(),
                 (Some(_), Some(model)) => {
                     let editable = match (model.status(), role) {
                         (Some(status), Some(role)) => status.editable_by(role),
                         _ => false,
                     };
-                    let reviews = matches!(role, Some(Role::Board | Role::Admin));
+                    let reviews = role.is_some_and(Role::reviews);
                     let submitted = model.status() == Some(Status::Submitted);
                     let model_id = model.id;
                     view! {
                         <ReturnedComment model=model.clone() />
                         {if editable {
-                            view! { <ModelForm model=Some(model.clone()) units=units.clone() reload page_id /> }.into_any()
+                            view! { <ModelForm model=Some(model.clone()) units=units.clone() reload page_id editing base /> }.into_any()
                         } else {
                             view! { <ModelDetails model=model.clone() units=units.clone() /> }.into_any()
                         }}
                         {(reviews && submitted).then(|| view! { <ReviewActions model=model.clone() reload /> })}
                         {(reviews && model.status().is_some_and(|s| Action::Evaluate.from().contains(&s)))
                             .then(|| view! { <Evaluation model=model.clone() reload /> })}
-                        {reviews.then(|| view! { <History id=model_id /> })}
+                        {role.is_some_and(|r| r.reviews() || r == Role::Registrar).then(|| view! { <History id=model_id /> })}
                     }.into_any()
                 }
             }
@@ -436,13 +484,18 @@ fn ModelForm(
     units: Vec<UnitView>,
     reload: RwSignal<u64>,
     page_id: RwSignal<Option<Uuid>>,
+    /// Set while the person has typed what is not saved yet.
+    editing: RwSignal<bool>,
+    /// The version the next edit is made against, as the page last read it.
+    base: RwSignal<Option<i64>>,
 ) -> impl IntoView {
     let t = use_texts();
     let lang = use_lang();
     let status = expect_context::<SyncStatus>();
     let user = expect_context::<Session>().user.get_untracked();
     let id = model.as_ref().map_or_else(Uuid::now_v7, |m| m.id);
-    let version = model.as_ref().and_then(|m| m.version);
+    // Every record's id is a UUIDv7; one that is not (never from this server) cannot be saved.
+    let record = RecordId::from_uuid(id).ok();
     // The Board edits running models too; only a draft or a returned model is submitted.
     let can_submit = model.as_ref().is_none_or(|m| {
         m.status()
@@ -488,6 +541,7 @@ fn ModelForm(
     let dirty = Memo::new(move |_| {
         read.with(|(fields, _)| saved_fields.with(|saved| saved.as_ref() != Some(fields)))
     });
+    Effect::new(move || editing.set(dirty.get()));
 
     // Saves what can be saved: nothing while the draft breaks a rule (the messages say which).
     let save = {
@@ -502,11 +556,14 @@ fn ModelForm(
                 if !check(id, &fields, problems, false).is_empty() {
                     return false;
                 }
+                let Some(record) = record else {
+                    return false;
+                };
                 let previous = saved_fields.try_get_untracked().flatten();
                 let mutation = match &previous {
                     None => Mutation {
-                        kind: "model.create".into(),
-                        id,
+                        kind: ChangeKind::ModelCreate,
+                        id: record,
                         base_version: None,
                         fields: fields.clone(),
                     },
@@ -523,11 +580,11 @@ fn ModelForm(
                             return true;
                         }
                         Mutation {
-                            kind: "model.update".into(),
-                            id,
+                            kind: ChangeKind::ModelUpdate,
+                            id: record,
                             // Made on top of the version held here, and of this device's own
                             // pending changes (the server never counts those as conflicts).
-                            base_version: Some(version.unwrap_or(0)),
+                            base_version: Some(base.get_untracked().unwrap_or(0)),
                             fields: changed,
                         }
                     }
@@ -603,12 +660,13 @@ fn ModelForm(
             saving.set(true);
             leptos::task::spawn_local(async move {
                 if save().await
+                    && let Some(record) = record
                     && let Ok(db) = shared_db().await
                     && db
                         .enqueue(Mutation {
-                            kind: "model.submit".into(),
-                            id,
-                            base_version: Some(version.unwrap_or(0)),
+                            kind: ChangeKind::ModelAct(Action::Submit),
+                            id: record,
+                            base_version: Some(base.get_untracked().unwrap_or(0)),
                             fields: Map::new(),
                         })
                         .await
@@ -789,14 +847,14 @@ fn ReviewActions(model: ModelView, reload: RwSignal<u64>) -> impl IntoView {
     let missing = RwSignal::new(false);
     let id = model.id;
     let base = model.version.unwrap_or(0);
-    let decide = move |kind: &'static str, fields: Map<String, Value>| {
+    let decide = move |kind: ChangeKind, fields: Map<String, Value>| {
         leptos::task::spawn_local(async move {
             if data::save_change(status, kind, id, Some(base), fields).await {
                 reload.try_update(|r| *r += 1);
             }
         });
     };
-    let approve = move |_| decide("model.approve", Map::new());
+    let approve = move |_| decide(ChangeKind::ModelAct(Action::Approve), Map::new());
     let send_back = move |_| {
         let text = comment.get_untracked();
         if text.trim().is_empty() {
@@ -806,7 +864,7 @@ fn ReviewActions(model: ModelView, reload: RwSignal<u64>) -> impl IntoView {
         missing.set(false);
         let mut fields = Map::new();
         fields.insert("comment".into(), json!(text.trim()));
-        decide("model.return", fields);
+        decide(ChangeKind::ModelAct(Action::Return), fields);
     };
     view! {
         <section class="card review-actions" aria-labelledby="review-title">
@@ -864,13 +922,12 @@ fn History(id: Uuid) -> impl IntoView {
 #[component]
 fn HistoryEntry(entry: AuditEntry) -> impl IntoView {
     let t = use_texts();
-    let fields = match (&entry.before, &entry.after) {
+    let fields: Vec<String> = match (&entry.before, &entry.after) {
         (Some(before), Some(after)) => changed_fields(before, after)
             .into_iter()
             .filter(|f| f != "status" && f != "review_comment")
-            .collect::<Vec<_>>()
-            .join(", "),
-        _ => String::new(),
+            .collect(),
+        _ => Vec::new(),
     };
     let comment = (entry.action == "model.return")
         .then(|| {
@@ -881,11 +938,32 @@ fn HistoryEntry(entry: AuditEntry) -> impl IntoView {
         })
         .flatten();
     let action = entry.action.clone();
+    let named_fields = move || {
+        fields
+            .iter()
+            .map(|f| data::field_name(Entity::Model, f, t()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let changed = !named_fields().is_empty();
+    // The values this change replaced that someone else had written (SYNC.md): whose, and what.
+    let replaced = entry.overwritten.clone();
     view! {
         <li class="history-entry">
             <strong>{move || action_label(&action, t())}</strong>
             " · " {entry.actor.clone()} " · " {time_and_date(entry.at.0)}
-            {(!fields.is_empty()).then(|| view! { <br /><span class="muted">{tr(|t| t.changed_fields)} ": " {fields.clone()}</span> })}
+            {changed.then(|| view! { <br /><span class="muted">{tr(|t| t.changed_fields)} ": " {named_fields}</span> })}
+            {replaced.into_iter().map(|o| {
+                let by = o.by.clone();
+                let field = o.field.clone();
+                view! {
+                    <br />
+                    <span class="replaced">
+                        {move || t().history_replaced.replace("{name}", if by.is_empty() { t().someone } else { &by })}
+                        " — " {move || data::field_name(Entity::Model, &field, t())} ": " {show_value(&o.value)}
+                    </span>
+                }
+            }).collect_view()}
             {comment.map(|c| view! { <br /><span>{tr(|t| t.comment)} ": " {c.clone()}</span> })}
         </li>
     }

@@ -9,7 +9,6 @@ use dvk_shared::{
     text::fold,
 };
 use leptos::prelude::*;
-use serde_json::Value;
 
 use crate::{
     i18n::{tr, use_lang, use_texts},
@@ -248,14 +247,5 @@ fn ModelRow(model: ModelView, unit: String) -> impl IntoView {
                 </span>
             </a>
         </li>
-    }
-}
-
-/// Values of a problem's fields as a person reads them.
-pub fn show_value(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Null => "—".into(),
-        other => other.to_string(),
     }
 }

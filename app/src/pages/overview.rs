@@ -1,11 +1,11 @@
 //! `/tong-quan`: the leadership overview. Figures come from the server (`GET /api/stats`, online)
-//! so they count every unit's latest registrations; typical models come from the device's
-//! replica. Every bar links to the models behind it; "In" prints it on A4.
+//! so they count every unit's latest registrations, and so do the typical models, named as the
+//! server holds them whatever this device holds. Every bar links to the models behind it; "In" prints it on A4.
 
 use dvk_shared::{
     api::Stats,
     award::{Award, AwardKind, RecipientType},
-    model::{Field, Status},
+    model::Field,
     text::format_number,
 };
 use leptos::prelude::*;
@@ -62,15 +62,6 @@ pub fn Overview() -> impl IntoView {
         attempt.get();
         async { (online::stats().await, online::awards().await) }
     });
-    let replica = use_replica();
-    let typical = move || {
-        replica.models().map(|models| {
-            models
-                .into_iter()
-                .filter(|m| m.status() == Some(Status::Typical))
-                .collect::<Vec<_>>()
-        })
-    };
     let print = move |_| {
         if let Some(window) = web_sys::window() {
             let _ = window.print();
@@ -94,20 +85,25 @@ pub fn Overview() -> impl IntoView {
                 <AwardList awards=awards.unwrap_or_default() />
             }.into_any(),
         }}
-        <section class="card" aria-labelledby="typical-title">
-            <h3 id="typical-title">{tr(|t| t.typical_title)}</h3>
-            {move || typical().map(|models| if models.is_empty() {
-                view! { <p class="muted">{t().typical_none}</p> }.into_any()
-            } else {
-                view! {
-                    <ul class="plain-list">
-                        {models.into_iter().map(|m| view! {
-                            <li><a href=format!("/mo-hinh/{}", m.id)>{m.name()}</a></li>
-                        }).collect_view()}
-                    </ul>
-                }.into_any()
-            })}
-        </section>
+        {move || stats.get().and_then(|(stats, _)| stats.ok()).map(|stats| view! {
+            <section class="card" aria-labelledby="typical-title">
+                <h3 id="typical-title">{tr(|t| t.typical_title)}</h3>
+                {if stats.typical.is_empty() {
+                    view! { <p class="muted">{t().typical_none}</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="plain-list typical-list">
+                            {stats.typical.into_iter().map(|m| view! {
+                                <li>
+                                    <a href=format!("/mo-hinh/{}", m.id)>{m.name}</a>
+                                    <span class="muted">" · " {m.unit_name}</span>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }}
+            </section>
+        })}
         <section class="card" aria-labelledby="difficulties-title">
             <h3 id="difficulties-title">{tr(|t| t.difficulties_title)}</h3>
             <crate::pages::surveys::DifficultyCounts />

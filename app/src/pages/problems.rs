@@ -1,14 +1,17 @@
-//! `/dong-bo`: the "to resolve" list. Each saved change the server did not take as it was is
-//! shown with the server's value beside the person's, who changed it and when, and a choice:
-//! keep theirs, or use mine (saved again as a new change against the current version).
+//! `/dong-bo`: the "to resolve" list (SYNC.md, conflicts). Two sources: changes saved here
+//! that the server did not take as they were (a rejection, a conflict, a soft conflict this
+//! change won), and notices that someone else's later edit replaced this person's value. Each
+//! column says whose value it shows and whether the server holds it; each button does on the
+//! server what it says; fields are named as on the forms.
 
-use dvk_shared::sync::{ConflictKind, Mutation, PushStatus};
+use dvk_shared::sync::{ConflictKind, Entity, FieldConflict, Kind, Mutation, Notice, PushStatus};
 use leptos::prelude::*;
+use serde_json::Map;
 
 use crate::{
-    format::time_and_date,
-    i18n::{tr, use_texts},
-    pages::{data::Loaded, models::show_value},
+    format::{show_value, time_and_date},
+    i18n::{Texts, tr, use_texts},
+    pages::data::{Held, Loaded, field_name, held, save_change},
     store::{LocalStore, Problem, shared_db},
     sync::SyncStatus,
 };
@@ -17,29 +20,107 @@ use crate::{
 pub fn Problems() -> impl IntoView {
     let t = use_texts();
     let status = expect_context::<SyncStatus>();
-    let problems = Loaded::new(move || {
+    let list = Loaded::new(move || {
         status.data_version.get();
         async {
-            match shared_db().await {
+            let problems = match shared_db().await {
                 Ok(db) => db.problems().await.unwrap_or_default(),
                 Err(_) => Vec::new(),
-            }
+            };
+            (problems, held::<Notice>(Entity::Notice).await)
         }
     });
     view! {
         <section class="card">
             <h2>{tr(|t| t.problems_title)}</h2>
-            {move || problems.get().map(|list| {
-                if list.is_empty() {
+            {move || list.get().map(|(problems, notices)| {
+                if problems.is_empty() && notices.is_empty() {
                     return view! { <p class="muted">{t().no_problems}</p> }.into_any();
                 }
                 view! {
                     <ul class="problem-list">
-                        {list.into_iter().map(|problem| view! { <ProblemItem problem /> }).collect_view()}
+                        {notices.into_iter().map(|notice| view! { <NoticeItem notice /> }).collect_view()}
+                        {problems.into_iter().map(|problem| view! { <ProblemItem problem /> }).collect_view()}
                     </ul>
                 }.into_any()
             })}
         </section>
+    }
+}
+
+/// `{name}` in a text, with the other person's name (or "someone else").
+fn named(text: &str, name: &str, t: &Texts) -> String {
+    let name = if name.trim().is_empty() {
+        t.someone
+    } else {
+        name
+    };
+    text.replace("{name}", name)
+}
+
+/// The values side by side, each column headed by whose it is and where it stands.
+#[component]
+fn Compare(
+    entity: Entity,
+    fields: Vec<FieldConflict>,
+    /// The headings of the other person's column and this person's.
+    theirs: String,
+    mine: String,
+) -> impl IntoView {
+    let t = use_texts();
+    view! {
+        <table class="compare">
+            <thead>
+                <tr>
+                    <th scope="col">{tr(|t| t.field_heading)}</th>
+                    <th scope="col" class="theirs">{theirs}</th>
+                    <th scope="col" class="mine">{mine}</th>
+                </tr>
+            </thead>
+            <tbody>
+                {fields.into_iter().map(|f| {
+                    let field = f.field.clone();
+                    view! {
+                        <tr>
+                            <th scope="row">{move || field_name(entity, &field, t())}</th>
+                            <td>{show_value(&f.theirs)}</td>
+                            <td>{show_value(&f.mine)}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+/// Where a record opens, for "open".
+fn record_href(entity: Entity, id: uuid::Uuid) -> Option<String> {
+    (entity == Entity::Model).then(|| format!("/mo-hinh/{id}"))
+}
+
+/// The headings of the two columns (the other person's, this person's) and the two choices
+/// (keep what the server holds, the other one), by what became of the change.
+fn labels(
+    kind: Option<ConflictKind>,
+    by: &str,
+    t: &Texts,
+) -> (String, String, String, Option<String>) {
+    match kind {
+        // This change won: the server holds mine; theirs was replaced.
+        Some(ConflictKind::Soft) => (
+            named(t.theirs_replaced, by, t),
+            t.yours_on_server.to_owned(),
+            t.keep_mine.to_owned(),
+            Some(named(t.use_theirs, by, t)),
+        ),
+        // Nothing was written: the server holds theirs.
+        Some(ConflictKind::Hard) => (
+            named(t.theirs_on_server, by, t),
+            t.yours_not_written.to_owned(),
+            named(t.keep_theirs, by, t),
+            Some(t.write_mine.to_owned()),
+        ),
+        _ => (String::new(), String::new(), t.dismiss.to_owned(), None),
     }
 }
 
@@ -48,14 +129,18 @@ fn ProblemItem(problem: Problem) -> impl IntoView {
     let t = use_texts();
     let status = expect_context::<SyncStatus>();
     let seq = problem.push.seq;
-    let heading = match problem.result.status {
-        PushStatus::Rejected => t().rejected,
-        _ => t().conflict,
-    };
+    let mutation = problem.push.mutation.clone();
+    let entity = mutation.kind.entity();
+    let record = mutation.id.as_uuid();
+    let name = mutation.fields.get("name").map(show_value);
     let error = problem.result.error.clone().map(|e| e.message);
     let conflict = problem.result.conflict.clone();
-    let name = problem.push.mutation.fields.get("name").map(show_value);
-    let dismiss = move |_| {
+    let by = conflict.as_ref().map(|c| c.by.clone()).unwrap_or_default();
+    let kind = match (problem.result.status, conflict.as_ref().map(|c| c.kind)) {
+        (PushStatus::Rejected, _) => None,
+        (_, kind) => kind,
+    };
+    let dismiss = move || {
         leptos::task::spawn_local(async move {
             if let Ok(db) = shared_db().await {
                 let _ = db.dismiss_problem(seq).await;
@@ -63,72 +148,157 @@ fn ProblemItem(problem: Problem) -> impl IntoView {
             status.saved();
         });
     };
-    // "Use mine": the same fields again, now against the version the server has.
-    let mine_again = conflict
-        .as_ref()
-        .filter(|c| c.kind != ConflictKind::Deleted && !c.fields.is_empty())
-        .map(|c| Mutation {
-            kind: "model.update".into(),
-            id: problem.push.mutation.id,
+    // The other choice, as a change to save (then this problem is dealt with).
+    let other_choice: Option<Mutation> = match (&kind, &conflict) {
+        // This change won: the other person's values again, on top of it.
+        (Some(ConflictKind::Soft), Some(c)) => Kind::update_of(entity).map(|kind| Mutation {
+            kind,
+            id: mutation.id,
+            base_version: Some(problem.result.version.unwrap_or(c.server_version)),
+            fields: c
+                .fields
+                .iter()
+                .map(|f| (f.field.clone(), f.theirs.clone()))
+                .collect::<Map<_, _>>(),
+        }),
+        // Nothing was written: the same change again, made against what the server holds.
+        (Some(ConflictKind::Hard), Some(c)) => Some(Mutation {
             base_version: Some(c.server_version),
-            // Inserted rather than collected: collecting into a map sorts, with its own code.
-            fields: {
-                let mut fields = serde_json::Map::new();
-                for f in &c.fields {
-                    fields.insert(f.field.clone(), f.mine.clone());
-                }
-                fields
-            },
-        });
-    let use_mine = move |_| {
-        let Some(mutation) = mine_again.clone() else {
+            ..mutation.clone()
+        }),
+        _ => None,
+    };
+    let choose = move |_| {
+        let Some(change) = other_choice.clone() else {
             return;
         };
         leptos::task::spawn_local(async move {
-            if let Ok(db) = shared_db().await
-                && db.enqueue(mutation).await.is_ok()
+            if save_change(
+                status,
+                change.kind,
+                change.id.as_uuid(),
+                change.base_version,
+                change.fields,
+            )
+            .await
+                && let Ok(db) = shared_db().await
             {
                 let _ = db.dismiss_problem(seq).await;
             }
             status.saved();
         });
     };
-    // "Edit": open the model to change it by hand; this problem is then dealt with.
-    let edit_href = format!("/mo-hinh/{}", problem.push.mutation.id);
-    let edit = move |_| {
-        leptos::task::spawn_local(async move {
-            if let Ok(db) = shared_db().await {
-                let _ = db.dismiss_problem(seq).await;
-            }
-            status.saved();
-        });
+    let heading = {
+        let by = by.clone();
+        move || match kind {
+            None => t().rejected.to_owned(),
+            Some(ConflictKind::Soft) => named(t().conflict_soft, &by, t()),
+            Some(ConflictKind::Hard) => named(t().conflict_hard, &by, t()),
+            Some(ConflictKind::Deleted) => named(t().conflict_deleted, &by, t()),
+        }
     };
-    let can_use_mine = conflict
-        .as_ref()
-        .is_some_and(|c| c.kind != ConflictKind::Deleted && !c.fields.is_empty());
+    let labels = std::sync::Arc::new(move |t: &Texts| labels(kind, &by, t));
+    let (theirs_heading, mine_heading, keep, other) = {
+        let (a, b, c, d) = (labels.clone(), labels.clone(), labels.clone(), labels);
+        (
+            move || a(t()).0,
+            move || b(t()).1,
+            move || c(t()).2,
+            move || d(t()).3,
+        )
+    };
+    let href = record_href(entity, record);
     view! {
-        <li class="problem" data-seq=seq.to_string()>
+        <li class="problem" data-seq=seq.to_string() data-kind=format!("{kind:?}")>
             <h3>{heading} {name.map(|n| format!(" — {n}"))}</h3>
             {error.map(|message| view! { <p class="error">{message}</p> })}
-            {conflict.map(|c| view! {
-                <p class="muted">{t().changed_by} ": " {c.by.clone()} " · " {time_and_date(c.at.0)}</p>
-                <table class="compare">
-                    <thead><tr><th scope="col"></th><th scope="col">{t().theirs}</th><th scope="col">{t().mine}</th></tr></thead>
-                    <tbody>
-                        {c.fields.iter().map(|f| view! {
-                            <tr><th scope="row">{f.field.clone()}</th><td>{show_value(&f.theirs)}</td><td>{show_value(&f.mine)}</td></tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
+            {conflict.clone().map(|c| view! {
+                <p class="muted">{t().changed_by} ": " {named("{name}", &c.by, t())} " · " {time_and_date(c.at.0)}</p>
+                {(!c.fields.is_empty()).then(|| view! {
+                    <Compare entity fields=c.fields.clone() theirs=theirs_heading() mine=mine_heading() />
+                })}
             })}
             <div class="actions">
-                <button type="button" class="button secondary" on:click=dismiss>
-                    {if can_use_mine { t().keep_theirs } else { t().dismiss }}
-                </button>
-                {can_use_mine.then(|| view! {
-                    <button type="button" class="button" on:click=use_mine>{t().use_mine}</button>
+                <button type="button" class="button secondary keep" on:click=move |_| dismiss()>{keep}</button>
+                {move || other().map(|label| view! {
+                    <button type="button" class="button other" on:click=choose.clone()>{label}</button>
                 })}
-                <a class="button secondary" href=edit_href on:click=edit>{t().edit}</a>
+                {href.clone().map(|href| view! {
+                    <a class="button secondary" href=href>{tr(|t| t.open_record)}</a>
+                })}
+            </div>
+        </li>
+    }
+}
+
+#[component]
+fn NoticeItem(notice: Held<Notice>) -> impl IntoView {
+    let t = use_texts();
+    let status = expect_context::<SyncStatus>();
+    let version = notice.version;
+    let notice = notice.record;
+    let entity = notice.entity;
+    let by = notice.by.clone();
+    let id = notice.id.as_uuid();
+    let dismissal = move || (Kind::NoticeDismiss, id, Some(version.unwrap_or(0)));
+    let keep = move |_| {
+        let (kind, id, base) = dismissal();
+        leptos::task::spawn_local(async move {
+            save_change(status, kind, id, base, Map::new()).await;
+        });
+    };
+    let mine_again = {
+        let notice = notice.clone();
+        move |_| {
+            let notice = notice.clone();
+            let (dismiss, id, base) = dismissal();
+            leptos::task::spawn_local(async move {
+                let Some(kind) = Kind::update_of(notice.entity) else {
+                    return;
+                };
+                let fields: Map<_, _> = notice
+                    .fields
+                    .iter()
+                    .map(|f| (f.field.clone(), f.mine.clone()))
+                    .collect();
+                if save_change(
+                    status,
+                    kind,
+                    notice.record_id.as_uuid(),
+                    Some(notice.server_version),
+                    fields,
+                )
+                .await
+                {
+                    save_change(status, dismiss, id, base, Map::new()).await;
+                }
+            });
+        }
+    };
+    let href = record_href(entity, notice.record_id.as_uuid());
+    let title = {
+        let by = by.clone();
+        move || named(t().notice_title, &by, t())
+    };
+    let theirs_heading = {
+        let by = by.clone();
+        move || named(t().theirs_on_server, &by, t())
+    };
+    let keep_label = {
+        let by = by.clone();
+        move || named(t().keep_theirs, &by, t())
+    };
+    view! {
+        <li class="problem notice" data-notice=id.to_string()>
+            <h3>{title} {(!notice.record_name.is_empty()).then(|| format!(" — {}", notice.record_name))}</h3>
+            <p class="muted">{t().changed_by} ": " {named("{name}", &by, t())} " · " {time_and_date(notice.at.0)}</p>
+            <Compare entity fields=notice.fields.clone() theirs=theirs_heading() mine=t().yours_replaced.to_owned() />
+            <div class="actions">
+                <button type="button" class="button secondary keep" on:click=keep>{keep_label}</button>
+                <button type="button" class="button other" on:click=mine_again>{tr(|t| t.write_mine_again)}</button>
+                {href.map(|href| view! {
+                    <a class="button secondary" href=href>{tr(|t| t.open_record)}</a>
+                })}
             </div>
         </li>
     }

@@ -31,7 +31,7 @@ pub fn SignIn() -> impl IntoView {
                         name: user.display_name.clone(),
                     };
                     match shared_db().await {
-                        Ok(db) => match db.hand_over(&owner).await {
+                        Ok(db) => match db.hand_over(&owner, uuid::Uuid::now_v7()).await {
                             Ok(HandOver::Ready) => {
                                 session.remember(user).await;
                                 status.request();

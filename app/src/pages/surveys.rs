@@ -7,9 +7,11 @@
 use dvk_shared::{
     date::{Date, Timestamp},
     ids::{ModelId, UnitId},
+    model::Action,
     photo::{PHOTOS_PER_SURVEY, PhotoRef},
     progress::{Counts, VisitState, models_in_scope, progress, visit_state},
     survey::{COMMON_DIFFICULTIES, Campaign, Rating, SCORE_MAX, Survey, SurveyStatus, total_score},
+    sync::{Entity, Kind},
     text::sort_key,
     user::Role,
 };
@@ -59,13 +61,13 @@ fn use_survey_data() -> Loaded<(Vec<Campaign>, Vec<Held<Survey>>)> {
 
 /// One reader for every survey screen, so the shell carries its code once.
 async fn survey_data() -> (Vec<Campaign>, Vec<Held<Survey>>) {
-    let mut campaigns: Vec<Campaign> = held::<Campaign>("campaign")
+    let mut campaigns: Vec<Campaign> = held::<Campaign>(Entity::Campaign)
         .await
         .into_iter()
         .map(|h| h.record)
         .collect();
     campaigns.sort_unstable_by_key(|c| std::cmp::Reverse((c.year, c.deadline, c.id)));
-    (campaigns, held::<Survey>("survey").await)
+    (campaigns, held::<Survey>(Entity::Survey).await)
 }
 
 /// `/khao-sat`.
@@ -440,7 +442,7 @@ fn VisitForm(visit: Visit, model: Uuid, reload: RwSignal<u64>) -> impl IntoView 
         leptos::task::spawn_local(async move {
             let (kind, id, base, fields) = match survey_id.get_untracked() {
                 Some(id) => (
-                    "survey.update",
+                    Kind::SurveyUpdate,
                     id,
                     Some(version.unwrap_or(0)),
                     Map::from_iter([(field.to_owned(), value)]),
@@ -456,7 +458,7 @@ fn VisitForm(visit: Visit, model: Uuid, reload: RwSignal<u64>) -> impl IntoView 
                     fields.insert("visited_at".into(), json!(now_ms()));
                     fields.insert(field.to_owned(), value);
                     survey_id.try_set(Some(id));
-                    ("survey.create", id, None, fields)
+                    (Kind::SurveyCreate, id, None, fields)
                 }
             };
             if !save_change(status, kind, id, base, fields).await {
@@ -471,7 +473,7 @@ fn VisitForm(visit: Visit, model: Uuid, reload: RwSignal<u64>) -> impl IntoView 
             {
                 let place = json!({ "latitude": latitude, "longitude": longitude });
                 let fields = Map::from_iter([("location".to_owned(), place)]);
-                save_change(status, "survey.update", id, Some(0), fields).await;
+                save_change(status, Kind::SurveyUpdate, id, Some(0), fields).await;
             }
         });
     };
@@ -532,7 +534,7 @@ fn VisitForm(visit: Visit, model: Uuid, reload: RwSignal<u64>) -> impl IntoView 
         };
         leptos::task::spawn_local(async move {
             let base = Some(version.unwrap_or(0));
-            if save_change(status, "survey.submit", id, base, Map::new()).await {
+            if save_change(status, Kind::SurveySubmit, id, base, Map::new()).await {
                 reload.try_update(|r| *r += 1);
             }
         });
@@ -543,7 +545,7 @@ fn VisitForm(visit: Visit, model: Uuid, reload: RwSignal<u64>) -> impl IntoView 
         };
         leptos::task::spawn_local(async move {
             let base = Some(version.unwrap_or(0));
-            if save_change(status, "survey.reopen", id, base, Map::new()).await {
+            if save_change(status, Kind::SurveyReopen, id, base, Map::new()).await {
                 reload.try_update(|r| *r += 1);
             }
         });
@@ -763,14 +765,22 @@ pub fn Evaluation(model: ModelView, reload: RwSignal<u64>) -> impl IntoView {
             ("rating".to_owned(), json!(rating.as_str())),
         ]);
         leptos::task::spawn_local(async move {
-            if save_change(status, "model.evaluate", id, base, fields).await {
+            if save_change(status, Kind::ModelAct(Action::Evaluate), id, base, fields).await {
                 reload.try_update(|r| *r += 1);
             }
         });
     };
     let mark_typical = move |_| {
         leptos::task::spawn_local(async move {
-            if save_change(status, "model.mark_typical", id, base, Map::new()).await {
+            if save_change(
+                status,
+                Kind::ModelAct(Action::MarkTypical),
+                id,
+                base,
+                Map::new(),
+            )
+            .await
+            {
                 reload.try_update(|r| *r += 1);
             }
         });

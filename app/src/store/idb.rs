@@ -1,19 +1,19 @@
-//! The local store in IndexedDB. The rules (what becomes a problem, which records change) are
-//! here; app/js/store.js runs each operation in one IndexedDB transaction and answers once it is
-//! committed, durably for writes. Values are kept as JSON text under text keys, so what is
-//! stored is exactly what serde wrote, in every browser.
+//! The local store in IndexedDB. What each operation writes is decided here, by the shared
+//! rules of `dvk_shared::sync::client`; app/js/store.js runs each operation in one IndexedDB
+//! transaction and answers once it is committed, durably for writes. Values are kept as JSON
+//! text under text keys, so what is stored is exactly what serde wrote, in every browser.
 
-use dvk_shared::sync::{Mutation, Push, SyncResponse};
+use dvk_shared::sync::{
+    Entity, Mutation, Push, SyncResponse,
+    client::{JOURNAL_KEEP, Sent, epoch_changed, learned, outbox, seq_key},
+};
 use js_sys::Reflect;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use serde_json::Value;
 use uuid::Uuid;
 use wasm_bindgen::prelude::*;
 
-use super::{
-    HandOver, LocalDbError, LocalStore, Owner, Problem, Record, SyncMark, outbox_key, parse_json,
-    problems_of, replica_changes,
-};
+use super::{HandOver, LocalDbError, LocalStore, Owner, Problem, Record, SyncMark, parse_json};
 
 #[wasm_bindgen(module = "/js/store.js")]
 extern "C" {
@@ -28,16 +28,34 @@ extern "C" {
     #[wasm_bindgen(catch, js_name = deviceId)]
     async fn device_id_js(db: &JsValue, fresh: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = enqueue)]
-    async fn enqueue_js(db: &JsValue, rest: &str) -> Result<JsValue, JsValue>;
+    async fn enqueue_js(
+        db: &JsValue,
+        rest: &str,
+        join_key: Option<String>,
+        joined: Option<String>,
+    ) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = markSent)]
+    async fn mark_sent_js(db: &JsValue, seq: f64) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = learn)]
     async fn learn_js(
         db: &JsValue,
         problems: Vec<String>,
         answered: Vec<String>,
+        journal: Vec<String>,
+        forget_journal_before: String,
         reset: bool,
         deletes: Vec<String>,
         puts: Vec<String>,
         mark: &str,
+        requeue: Option<Vec<String>>,
+        next_seq: f64,
+    ) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = replaceOutbox)]
+    async fn replace_outbox_js(
+        db: &JsValue,
+        entries: Vec<String>,
+        next_seq: f64,
+        sent_through: f64,
     ) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = dismissProblem)]
     async fn dismiss_problem_js(db: &JsValue, key: &str) -> Result<JsValue, JsValue>;
@@ -51,9 +69,12 @@ extern "C" {
 }
 
 const OUTBOX: &str = "outbox";
+const JOURNAL: &str = "journal";
 const RECORDS: &str = "records";
 const PROBLEMS: &str = "problems";
 const MARK: &str = "sync_mark";
+const NEXT_SEQ: &str = "next_seq";
+const SENT_THROUGH: &str = "sent_through";
 
 fn field(value: &JsValue, key: &str) -> JsValue {
     Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
@@ -84,6 +105,18 @@ fn encode<T: Serialize>(value: &T) -> Result<String, LocalDbError> {
     serde_json::to_string(value).map_err(|e| LocalDbError::Decode(e.to_string()))
 }
 
+/// Flat `[key, JSON text, key, JSON text, …]` lists, as store.js takes them.
+fn keyed<T: Serialize>(
+    items: impl IntoIterator<Item = (String, T)>,
+) -> Result<Vec<String>, LocalDbError> {
+    let mut flat = Vec::new();
+    for (key, item) in items {
+        flat.push(key);
+        flat.push(encode(&item)?);
+    }
+    Ok(flat)
+}
+
 pub struct LocalDb {
     /// The open `IDBDatabase`.
     db: JsValue,
@@ -109,7 +142,10 @@ impl LocalDb {
 
     /// Sets a value of the `meta` store, durably.
     pub async fn put_meta<T: Serialize>(&self, key: &str, value: &T) -> Result<(), LocalDbError> {
-        self.put_meta_text(key, &encode(value)?).await
+        put_meta_js(&self.db, key, &encode(value)?)
+            .await
+            .map_err(failure)?;
+        Ok(())
     }
 
     async fn get_meta_text(&self, key: &str) -> Result<Option<String>, LocalDbError> {
@@ -120,9 +156,9 @@ impl LocalDb {
         text(value).map(Some)
     }
 
-    async fn put_meta_text(&self, key: &str, value: &str) -> Result<(), LocalDbError> {
-        put_meta_js(&self.db, key, value).await.map_err(failure)?;
-        Ok(())
+    /// A number of the `meta` store (0 when unset).
+    async fn meta_number(&self, key: &str) -> Result<u64, LocalDbError> {
+        Ok(self.get_meta::<u64>(key).await?.unwrap_or(0))
     }
 
     /// Every value of `store`, in key order.
@@ -136,6 +172,11 @@ impl LocalDb {
         parse_json(&text(get_all_js(&self.db, store).await.map_err(failure)?)?)
             .map_err(LocalDbError::Decode)
     }
+
+    /// The outbox entries keyed and encoded for store.js.
+    fn entries(pushes: &[Push]) -> Result<Vec<String>, LocalDbError> {
+        keyed(pushes.iter().map(|p| (seq_key(p.seq), p)))
+    }
 }
 
 impl LocalStore for LocalDb {
@@ -148,13 +189,31 @@ impl LocalStore for LocalDb {
     }
 
     async fn enqueue(&self, mutation: Mutation) -> Result<u64, LocalDbError> {
+        outbox::fits(&mutation).map_err(LocalDbError::TooLarge)?;
+        // Joined to the record's latest unsent change when they coalesce; store.js checks in
+        // its transaction that the change is still there and still unsent, and otherwise
+        // saves this one on its own.
+        let pending = self.outbox().await?;
+        let sent_through = self.meta_number(SENT_THROUGH).await?;
+        let (join_key, joined) = match outbox::joinable(&pending, sent_through, &mutation) {
+            Some((seq, joined)) => (
+                Some(seq_key(seq)),
+                Some(encode(&Push {
+                    seq,
+                    mutation: joined,
+                })?),
+            ),
+            None => (None, None),
+        };
         // The seq is taken in store.js, in the transaction that writes the change; the text
         // stored is still serde's, with the seq put in front of the rest.
         let template = encode(&Push { seq: 0, mutation })?;
         let rest = template
             .strip_prefix(r#"{"seq":0"#)
             .ok_or_else(|| LocalDbError::Decode(format!("a change encodes as {template}")))?;
-        let seq = enqueue_js(&self.db, rest).await.map_err(failure)?;
+        let seq = enqueue_js(&self.db, rest, join_key, joined)
+            .await
+            .map_err(failure)?;
         seq.as_f64()
             .map(|seq| seq as u64)
             .ok_or_else(|| LocalDbError::Idb("enqueue returned no seq".into()))
@@ -164,7 +223,12 @@ impl LocalStore for LocalDb {
         self.all(OUTBOX).await
     }
 
-    async fn records(&self, entity: &str) -> Result<Vec<Record>, LocalDbError> {
+    async fn mark_sent(&self, seq: u64) -> Result<(), LocalDbError> {
+        mark_sent_js(&self.db, seq as f64).await.map_err(failure)?;
+        Ok(())
+    }
+
+    async fn records(&self, entity: Entity) -> Result<Vec<Record>, LocalDbError> {
         let Value::Array(all) = self.all_values(RECORDS).await? else {
             return Err(LocalDbError::Decode("the records are not a list".into()));
         };
@@ -188,42 +252,81 @@ impl LocalStore for LocalDb {
     }
 
     async fn learn(&self, answer: &SyncResponse, now_ms: i64) -> Result<(), LocalDbError> {
-        // The answers are paired with the outbox read here, just before the transaction that
-        // learns them: only `learn` removes changes from the outbox, and a save only adds
-        // changes with higher seqs, so every push answered is still there. store.js checks
-        // inside the transaction that each problem's push is still in the outbox (another tab
-        // may have learned the same answer meanwhile) before keeping it. A download answers no
-        // push and reads nothing.
-        let pending = if answer.results.is_empty() {
+        // What an answer writes is worked out from what the store held just before: only
+        // `learn` removes changes from the outbox, and a save only adds changes with higher
+        // seqs (or joins unsent ones, which no answer names), so every push answered is still
+        // there. store.js checks inside its transaction that each problem's push is still in
+        // the outbox (another tab may have learned the same answer) before keeping it. A
+        // download answers no push and reads nothing more.
+        let before = self.mark().await?;
+        let restored = epoch_changed(answer, &before);
+        let pending = if answer.results.is_empty() && !restored {
             Vec::new()
         } else {
             self.outbox().await?
         };
-        let mut problems = Vec::new();
-        for problem in problems_of(answer, &pending) {
-            problems.push(outbox_key(problem.push.seq));
-            problems.push(encode(&problem)?);
-        }
-        let answered = answer.results.iter().map(|r| outbox_key(r.seq)).collect();
-        let (deletes, records) = replica_changes(answer);
-        let mut puts = Vec::with_capacity(records.len() * 2);
-        for (key, record) in records {
-            puts.push(key);
-            puts.push(encode(&record)?);
-        }
-        let mark = SyncMark {
-            cursor: Some(answer.cursor.clone()),
-            epoch: Some(answer.epoch.clone()),
-            last_success: Some(now_ms),
+        let journal: Vec<Sent> = if restored {
+            self.all(JOURNAL).await?
+        } else {
+            Vec::new()
+        };
+        let next_seq = self.meta_number(NEXT_SEQ).await?.max(1);
+        let plan = learned(
+            answer,
+            &before,
+            &pending,
+            restored.then_some((journal.as_slice(), next_seq)),
+            now_ms,
+        );
+        let problems = keyed(plan.problems.iter().map(|p| (seq_key(p.push.seq), p)))?;
+        let answered = plan.answered.iter().map(|seq| seq_key(*seq)).collect();
+        let forget_before = plan
+            .journal
+            .iter()
+            .map(|s| s.push.seq)
+            .max()
+            .map_or(String::new(), |last| {
+                seq_key(last.saturating_sub(JOURNAL_KEEP - 1))
+            });
+        let journal = keyed(plan.journal.iter().map(|s| (seq_key(s.push.seq), s)))?;
+        let puts = keyed(plan.puts)?;
+        let (requeue, next_seq) = match &plan.requeue {
+            Some(requeued) => (
+                Some(Self::entries(&requeued.outbox)?),
+                requeued.next_seq as f64,
+            ),
+            None => (None, 0.0),
         };
         learn_js(
             &self.db,
             problems,
             answered,
-            answer.reset,
-            deletes,
+            journal,
+            forget_before,
+            plan.reset,
+            plan.deletes,
             puts,
-            &encode(&mark)?,
+            &encode(&plan.mark)?,
+            requeue,
+            next_seq,
+        )
+        .await
+        .map_err(failure)?;
+        Ok(())
+    }
+
+    async fn renumber(&self, expected: u64) -> Result<(), LocalDbError> {
+        let mut pending = self.outbox().await?;
+        let mut seq = expected;
+        for push in &mut pending {
+            push.seq = seq;
+            seq += 1;
+        }
+        replace_outbox_js(
+            &self.db,
+            Self::entries(&pending)?,
+            seq as f64,
+            expected.saturating_sub(1) as f64,
         )
         .await
         .map_err(failure)?;
@@ -235,18 +338,18 @@ impl LocalStore for LocalDb {
     }
 
     async fn dismiss_problem(&self, seq: u64) -> Result<(), LocalDbError> {
-        dismiss_problem_js(&self.db, &outbox_key(seq))
+        dismiss_problem_js(&self.db, &seq_key(seq))
             .await
             .map_err(failure)?;
         Ok(())
     }
 
-    async fn hand_over(&self, owner: &Owner) -> Result<HandOver, LocalDbError> {
+    async fn hand_over(&self, owner: &Owner, new_device: Uuid) -> Result<HandOver, LocalDbError> {
         let answer = hand_over_js(
             &self.db,
             &owner.user_id,
             &encode(owner)?,
-            &encode(&Uuid::now_v7())?,
+            &encode(&new_device)?,
         )
         .await
         .map_err(failure)?;

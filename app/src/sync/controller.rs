@@ -10,7 +10,8 @@ use super::{
     HttpTransport, Progress, SyncError, TransportError, backoff_ms, photos::upload_waiting,
     sync_until_settled,
 };
-use crate::store::{LocalStore, shared_db};
+use crate::store::{LocalStore, shared_db, with_pending};
+use dvk_shared::sync::Entity;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum SyncState {
@@ -22,6 +23,8 @@ pub enum SyncState {
     SignInRequired,
     /// The server refused the request as a whole; what it said.
     Failed(String),
+    /// One change is larger than the server (or a proxy before it) takes.
+    TooLarge,
 }
 
 /// The sync state the screens show and the handle to ask for a sync.
@@ -36,6 +39,9 @@ pub struct SyncStatus {
     pub progress: RwSignal<Option<Progress>>,
     /// Bumped whenever the local store changed, so pages read it again.
     pub data_version: RwSignal<u64>,
+    /// Whether the last attempt reached the server (any answer counts): the browser may say
+    /// it is online while the server cannot be reached.
+    pub reachable: RwSignal<bool>,
     attempt: RwSignal<u32>,
     running: RwSignal<bool>,
 }
@@ -56,6 +62,7 @@ impl SyncStatus {
             last_success: RwSignal::new(None),
             progress: RwSignal::new(None),
             data_version: RwSignal::new(0),
+            reachable: RwSignal::new(true),
             attempt: RwSignal::new(0),
             running: RwSignal::new(false),
         };
@@ -94,8 +101,15 @@ impl SyncStatus {
                 if let Ok(outbox) = db.outbox().await {
                     self.pending.set(outbox.len());
                 }
-                if let Ok(problems) = db.problems().await {
-                    self.problems.set(problems.len());
+                // Answers to resolve, and notices that someone replaced this person's values
+                // (those dismissed here but not yet sent no longer count).
+                if let (Ok(problems), Ok(notices), Ok(outbox)) = (
+                    db.problems().await,
+                    db.records(Entity::Notice).await,
+                    db.outbox().await,
+                ) {
+                    let notices = with_pending(notices, &outbox, Entity::Notice).len();
+                    self.problems.set(problems.len() + notices);
                 }
                 self.photos_waiting
                     .set(crate::store::photos::waiting().await.len());
@@ -137,6 +151,10 @@ impl SyncStatus {
             self.progress.set(None);
             self.data_version.update(|v| *v += 1);
             self.refresh_counts();
+            self.reachable.set(!matches!(
+                outcome,
+                Err(SyncError::Transport(TransportError::Unreachable(_)))
+            ));
             match outcome {
                 Ok(_) => {
                     self.attempt.set(0);
@@ -147,6 +165,9 @@ impl SyncStatus {
                 }
                 Err(SyncError::Transport(TransportError::Refused { message, .. })) => {
                     self.state.set(SyncState::Failed(message));
+                }
+                Err(SyncError::ChangeTooLarge(_)) => {
+                    self.state.set(SyncState::TooLarge);
                 }
                 Err(other) => {
                     // Unreachable, a gap, a store hiccup: try again later, further apart.

@@ -1,16 +1,18 @@
-//! The sync engine: the only part of the app that talks to the server. It sends the outbox,
-//! learns the answer into the local store, and says when to try again.
+//! The only part of the app that talks to the server. The engine itself (what a request carries,
+//! how an answer is learned) is `dvk_shared::sync::client`'s, the one the tests drive the server
+//! with; here are the HTTP transport, when to sync, signing in, the online reads and photos.
 
 pub mod auth;
 pub mod controller;
-mod engine;
 pub mod online;
 pub mod photos;
 mod transport;
 
 pub use controller::{SyncState, SyncStatus};
-pub use engine::{Progress, SyncError, sync_until_settled};
-pub use transport::{HttpTransport, Transport, TransportError};
+pub use dvk_shared::sync::client::{
+    Progress, SyncError, Transport, TransportError, sync_until_settled,
+};
+pub use transport::HttpTransport;
 
 /// The JSON body of a server answer, if it has one. Not generic: one copy of reading and parsing
 /// an answer serves every request, and each type is then read from the `Value`.

@@ -1,29 +1,11 @@
-//! How a sync request reaches the server: over HTTP in the app, something scripted in tests.
+//! How a sync request reaches the server: over HTTP, on the app's own origin.
 
-use dvk_shared::sync::{SeqGap, SyncRequest, SyncResponse};
+use dvk_shared::sync::{
+    SeqGap, SyncRequest, SyncResponse,
+    client::{Transport, TransportError},
+};
 
 use super::{answer_body, read, refusal};
-
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum TransportError {
-    /// 401: sign in again; the outbox is kept.
-    #[error("sign in again")]
-    SignInRequired,
-    /// 409: the server expects this seq next.
-    #[error("the server expects change {0} next")]
-    Gap(u64),
-    /// The server refused the request as a whole (4xx): a bug or an old app, not a network blip.
-    #[error("refused ({status}): {message}")]
-    Refused { status: u16, message: String },
-    /// No answer or a 5xx: try again later; the server committed all of the request or none.
-    #[error("the server cannot be reached: {0}")]
-    Unreachable(String),
-}
-
-#[allow(async_fn_in_trait)] // one thread in the browser
-pub trait Transport {
-    async fn sync(&self, request: &SyncRequest) -> Result<SyncResponse, TransportError>;
-}
 
 /// `POST /api/sync` on the app's own origin, with the session cookie.
 pub struct HttpTransport;
@@ -48,6 +30,7 @@ impl Transport for HttpTransport {
                 crate::store::from_json(&text).map_err(TransportError::Unreachable)
             }
             401 => Err(TransportError::SignInRequired),
+            413 => Err(TransportError::TooLarge),
             409 => match read::<SeqGap>(answer_body(&response).await) {
                 Some(gap) => Err(TransportError::Gap(gap.expected)),
                 None => Err(TransportError::Unreachable("unreadable answer".into())),

@@ -284,6 +284,16 @@ impl Kind {
         }
     }
 
+    /// The kind that edits fields of a record of `entity`, if its fields are edited at all.
+    pub fn update_of(entity: Entity) -> Option<Kind> {
+        match entity {
+            Entity::Model => Some(Kind::ModelUpdate),
+            Entity::Campaign => Some(Kind::CampaignUpdate),
+            Entity::Survey => Some(Kind::SurveyUpdate),
+            Entity::Unit | Entity::Notice => None,
+        }
+    }
+
     /// Whether a change of this kind names the version it was made against.
     pub fn needs_base(self) -> bool {
         self.verb() != Verb::Create

@@ -8,7 +8,7 @@
 
 mod engine;
 mod memory;
-mod outbox;
+pub mod outbox;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
