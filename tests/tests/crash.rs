@@ -4,54 +4,18 @@
 // A test states what must hold with unwrap/expect; the lint is for production code.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::{path::PathBuf, process::Stdio, time::Duration};
+use std::time::Duration;
 
 use dvk_shared::{
     api::{ModelSummary, Page},
     sync::{PushStatus, SyncResponse},
 };
-use dvk_tests::{Backend, TestDatabase, wait_until};
+use dvk_tests::{
+    Backend, TestDatabase,
+    process::{ServerProcess, dvk_binary},
+};
 use serde_json::json;
 use uuid::Uuid;
-
-/// Builds (if needed) and finds the `dvk` binary of this workspace.
-fn dvk_binary() -> PathBuf {
-    let status = std::process::Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "-p", "dvk-server", "--bin", "dvk"])
-        .status()
-        .unwrap();
-    assert!(status.success(), "cannot build the dvk binary");
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    target.join("debug/dvk")
-}
-
-struct Process {
-    child: tokio::process::Child,
-    base: String,
-}
-
-async fn spawn(binary: &PathBuf, database_url: &str, port: u16) -> Process {
-    let child = tokio::process::Command::new(binary)
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--demo"])
-        .env("DATABASE_URL", database_url)
-        .env_remove("DVK_DEMO")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    let health = format!("{base}/api/health");
-    wait_until("the server to answer", Duration::from_secs(60), || {
-        let health = health.clone();
-        async move { Ok(reqwest::get(&health).await.is_ok_and(|r| r.status() == 200)) }
-    })
-    .await
-    .unwrap();
-    Process { child, base }
-}
 
 async fn signed_in(base: &str) -> reqwest::Client {
     let http = reqwest::Client::builder()
@@ -81,17 +45,15 @@ async fn count_batch(http: &reqwest::Client, base: &str) -> u64 {
 }
 
 async fn a_kill_in_the_middle_of_a_batch_keeps_all_or_nothing(backend: Backend) {
-    let binary = dvk_binary();
+    let binary = dvk_binary().unwrap();
     let database = TestDatabase::new(backend).await.unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut server = spawn(&binary, &database.url(), port).await;
-    let http = signed_in(&server.base).await;
+    let mut server = ServerProcess::start(binary, &database.url(), true)
+        .await
+        .unwrap();
+    let base = server.base();
+    let http = signed_in(&base).await;
     let units: serde_json::Value = http
-        .get(format!("{}/api/units", server.base))
+        .get(format!("{}/api/units", base))
         .send()
         .await
         .unwrap()
@@ -111,18 +73,17 @@ async fn a_kill_in_the_middle_of_a_batch_keeps_all_or_nothing(backend: Backend) 
     // Send the batch and kill the server while it works on it.
     let sending = {
         let http = http.clone();
-        let url = format!("{}/api/sync", server.base);
+        let url = format!("{}/api/sync", base);
         let request = request.clone();
         tokio::spawn(async move { http.post(url).json(&request).send().await })
     };
     tokio::time::sleep(Duration::from_millis(40)).await;
-    server.child.start_kill().unwrap();
-    server.child.wait().await.unwrap();
+    server.kill().await.unwrap();
     let _ = sending.await;
 
-    let server = spawn(&binary, &database.url(), port).await;
-    let http = signed_in(&server.base).await;
-    let kept = count_batch(&http, &server.base).await;
+    server.restart().await.unwrap();
+    let http = signed_in(&base).await;
+    let kept = count_batch(&http, &base).await;
     assert!(
         kept == 0 || kept == 500,
         "a killed request kept {kept} of 500 changes"
@@ -130,7 +91,7 @@ async fn a_kill_in_the_middle_of_a_batch_keeps_all_or_nothing(backend: Backend) 
 
     // The device retries the same batch: everything ends applied exactly once.
     let response: SyncResponse = http
-        .post(format!("{}/api/sync", server.base))
+        .post(format!("{}/api/sync", base))
         .json(&request)
         .send()
         .await
@@ -145,7 +106,7 @@ async fn a_kill_in_the_middle_of_a_batch_keeps_all_or_nothing(backend: Backend) 
         PushStatus::Duplicate
     };
     assert!(response.results.iter().all(|r| r.status == expected));
-    assert_eq!(count_batch(&http, &server.base).await, 500);
+    assert_eq!(count_batch(&http, &base).await, 500);
     println!("{backend:?}: the killed request had kept {kept} of 500 changes");
 }
 

@@ -94,7 +94,7 @@ impl PgStore {
                         .map(|i| last[i].clone())
                         .collect(),
                 );
-                SqliteStore::write_batch(&mut to, table, &rows, false).await?;
+                SqliteStore::write_batch(&mut to, table, &rows).await?;
             }
         }
         from.commit().await?;

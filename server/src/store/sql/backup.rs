@@ -37,6 +37,10 @@ pub(crate) enum Restore {
     Replace,
     /// The backup's rows join the live ones (photos, sessions).
     Join,
+    /// The backup's rows overwrite the live rows of the same key, which are never deleted:
+    /// the counter's row is what every writer waits on, and a writer waiting on a deleted row
+    /// would find none.
+    Overwrite,
     /// The live rows stay; the backup's are not read.
     Keep,
 }
@@ -61,14 +65,14 @@ pub(crate) const TABLES: &[Table] = &[
         columns: &[("key", Text), ("value", Text)],
         key: &["key"],
         batch: 1000,
-        restore: Restore::Replace,
+        restore: Restore::Overwrite,
     },
     Table {
         name: "counters",
         columns: &[("name", Text), ("value", Int)],
         key: &["name"],
         batch: 1000,
-        restore: Restore::Replace,
+        restore: Restore::Overwrite,
     },
     Table {
         name: "units",
@@ -394,14 +398,14 @@ macro_rules! sql_backup {
                     .collect()
             }
 
-            /// Writes rows of `table`; rows whose key is there already are left as they are
-            /// when `skip_existing`.
+            /// Writes rows of `table`; what becomes of a row whose key is there already is the
+            /// table's `restore` (only `Join` and `Overwrite` may meet one).
             pub(crate) async fn write_batch(
                 conn: &mut <$db as sqlx::Database>::Connection,
                 table: &$crate::store::sql::backup::Table,
                 rows: &[Vec<$crate::store::sql::backup::Val>],
-                skip_existing: bool,
             ) -> Result<(), $crate::store::StoreError> {
+                use $crate::store::sql::backup::Restore;
                 use $crate::store::sql::backup::{Ty, Val};
                 if rows.is_empty() {
                     return Ok(());
@@ -427,8 +431,23 @@ macro_rules! sql_backup {
                             };
                         }
                     });
-                    if skip_existing {
-                        query.push(format!(" ON CONFLICT ({}) DO NOTHING", table.key.join(", ")));
+                    match table.restore {
+                        Restore::Join => {
+                            query.push(format!(" ON CONFLICT ({}) DO NOTHING", table.key.join(", ")));
+                        }
+                        Restore::Overwrite => {
+                            let set: Vec<String> = names
+                                .iter()
+                                .filter(|n| !table.key.contains(n))
+                                .map(|n| format!("{n} = excluded.{n}"))
+                                .collect();
+                            query.push(format!(
+                                " ON CONFLICT ({}) DO UPDATE SET {}",
+                                table.key.join(", "),
+                                set.join(", ")
+                            ));
+                        }
+                        Restore::Replace | Restore::Keep => {}
                     }
                     query.build().execute(&mut *conn).await?;
                 }
@@ -501,7 +520,7 @@ macro_rules! sql_backup {
                             })
                             .collect();
                         rows_copied += without.len() as u64;
-                        Self::write_batch(&mut tx, table, &without, false).await?;
+                        Self::write_batch(&mut tx, table, &without).await?;
                         for (id, successor) in merged {
                             if let (Val::Text(id), Val::Text(successor)) = (id, successor) {
                                 sqlx::query("UPDATE units SET merged_into = $1 WHERE id = $2")
@@ -525,7 +544,7 @@ macro_rules! sql_backup {
                             .collect();
                         after = Some(key);
                         rows_copied += rows.len() as u64;
-                        Self::write_batch(&mut tx, table, &rows, table.restore == Restore::Join).await?;
+                        Self::write_batch(&mut tx, table, &rows).await?;
                     }
                 }
                 if let Some(table) = sessions {
@@ -536,7 +555,7 @@ macro_rules! sql_backup {
                         .into_iter()
                         .filter(|row| matches!(&row[1], Val::Text(user) if users.contains(user)))
                         .collect();
-                    Self::write_batch(&mut tx, table, &keep, true).await?;
+                    Self::write_batch(&mut tx, table, &keep).await?;
                 }
                 // A new epoch that says what it kept; the counter never goes back, so no version
                 // handed out before the restore is handed out again.

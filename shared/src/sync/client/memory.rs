@@ -34,6 +34,9 @@ struct State {
     owner: Option<Owner>,
     /// Every answer learned, by seq, for tests: nothing saved may go unanswered.
     answers: BTreeMap<u64, PushResult>,
+    /// Changes numbered anew (after a restore, or as the server said), old seq to new, for
+    /// tests.
+    moved: BTreeMap<u64, u64>,
 }
 
 impl MemoryStore {
@@ -75,6 +78,11 @@ impl MemoryStore {
     /// Every answer learned so far, by seq.
     pub fn answers(&self) -> BTreeMap<u64, PushResult> {
         self.state().answers.clone()
+    }
+
+    /// Changes numbered anew, old seq to new.
+    pub fn moved(&self) -> BTreeMap<u64, u64> {
+        self.state().moved.clone()
     }
 
     /// The applied changes kept to resend after a restore.
@@ -185,6 +193,7 @@ impl LocalStore for MemoryStore {
                 .split_off(&last.saturating_sub(JOURNAL_KEEP - 1));
         }
         if let Some(requeued) = plan.requeue {
+            state.moved.extend(requeued.moved);
             state.journal.clear();
             state.outbox = requeued
                 .outbox
@@ -209,6 +218,7 @@ impl LocalStore for MemoryStore {
         let pending: Vec<Push> = std::mem::take(&mut state.outbox).into_values().collect();
         let mut seq = expected;
         for mut push in pending {
+            state.moved.insert(push.seq, seq);
             push.seq = seq;
             state.outbox.insert(seq, push);
             seq += 1;

@@ -55,6 +55,8 @@ pub struct Requeued {
     pub outbox: Vec<Push>,
     /// The seq the next saved change takes.
     pub next_seq: u64,
+    /// Each change's seq before and after (the journal's and the outbox's).
+    pub moved: Vec<(u64, u64)>,
 }
 
 /// After a restore (`kept_through`: the newest version the restored database holds, `None`
@@ -72,23 +74,23 @@ pub fn requeue(
     let kept = kept_through.unwrap_or(0);
     let mut lost: Vec<&Sent> = journal.iter().filter(|s| s.version > kept).collect();
     lost.sort_by_key(|s| s.push.seq);
-    let changes = lost
-        .into_iter()
-        .map(|s| &s.push.mutation)
-        .chain(outbox.iter().map(|p| &p.mutation));
+    let changes = lost.into_iter().map(|s| &s.push).chain(outbox.iter());
     let mut seq = next_seq;
     let mut requeued = Vec::new();
-    for mutation in changes {
-        let mut mutation = mutation.clone();
+    let mut moved = Vec::new();
+    for push in changes {
+        let mut mutation = push.mutation.clone();
         if let Some(base) = mutation.base_version {
             mutation.base_version = Some(base.min(kept));
         }
+        moved.push((push.seq, seq));
         requeued.push(Push { seq, mutation });
         seq += 1;
     }
     Requeued {
         outbox: requeued,
         next_seq: seq,
+        moved,
     }
 }
 
