@@ -2,7 +2,10 @@
 //! leadership overview's list.
 
 use axum::{Json, Router, extract::State, routing::get};
-use dvk_shared::{api::ErrorBody, award::Award, ids::UnitId};
+use dvk_shared::{
+    api::{AwardItem, ErrorBody},
+    ids::UnitId,
+};
 use serde::Deserialize;
 
 use crate::{AppState, access::Viewer, auth::CurrentUser, error::ApiError, extract::ApiQuery};
@@ -29,7 +32,7 @@ pub(crate) struct AwardsQuery {
     security(("dvk_session" = [])),
     params(AwardsQuery),
     responses(
-        (status = 200, description = "The awards.", body = Vec<Award>),
+        (status = 200, description = "The awards, each with its unit's name.", body = Vec<AwardItem>),
         (status = 400, description = "A parameter is not valid (`invalid_query`).", body = ErrorBody),
         (status = 401, description = "No valid session (`sign_in_required`).", body = ErrorBody),
         (status = 403, description = "`unit` lies outside the user's units (`outside_your_units`).", body = ErrorBody),
@@ -39,10 +42,21 @@ pub(crate) async fn list(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     ApiQuery(query): ApiQuery<AwardsQuery>,
-) -> Result<Json<Vec<Award>>, ApiError> {
+) -> Result<Json<Vec<AwardItem>>, ApiError> {
     let viewer = Viewer::load(state.store.as_ref(), user).await?;
     let units = viewer.units_within(query.unit)?;
+    let awards = state.store.awards(units.as_deref(), query.year).await?;
     Ok(Json(
-        state.store.awards(units.as_deref(), query.year).await?,
+        awards
+            .into_iter()
+            .map(|award| AwardItem {
+                unit_name: viewer
+                    .tree
+                    .get(award.unit_id)
+                    .map(|u| u.name.clone())
+                    .unwrap_or_default(),
+                award,
+            })
+            .collect(),
     ))
 }

@@ -226,6 +226,16 @@ pub struct Stats {
     pub typical: Vec<TypicalModel>,
 }
 
+/// A decided award as `GET /api/awards` lists it: the award, and the name of its unit (the one
+/// receiving it, or the person's), so a list reads without the units on the device.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AwardItem {
+    #[serde(flatten)]
+    pub award: crate::award::Award,
+    pub unit_name: String,
+}
+
 /// A typical model as the overview lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

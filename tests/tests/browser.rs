@@ -7,7 +7,7 @@
 use std::{path::PathBuf, time::Duration};
 
 use dvk_shared::{ids::ModelId, model::Status};
-use dvk_tests::{Backend, TestServer, browser::with_browser, dist_dir, wait_until};
+use dvk_tests::{Backend, TestServer, browser::with_browser, device::Device, dist_dir, wait_until};
 use fantoccini::{Client, Locator};
 use uuid::Uuid;
 
@@ -851,6 +851,302 @@ async fn survey_offline_with_photos_then_everything_arrives() {
         // The overview lists the difficulties the submitted surveys report.
         client.goto(&format!("{base}/tong-quan")).await?;
         wait_for_text(&client, ".difficulty-counts", "Tái định cư — 2 phiếu khảo sát").await?;
+        Ok(())
+    })
+    .await
+    .unwrap();
+}
+
+/// Waits until the server holds a model for which `check` holds.
+async fn server_model(
+    server: &TestServer,
+    id: Uuid,
+    what: &str,
+    check: impl Fn(&dvk_shared::model::Model) -> bool,
+) -> anyhow::Result<()> {
+    let id = ModelId::from_uuid(id)?;
+    let check = &check;
+    wait_until(what, Duration::from_secs(60), || async move {
+        Ok(server
+            .store()
+            .model(id)
+            .await?
+            .is_some_and(|stored| check(&stored.model)))
+    })
+    .await
+}
+
+/// The text of the first element matching `css`.
+async fn text_of(client: &Client, css: &str) -> anyhow::Result<String> {
+    Ok(client.find(Locator::Css(css)).await?.text().await?)
+}
+
+/// Conflicts as people meet them (SYNC.md): the registrar whose text the Board's later edit
+/// replaced is told, in their list and in the model's history, and can write it again; the
+/// Board that replaced someone's text sees which value the server holds now and can give the
+/// other back; two decisions at once overwrite nothing. Every heading says whose value it is,
+/// every button does on the server what it says. And what the person sees stays true: a model
+/// page shows what a sync brought, and the header says when the server cannot be reached.
+#[tokio::test]
+async fn conflicts_reach_the_right_person_and_each_choice_does_what_it_says() {
+    assert!(
+        dist_dir().join("index.html").is_file(),
+        "the app is not built: run `trunk build --release` (scripts/test does) before this test"
+    );
+    let mut server = TestServer::start_demo(Backend::Sqlite).await.unwrap();
+    let base = server.base.clone();
+    let hoa = server
+        .store()
+        .units()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.name == "Xã Điện Hòa")
+        .unwrap()
+        .id;
+    let mut registrar = Device::of_demo(&server, "dienhoa").await.unwrap();
+    let mut board = Device::of_demo(&server, "bandanvan").await.unwrap();
+    let mut admin = Device::of_demo(&server, "admin").await.unwrap();
+    let model = Uuid::now_v7();
+    registrar.save(
+        "model.create",
+        model,
+        None,
+        serde_json::json!({"unit_id": hoa, "name": "Đèn đường thắp sáng ngõ xóm",
+                           "field": "culture_society", "year": 2026}),
+    );
+    registrar.sync().await.unwrap();
+    board.sync().await.unwrap();
+    // A model waiting for review, for two Board members deciding at once.
+    let submitted = board
+        .replica()
+        .iter()
+        .find(|((entity, _), held)| entity == "model" && held.data["status"] == "submitted")
+        .map(|((_, id), _)| *id)
+        .unwrap();
+    admin.sync().await.unwrap();
+
+    with_browser(move |client| async move {
+        // 1. The Board's tablet changed the objectives offline; the registrar writes them on
+        // theirs and syncs first; the Board syncs after: its later edit wins.
+        client.goto(&base).await?;
+        sign_in(&client, "dienhoa").await?;
+        synced(&client).await?;
+        let seen = board.version_of(model);
+        board.save(
+            "model.update",
+            model,
+            seen,
+            serde_json::json!({"objectives": "Mục tiêu do Ban viết"}),
+        );
+        client.goto(&format!("{base}/mo-hinh/{model}")).await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css("#f-objectives"))
+            .await?;
+        type_into(&client, "#f-objectives", "Mục tiêu do xã viết").await?;
+        client.find(Locator::Css("#f-name")).await?.click().await?;
+        server_model(&server, model, "the registrar's objectives", |m| {
+            m.objectives == "Mục tiêu do xã viết"
+        })
+        .await?;
+        nothing_pending(&client).await?;
+        board.sync().await?;
+        let won = board.answers().values().last().cloned().unwrap();
+        assert_eq!(won.status, dvk_shared::sync::PushStatus::Applied);
+        assert!(
+            won.conflict.is_some(),
+            "the Board is told it replaced a value"
+        );
+        server_model(&server, model, "the Board's objectives", |m| {
+            m.objectives == "Mục tiêu do Ban viết"
+        })
+        .await?;
+
+        // The registrar learns it at the next sync: in the list to resolve, by name, each
+        // column saying whose value it is and which the server holds.
+        click_text(&client, ".sync-bar button", "Đồng bộ ngay").await?;
+        wait_for_text(&client, ".sync-problems", "1 cần xử lý").await?;
+        client.goto(&format!("{base}/dong-bo")).await?;
+        wait_for_text(
+            &client,
+            ".notice h3",
+            "Ban Dân vận Thị ủy đã thay giá trị của bạn — Đèn đường thắp sáng ngõ xóm",
+        )
+        .await?;
+        assert_eq!(
+            text_of(&client, ".notice th.theirs").await?,
+            "Giá trị của Ban Dân vận Thị ủy — đang trên máy chủ"
+        );
+        assert_eq!(
+            text_of(&client, ".notice th.mine").await?,
+            "Giá trị của bạn — đã bị thay"
+        );
+        assert_eq!(
+            text_of(&client, ".notice tbody th").await?,
+            "Mục tiêu",
+            "named as on the form"
+        );
+        assert_eq!(
+            text_of(&client, ".notice tbody td").await?,
+            "Mục tiêu do Ban viết"
+        );
+        screenshot(&client, "14-value-replaced").await?;
+        // The model's history says whose value was replaced.
+        client.goto(&format!("{base}/mo-hinh/{model}")).await?;
+        wait_for_text(
+            &client,
+            ".history-entry .replaced",
+            "Thay giá trị của Cán bộ xã Điện Hòa — Mục tiêu: Mục tiêu do xã viết",
+        )
+        .await?;
+        // "Write mine again" writes the registrar's text on the server, and the notice goes.
+        client.goto(&format!("{base}/dong-bo")).await?;
+        click_text(&client, ".notice button", "Ghi lại giá trị của tôi").await?;
+        server_model(&server, model, "the registrar's objectives again", |m| {
+            m.objectives == "Mục tiêu do xã viết"
+        })
+        .await?;
+        nothing_pending(&client).await?;
+        wait_for_text(&client, ".card p", "Không có gì cần xử lý.").await?;
+
+        // 2. The Board, in the app, replaces the registrar's text without having seen it: it
+        // is told that the server holds its value now, and "use theirs again" gives it back.
+        sign_out(&client).await?;
+        sign_in(&client, "bandanvan").await?;
+        synced(&client).await?;
+        client.goto(&format!("{base}/mo-hinh/{model}")).await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css("#f-content"))
+            .await?;
+        registrar.sync().await?;
+        let seen = registrar.version_of(model);
+        registrar.save(
+            "model.update",
+            model,
+            seen,
+            serde_json::json!({"content": "Cách làm do xã viết"}),
+        );
+        registrar.sync().await?;
+        type_into(&client, "#f-content", "Cách làm do Ban viết").await?;
+        client.find(Locator::Css("#f-name")).await?.click().await?;
+        server_model(&server, model, "the Board's content", |m| {
+            m.content == "Cách làm do Ban viết"
+        })
+        .await?;
+        nothing_pending(&client).await?;
+        client.goto(&format!("{base}/dong-bo")).await?;
+        wait_for_text(
+            &client,
+            ".problem h3",
+            "Bạn đã thay giá trị của Cán bộ xã Điện Hòa",
+        )
+        .await?;
+        assert_eq!(
+            text_of(&client, ".problem th.theirs").await?,
+            "Giá trị của Cán bộ xã Điện Hòa — đã bị thay"
+        );
+        assert_eq!(
+            text_of(&client, ".problem th.mine").await?,
+            "Giá trị của bạn — đang trên máy chủ"
+        );
+        assert_eq!(
+            text_of(&client, ".problem tbody th").await?,
+            "Nội dung, cách làm"
+        );
+        screenshot(&client, "15-you-replaced").await?;
+        click_text(
+            &client,
+            ".problem button",
+            "Dùng lại giá trị của Cán bộ xã Điện Hòa",
+        )
+        .await?;
+        server_model(&server, model, "the registrar's content back", |m| {
+            m.content == "Cách làm do xã viết"
+        })
+        .await?;
+        nothing_pending(&client).await?;
+
+        // 3. Two Board members decide at once: the other one returned the model first, so
+        // approving writes nothing, and keeping their decision keeps it.
+        client.goto(&format!("{base}/mo-hinh/{submitted}")).await?;
+        wait_for_text(&client, ".review-actions button", "Duyệt").await?;
+        let seen = admin.version_of(submitted);
+        admin.save(
+            "model.return",
+            submitted,
+            seen,
+            serde_json::json!({"comment": "Bổ sung số liệu"}),
+        );
+        admin.sync().await?;
+        click_text(&client, ".review-actions button", "Duyệt").await?;
+        nothing_pending(&client).await?;
+        client.goto(&format!("{base}/dong-bo")).await?;
+        wait_for_text(
+            &client,
+            ".problem h3",
+            "Chưa ghi được: Quản trị hệ thống đã thay đổi trước",
+        )
+        .await?;
+        assert_eq!(text_of(&client, ".problem tbody th").await?, "Trạng thái");
+        let values: Vec<String> = {
+            let mut values = Vec::new();
+            for cell in client.find_all(Locator::Css(".problem tbody td")).await? {
+                values.push(cell.text().await?);
+            }
+            values
+        };
+        assert_eq!(values, ["Trả lại để bổ sung", "Đã duyệt"]);
+        // Approving a returned model is not possible: only keeping theirs is offered.
+        assert!(
+            !first_with_text(&client, ".problem button", "Ghi giá trị của tôi").await?,
+            "no button that cannot do what it says"
+        );
+        click_text(
+            &client,
+            ".problem button",
+            "Giữ giá trị của Quản trị hệ thống",
+        )
+        .await?;
+        wait_for_text(&client, ".card p", "Không có gì cần xử lý.").await?;
+        server_has(&server, submitted, Status::Returned).await?;
+
+        // 4. A model page opened by its address shows what a sync brought.
+        client.goto(&format!("{base}/mo-hinh/{model}")).await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css("#f-name"))
+            .await?;
+        admin.sync().await?;
+        let seen = admin.version_of(model);
+        admin.save(
+            "model.update",
+            model,
+            seen,
+            serde_json::json!({"name": "Đèn đường thắp sáng ngõ xóm (mới)"}),
+        );
+        admin.sync().await?;
+        click_text(&client, ".sync-bar button", "Đồng bộ ngay").await?;
+        wait_until(
+            "the page to show the new name",
+            Duration::from_secs(30),
+            || async {
+                Ok(value_of(&client, "#f-name").await? == "Đèn đường thắp sáng ngõ xóm (mới)")
+            },
+        )
+        .await?;
+
+        // 5. With the browser online but the server gone, the header says so.
+        server.stop().await?;
+        click_text(&client, ".sync-bar button", "Đồng bộ ngay").await?;
+        wait_for_text(&client, ".net-state", "Không kết nối được máy chủ").await?;
+        server.restart().await?;
+        click_text(&client, ".sync-bar button", "Đồng bộ ngay").await?;
+        wait_for_text(&client, ".net-state", "Đang trực tuyến").await?;
         Ok(())
     })
     .await

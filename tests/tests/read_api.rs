@@ -76,6 +76,17 @@ async fn the_demo_statistics_equal_the_report(backend: Backend) {
         award(AwardKind::CertificateOfMerit, RecipientType::Individual),
         2
     );
+    // The typical models it counts, each named, whatever the device holds.
+    assert_eq!(
+        stats.typical.len() as u64,
+        stats.by_status[&Status::Typical]
+    );
+    assert!(
+        stats
+            .typical
+            .iter()
+            .all(|m| !m.name.is_empty() && !m.unit_name.is_empty())
+    );
     // The raw JSON has the documented shape.
     let raw: serde_json::Value = leader.get_json("/api/stats").await.unwrap();
     assert_eq!(raw["by_field"]["economic_development"], 149);
@@ -84,7 +95,10 @@ async fn the_demo_statistics_equal_the_report(backend: Backend) {
     assert!(raw["awards"][0]["count"].as_u64().is_some());
 
     // The list behind the counts: the report's ten awards, newest year first.
-    let awards: Vec<dvk_shared::award::Award> = leader.get_json("/api/awards").await.unwrap();
+    let items: Vec<dvk_shared::api::AwardItem> = leader.get_json("/api/awards").await.unwrap();
+    // Each names its unit, so a list reads without the units on the device.
+    assert!(items.iter().all(|i| !i.unit_name.is_empty()));
+    let awards: Vec<dvk_shared::award::Award> = items.into_iter().map(|i| i.award).collect();
     assert_eq!(awards.len(), 10);
     assert!(awards.windows(2).all(|w| w[0].year >= w[1].year));
     let medals = awards

@@ -3,8 +3,8 @@
 //! server holds them whatever this device holds. Every bar links to the models behind it; "In" prints it on A4.
 
 use dvk_shared::{
-    api::Stats,
-    award::{Award, AwardKind, RecipientType},
+    api::{AwardItem, Stats},
+    award::{AwardKind, RecipientType},
     model::Field,
     text::format_number,
 };
@@ -12,7 +12,7 @@ use leptos::prelude::*;
 
 use crate::{
     i18n::{Lang, tr, use_lang, use_texts},
-    pages::data::{Loaded, field_label, sort_by_keys, status_label, unit_name, use_replica},
+    pages::data::{Loaded, field_label, sort_by_keys, status_label},
     sync::online,
 };
 
@@ -234,24 +234,16 @@ fn Figures(stats: Stats) -> impl IntoView {
 /// The awards themselves, grouped by kind: who received which, when, by which decision; each
 /// links to the model it was for, or to its unit's models.
 #[component]
-fn AwardList(awards: Vec<Award>) -> impl IntoView {
+fn AwardList(awards: Vec<AwardItem>) -> impl IntoView {
     let lang = use_lang();
-    let replica = use_replica();
-    let unit_names = move || {
-        replica
-            .data
-            .get()
-            .map(|(_, units)| units)
-            .unwrap_or_default()
-    };
-    let groups: Vec<(AwardKind, Vec<Award>)> = AwardKind::ALL
+    let groups: Vec<(AwardKind, Vec<AwardItem>)> = AwardKind::ALL
         .into_iter()
         .map(|kind| {
             (
                 kind,
                 awards
                     .iter()
-                    .filter(|a| a.kind == kind)
+                    .filter(|a| a.award.kind == kind)
                     .cloned()
                     .collect::<Vec<_>>(),
             )
@@ -264,19 +256,18 @@ fn AwardList(awards: Vec<Award>) -> impl IntoView {
             {groups.into_iter().map(|(kind, list)| view! {
                 <h4>{move || match lang.get() { Lang::Vi => kind.label_vi(), Lang::En => kind.label_en() }}</h4>
                 <ul class="plain-list award-list">
-                    {list.into_iter().map(|award| {
+                    {list.into_iter().map(|item| {
+                        let award = item.award;
                         let href = match award.model_id {
                             Some(model) => format!("/mo-hinh/{model}"),
                             None => format!("/mo-hinh?unit={}", award.unit_id),
                         };
-                        let unit = award.unit_id.to_string();
                         let decision = award.decision_number.clone().map(|n| format!(" · {n}")).unwrap_or_default();
-                        let recipient = award.recipient_name.clone();
+                        // A person by name, a collective by its unit's: always a name to read.
+                        let recipient = award.recipient_name.clone().unwrap_or(item.unit_name);
                         view! {
                             <li>
-                                <a href=href>
-                                    {move || recipient.clone().unwrap_or_else(|| unit_name(&unit_names(), &unit))}
-                                </a>
+                                <a href=href>{recipient}</a>
                                 " — " {award.title.clone()} " (" {award.year} {decision} ")"
                             </li>
                         }

@@ -4,14 +4,17 @@
 //! column says whose value it shows and whether the server holds it; each button does on the
 //! server what it says; fields are named as on the forms.
 
-use dvk_shared::sync::{ConflictKind, Entity, FieldConflict, Kind, Mutation, Notice, PushStatus};
+use dvk_shared::{
+    model::Status,
+    sync::{ConflictKind, Entity, FieldConflict, Kind, Mutation, Notice, PushStatus},
+};
 use leptos::prelude::*;
 use serde_json::Map;
 
 use crate::{
     format::{show_value, time_and_date},
-    i18n::{Texts, tr, use_texts},
-    pages::data::{Held, Loaded, field_name, held, save_change},
+    i18n::{Lang, Texts, tr, use_lang, use_texts},
+    pages::data::{Held, Loaded, field_name, held, save_change, status_label},
     store::{LocalStore, Problem, shared_db},
     sync::SyncStatus,
 };
@@ -68,6 +71,7 @@ fn Compare(
     mine: String,
 ) -> impl IntoView {
     let t = use_texts();
+    let lang = use_lang();
     view! {
         <table class="compare">
             <thead>
@@ -80,16 +84,28 @@ fn Compare(
             <tbody>
                 {fields.into_iter().map(|f| {
                     let field = f.field.clone();
+                    let (theirs, mine) = (
+                        shown(entity, &f.field, &f.theirs, lang.get_untracked()),
+                        shown(entity, &f.field, &f.mine, lang.get_untracked()),
+                    );
                     view! {
                         <tr>
                             <th scope="row">{move || field_name(entity, &field, t())}</th>
-                            <td>{show_value(&f.theirs)}</td>
-                            <td>{show_value(&f.mine)}</td>
+                            <td>{theirs}</td>
+                            <td>{mine}</td>
                         </tr>
                     }
                 }).collect_view()}
             </tbody>
         </table>
+    }
+}
+
+/// A value as the form shows it: a status by its name, anything else as it reads.
+fn shown(entity: Entity, field: &str, value: &serde_json::Value, lang: Lang) -> String {
+    match (entity, field, value.as_str().and_then(Status::parse)) {
+        (Entity::Model, "status", Some(status)) => status_label(status, lang).to_owned(),
+        _ => show_value(value),
     }
 }
 
@@ -103,6 +119,7 @@ fn record_href(entity: Entity, id: uuid::Uuid) -> Option<String> {
 fn labels(
     kind: Option<ConflictKind>,
     by: &str,
+    writable: bool,
     t: &Texts,
 ) -> (String, String, String, Option<String>) {
     match kind {
@@ -118,7 +135,7 @@ fn labels(
             named(t.theirs_on_server, by, t),
             t.yours_not_written.to_owned(),
             named(t.keep_theirs, by, t),
-            Some(t.write_mine.to_owned()),
+            writable.then(|| t.write_mine.to_owned()),
         ),
         _ => (String::new(), String::new(), t.dismiss.to_owned(), None),
     }
@@ -161,13 +178,28 @@ fn ProblemItem(problem: Problem) -> impl IntoView {
                 .map(|f| (f.field.clone(), f.theirs.clone()))
                 .collect::<Map<_, _>>(),
         }),
-        // Nothing was written: the same change again, made against what the server holds.
-        (Some(ConflictKind::Hard), Some(c)) => Some(Mutation {
-            base_version: Some(c.server_version),
-            ..mutation.clone()
-        }),
+        // Nothing was written: the same change again, made against what the server holds —
+        // unless it is a move the record's status now forbids (approving a model returned
+        // meanwhile): then there is nothing to write again, only to look.
+        (Some(ConflictKind::Hard), Some(c)) => {
+            let possible = match mutation.kind {
+                Kind::ModelAct(action) => c.fields.iter().all(|f| {
+                    f.field != "status"
+                        || f.theirs
+                            .as_str()
+                            .and_then(Status::parse)
+                            .is_some_and(|status| action.from().contains(&status))
+                }),
+                _ => true,
+            };
+            possible.then(|| Mutation {
+                base_version: Some(c.server_version),
+                ..mutation.clone()
+            })
+        }
         _ => None,
     };
+    let writable = other_choice.is_some();
     let choose = move |_| {
         let Some(change) = other_choice.clone() else {
             return;
@@ -197,7 +229,7 @@ fn ProblemItem(problem: Problem) -> impl IntoView {
             Some(ConflictKind::Deleted) => named(t().conflict_deleted, &by, t()),
         }
     };
-    let labels = std::sync::Arc::new(move |t: &Texts| labels(kind, &by, t));
+    let labels = std::sync::Arc::new(move |t: &Texts| labels(kind, &by, writable, t));
     let (theirs_heading, mine_heading, keep, other) = {
         let (a, b, c, d) = (labels.clone(), labels.clone(), labels.clone(), labels);
         (

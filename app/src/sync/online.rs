@@ -1,10 +1,7 @@
 //! What only the server knows and a screen asks for while online: the overview's figures and a
 //! model's history. Read-only; nothing here is kept, so an answer is always the latest.
 
-use dvk_shared::{
-    api::{ModelDetail, Stats},
-    award::Award,
-};
+use dvk_shared::api::{AwardItem, ModelDetail, Stats};
 use serde::de::DeserializeOwned;
 
 use super::{answer_body, read, refusal};
@@ -49,7 +46,7 @@ pub async fn model_detail(id: uuid::Uuid) -> Result<ModelDetail, OnlineError> {
 }
 
 /// `GET /api/awards`: the decided awards of the user's units, newest year first.
-pub async fn awards() -> Result<Vec<Award>, OnlineError> {
+pub async fn awards() -> Result<Vec<AwardItem>, OnlineError> {
     get("/api/awards").await
 }
 

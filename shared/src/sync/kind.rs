@@ -119,7 +119,9 @@ impl Entity {
                 ("location", Soft),
                 ("photos", Soft),
                 ("scores", Hard),
-                ("surveyor_id", Server),
+                // Named by the tablet so it can show the survey before the server answers;
+                // the server records who actually sent it.
+                ("surveyor_id", Fixed),
                 ("rating", Server),
                 ("status", Server),
             ],
@@ -332,7 +334,7 @@ mod tests {
     #[test]
     fn fields_the_server_owns_are_never_named_by_a_change() {
         for kind in Kind::ALL {
-            for field in ["status", "ratings", "review_comment", "surveyor_id", "id"] {
+            for field in ["status", "ratings", "review_comment", "id"] {
                 assert!(!kind.allows(field), "{} may set {field}", kind.as_str());
             }
         }
