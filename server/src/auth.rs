@@ -177,10 +177,12 @@ pub(crate) async fn login(
 
     // The attempt is counted before the password is checked: attempts made at once (from
     // this process or another) all see each other, so at most the limit ever reach the check.
+    let attempt = new_token();
     let counts = state
         .store
         .count_login_attempt(
             &[account_key.clone(), address_key.clone()],
+            &attempt,
             now,
             since,
             Timestamp(now.0 - FAILURE_WINDOW_MS),
@@ -190,15 +192,22 @@ pub(crate) async fn login(
         [account, address] => (account.clone(), address.clone()),
         _ => return Err(ApiError::Internal("two counts expected".into())),
     };
-    if account_attempts.len() > ACCOUNT_LIMIT {
-        return Err(ApiError::TooManyAttempts {
-            retry_after_secs: retry_after(&account_attempts, now),
-        });
-    }
-    if address_attempts.len() > ADDRESS_LIMIT {
-        return Err(ApiError::TooManyAttempts {
-            retry_after_secs: retry_after(&address_attempts, now),
-        });
+    let over = if account_attempts.len() > ACCOUNT_LIMIT {
+        Some(retry_after(&account_attempts, now))
+    } else if address_attempts.len() > ADDRESS_LIMIT {
+        Some(retry_after(&address_attempts, now))
+    } else {
+        None
+    };
+    if let Some(retry_after_secs) = over {
+        // Refused before any password was checked: not an attempt that keeps the lock going.
+        for key in [&account_key, &address_key] {
+            state
+                .store
+                .forget_login_attempts(key, Some(&attempt))
+                .await?;
+        }
+        return Err(ApiError::TooManyAttempts { retry_after_secs });
     }
     // This attempt is not a failure yet: slow down after the failures before it.
     let failures = (account_attempts.len() - 1).max((address_attempts.len() - 1) / 4);
@@ -234,7 +243,7 @@ pub(crate) async fn login(
         .await?;
     state
         .store
-        .forget_login_attempts(&address_key, Some(now))
+        .forget_login_attempts(&address_key, Some(&attempt))
         .await?;
     let token = new_token();
     state

@@ -500,22 +500,14 @@ impl Model {
             }
         }
         if let Some(location) = &self.location {
-            if location
-                .latitude
-                .is_some_and(|v| !(-90.0..=90.0).contains(&v))
-            {
-                errors.add("location.latitude", Problem::OutOfRange);
-            }
-            if location
-                .longitude
-                .is_some_and(|v| !(-180.0..=180.0).contains(&v))
-            {
-                errors.add("location.longitude", Problem::OutOfRange);
-            }
-            if location.latitude.is_some() != location.longitude.is_some() {
-                errors.add("location.longitude", Problem::Required);
-            }
-            errors.text("location.address", &location.address, ADDRESS_MAX, false);
+            location.check(errors, "location.");
+        }
+        if self
+            .ratings
+            .keys()
+            .any(|year| !(YEAR_MIN..=YEAR_MAX).contains(year))
+        {
+            errors.add("ratings", Problem::OutOfRange);
         }
         errors.opt_text("review_comment", &self.review_comment, COMMENT_MAX, false);
     }
@@ -523,6 +515,26 @@ impl Model {
     /// Everything a search matches against.
     pub fn search_text(&self) -> String {
         format!("{}\n{}\n{}", self.name, self.objectives, self.content)
+    }
+}
+
+impl Location {
+    /// Adds the problems of a place to `errors`, its fields named `{prefix}latitude`, ….
+    pub fn check(&self, errors: &mut FieldErrors, prefix: &str) {
+        let at = |part: &str| format!("{prefix}{part}");
+        if self.latitude.is_some_and(|v| !(-90.0..=90.0).contains(&v)) {
+            errors.add(&at("latitude"), Problem::OutOfRange);
+        }
+        if self
+            .longitude
+            .is_some_and(|v| !(-180.0..=180.0).contains(&v))
+        {
+            errors.add(&at("longitude"), Problem::OutOfRange);
+        }
+        if self.latitude.is_some() != self.longitude.is_some() {
+            errors.add(&at("longitude"), Problem::Required);
+        }
+        errors.text(&at("address"), &self.address, ADDRESS_MAX, false);
     }
 }
 
@@ -566,6 +578,18 @@ mod tests {
         ] {
             assert_eq!(errors.get(field), Some(Problem::Required), "{field}");
         }
+    }
+
+    #[test]
+    fn ratings_are_of_real_years() {
+        let mut model = draft();
+        model.ratings.insert(2025, crate::survey::Rating::Good);
+        assert_eq!(model.validate_draft(), Ok(()));
+        model.ratings.insert(9999, crate::survey::Rating::Good);
+        assert_eq!(
+            model.validate_draft().unwrap_err().get("ratings"),
+            Some(Problem::OutOfRange)
+        );
     }
 
     #[test]

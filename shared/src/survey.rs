@@ -323,6 +323,9 @@ impl Survey {
         for difficulty in &self.difficulties {
             errors.text("difficulties", difficulty, 500, true);
         }
+        if let Some(location) = &self.location {
+            location.check(&mut errors, "location.");
+        }
         if self.photos.len() > PHOTOS_PER_SURVEY {
             errors.add("photos", Problem::TooLong);
         }
@@ -389,6 +392,21 @@ mod tests {
             "the draft does not count"
         );
         assert_eq!(proposed_rating([(&draft, &criteria[..])]), None);
+    }
+
+    #[test]
+    fn a_visits_place_is_bounded_like_a_models() {
+        let mut survey: Survey = serde_json::from_value(serde_json::json!({
+            "id": SurveyId::new(), "campaign_id": CampaignId::new(), "model_id": ModelId::new(),
+            "surveyor_id": UserId::new(), "status": "draft",
+            "location": {"latitude": 91.0, "longitude": 108.0, "address": "x".repeat(10_000)},
+        }))
+        .unwrap();
+        let errors = survey.validate(&default_criteria()).unwrap_err();
+        assert_eq!(errors.get("location.latitude"), Some(Problem::OutOfRange));
+        assert_eq!(errors.get("location.address"), Some(Problem::TooLong));
+        survey.location = None;
+        assert_eq!(survey.validate(&default_criteria()), Ok(()));
     }
 
     #[test]

@@ -208,7 +208,8 @@ impl TestServer {
     }
 }
 
-/// An HTTP client with a cookie jar, talking to one server.
+/// An HTTP client with a cookie jar, talking to one server (a clone shares the jar).
+#[derive(Clone)]
 pub struct Client {
     pub base: String,
     pub http: reqwest::Client,

@@ -97,6 +97,45 @@ async fn repeated_failures_lock_the_account_with_retry_after(backend: Backend) {
     );
 }
 
+/// Wrong passwords sent all at once are counted as they arrive, not after each was checked:
+/// at most the limit of them is ever checked (on the previous main, all 20 were).
+async fn wrong_passwords_at_once_all_count(backend: Backend) {
+    let server = TestServer::start_demo(backend).await.unwrap();
+    let attempts: Vec<_> = (0..20)
+        .map(|_| {
+            let client = server.client();
+            tokio::spawn(async move {
+                client
+                    .login("dienhoa", "wrong password")
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for attempt in attempts {
+        statuses.push(attempt.await.unwrap());
+    }
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    assert!(checked <= ACCOUNT_LIMIT, "{checked} checked: {statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 401 || *s == 429),
+        "{statuses:?}"
+    );
+}
+
+#[tokio::test]
+async fn wrong_passwords_at_once_all_count_on_sqlite() {
+    wrong_passwords_at_once_all_count(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn wrong_passwords_at_once_all_count_on_postgres() {
+    wrong_passwords_at_once_all_count(Backend::Postgres).await;
+}
+
 #[tokio::test]
 async fn repeated_failures_lock_the_account_on_sqlite() {
     repeated_failures_lock_the_account_with_retry_after(Backend::Sqlite).await;

@@ -662,3 +662,134 @@ async fn a_survey_lists_its_photos_through_sync_on_sqlite() {
 async fn a_survey_lists_its_photos_through_sync_on_postgres() {
     a_survey_lists_its_photos_through_sync(Backend::Postgres).await;
 }
+
+/// Who may send and see photos: those who make surveys send them; a photo shows to who sent
+/// it, to those who see a survey with it (from its model's unit) and to those who see
+/// everything, and is not there for anyone else; nobody but its starter throws away an upload
+/// under way; a person has a quota.
+async fn photos_reach_only_those_who_see_their_surveys(backend: Backend) {
+    let server = TestServer::start_demo(backend).await.unwrap();
+    let mut board = Device::of_demo(&server, "bandanvan").await.unwrap();
+    let surveyor = user_id(&server, "khaosat").await;
+    // A model outside Điện Hòa, and a registrar of its unit.
+    let hoa = server
+        .store()
+        .units()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.name == "Xã Điện Hòa")
+        .unwrap()
+        .id;
+    let (model, unit) = board
+        .replica()
+        .iter()
+        .find(|((entity, _), held)| {
+            entity == "model"
+                && held.data["status"] == "in_progress"
+                && held.data["unit_id"] != json!(hoa)
+        })
+        .map(|((_, id), held)| (*id, held.data["unit_id"].as_str().unwrap().to_owned()))
+        .unwrap();
+    dvk_server::admin::create_user(
+        server.store(),
+        "donvi",
+        None,
+        dvk_shared::user::Role::Registrar,
+        &unit,
+        "demo-dvk",
+    )
+    .await
+    .unwrap();
+    let campaign = Uuid::now_v7();
+    board.save(
+        "campaign.create",
+        campaign,
+        None,
+        json!({"year": 2026, "name": "Khảo sát có ảnh", "criteria": default_criteria(),
+               "model_ids": [model], "assignments": {model.to_string(): surveyor},
+               "deadline": "2026-12-31"}),
+    );
+    board.sync().await.unwrap();
+
+    let tablet = signed_in(&server, "khaosat").await;
+    let photo = jpeg_like(40_000, 9);
+    let hash = sha256_hex(&photo);
+    upload(&tablet, &hash, &photo).await;
+    let its_unit = signed_in(&server, "donvi").await;
+    let other_unit = signed_in(&server, "dienhoa").await;
+    let leader = signed_in(&server, "lanhdao").await;
+    let status = |client: &Client| {
+        let path = format!("/api/photos/{hash}");
+        let client = client.http.clone();
+        let url = format!("{}{path}", tablet.base);
+        async move { client.get(url).send().await.unwrap().status() }
+    };
+    // Before any survey shows it: its sender and those who see everything.
+    assert_eq!(status(&tablet).await, StatusCode::OK);
+    assert_eq!(status(&leader).await, StatusCode::OK);
+    assert_eq!(status(&its_unit).await, StatusCode::NOT_FOUND);
+    // A survey of the model shows it: the model's unit sees it, another unit still does not.
+    let mut surveyor_tablet = Device::new(tablet.clone());
+    surveyor_tablet.sync().await.unwrap();
+    surveyor_tablet.save(
+        "survey.create",
+        Uuid::now_v7(),
+        None,
+        json!({"campaign_id": campaign, "model_id": model,
+               "photos": [{"hash": hash, "bytes": photo.len(), "width": 800, "height": 600}]}),
+    );
+    surveyor_tablet.sync().await.unwrap();
+    assert_eq!(surveyor_tablet.answers()[&1].status, PushStatus::Applied);
+    assert_eq!(status(&its_unit).await, StatusCode::OK);
+    assert_eq!(status(&other_unit).await, StatusCode::NOT_FOUND);
+
+    // Those who make no surveys send no photos.
+    for client in [&leader, &its_unit] {
+        let other = jpeg_like(1_000, 10);
+        let response = put_chunk(client, &sha256_hex(&other), 0, 1_000, &other).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    }
+
+    // An upload under way is not thrown away by someone else declaring another size.
+    let big = jpeg_like(600_000, 11);
+    let big_hash = sha256_hex(&big);
+    send_from(&tablet, &big_hash, &big, 0).await;
+    let board_client = signed_in(&server, "bandanvan").await;
+    let response = put_chunk(&board_client, &big_hash, 0, 700_000, &big[..CHUNK]).await;
+    let (status_code, error) = error_of(response).await;
+    assert_eq!(status_code, StatusCode::CONFLICT);
+    assert_eq!(error.code, "total_changed");
+    assert_eq!(
+        upload_state(&tablet, &big_hash).await.received,
+        CHUNK as u64
+    );
+    // Its starter may begin again with another size (a tablet that erred).
+    let response = put_chunk(&tablet, &big_hash, 0, 700_000, &big[..CHUNK]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+
+    // A runaway tablet stops at its quota of uploads under way, with a clear answer.
+    let mut refused = None;
+    for seed in 0..=dvk_server::store::UPLOADS_UNDER_WAY_MAX {
+        let part = jpeg_like(2_000, 1_000 + seed);
+        let response = put_chunk(&tablet, &sha256_hex(&part), 0, 10_000, &part).await;
+        if response.status() != StatusCode::OK {
+            refused = Some(error_of(response).await);
+            break;
+        }
+    }
+    let (status_code, error) = refused.expect("the quota stops a runaway tablet");
+    assert_eq!(status_code, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(error.code, "upload_quota");
+    assert!(error.message.contains("quá nhiều ảnh"));
+}
+
+#[tokio::test]
+async fn photos_reach_only_those_who_see_their_surveys_on_sqlite() {
+    photos_reach_only_those_who_see_their_surveys(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn photos_reach_only_those_who_see_their_surveys_on_postgres() {
+    photos_reach_only_those_who_see_their_surveys(Backend::Postgres).await;
+}

@@ -339,7 +339,13 @@ async fn accounts_and_sign_in_bookkeeping(backend: Backend) {
     let keys = ["user:dienhoa".to_owned(), "addr:127.0.0.1".to_owned()];
     for i in 0..3 {
         let counts = store
-            .count_login_attempt(&keys, Timestamp(AT.0 + i), AT, Timestamp(0))
+            .count_login_attempt(
+                &keys,
+                &format!("a{i}"),
+                Timestamp(AT.0 + i),
+                AT,
+                Timestamp(0),
+            )
             .await
             .unwrap();
         assert_eq!(counts[0].len() as i64, i + 1);
@@ -347,6 +353,7 @@ async fn accounts_and_sign_in_bookkeeping(backend: Backend) {
     let counts = store
         .count_login_attempt(
             &keys,
+            "a3",
             Timestamp(AT.0 + 3),
             Timestamp(AT.0 + 2),
             Timestamp(0),
@@ -358,6 +365,7 @@ async fn accounts_and_sign_in_bookkeeping(backend: Backend) {
     let counts = store
         .count_login_attempt(
             &keys,
+            "a100",
             Timestamp(AT.0 + 100),
             Timestamp(0),
             Timestamp(AT.0 + 50),
@@ -367,7 +375,7 @@ async fn accounts_and_sign_in_bookkeeping(backend: Backend) {
     assert_eq!(counts[1].len(), 1);
     // A success forgets its own attempt of the address, and every attempt of the account.
     store
-        .forget_login_attempts("addr:127.0.0.1", Some(Timestamp(AT.0 + 100)))
+        .forget_login_attempts("addr:127.0.0.1", Some("a100"))
         .await
         .unwrap();
     store
@@ -377,6 +385,7 @@ async fn accounts_and_sign_in_bookkeeping(backend: Backend) {
     let counts = store
         .count_login_attempt(
             &keys,
+            "a200",
             Timestamp(AT.0 + 200),
             Timestamp(0),
             Timestamp(AT.0 + 50),

@@ -396,6 +396,13 @@ async fn malformed_requests_answer_400_and_the_server_goes_on() {
         json!({"device_id": device, "epoch": null, "schema": 99, "cursor": null, "push": []}),
         json!({"device_id": "not-a-uuid", "epoch": null, "schema": 1, "cursor": null, "push": []}),
         json!({"device_id": device, "epoch": null, "schema": 1, "cursor": "abc", "push": []}),
+        // Ids are UUIDv7: another version is refused when the request is read.
+        json!({"device_id": device, "epoch": null, "schema": 2, "cursor": null,
+               "push": [{"seq": 1, "mutation": {"kind": "model.create", "id": "67e55044-10b1-426f-9247-bb680e5fe0c8", "base_version": null}}]}),
+        // Fields the server owns are never named by a change, not even a create.
+        json!({"device_id": device, "epoch": null, "schema": 2, "cursor": null,
+               "push": [{"seq": 1, "mutation": {"kind": "model.create", "id": id, "base_version": null,
+                         "fields": {"name": "X", "ratings": {"2025": "excellent"}}}}]}),
     ] {
         let response = client
             .http
@@ -406,11 +413,36 @@ async fn malformed_requests_answer_400_and_the_server_goes_on() {
             .unwrap();
         assert_eq!(response.status(), 400, "{body}");
         let error: Value = response.json().await.unwrap();
+        // The Vietnamese message is Vietnamese all through: what a parser said in English
+        // stays in the English one.
+        let message = error["message"].as_str().unwrap_or_default();
+        assert!(message.starts_with("Yêu cầu không hợp lệ: "), "{error}");
+        for english in [
+            "unknown", "expected", "invalid", "missing", "UUID", "schema", "seq ",
+        ] {
+            assert!(!message.contains(english), "{english} in {message}");
+        }
         assert!(
-            error["message"].as_str().is_some_and(|m| !m.is_empty()),
+            error["message_en"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("Invalid request")),
             "{error}"
         );
     }
+    // A body over the server's limit is refused as too large, never half read.
+    let huge = "đ".repeat(2_500_000);
+    let response = client
+        .http
+        .post(client.url("/api/sync"))
+        .json(&json!({"device_id": device, "epoch": null, "schema": 2, "cursor": null,
+                      "push": [{"seq": 1, "mutation": {"kind": "model.create", "id": id, "base_version": null,
+                                "fields": {"name": huge}}}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+    let error: Value = response.json().await.unwrap();
+    assert_eq!(error["code"], "payload_too_large");
     let too_many: Vec<Value> = (1..=501)
         .map(|seq| json!({"seq": seq, "mutation": {"kind": "model.delete", "id": id, "base_version": 1}}))
         .collect();
@@ -749,4 +781,393 @@ async fn concurrent_requests_on_two_server_processes_are_ordered() {
         assert_eq!(history.len(), 11, "one create and ten updates");
     }
     second.stop().await.unwrap();
+}
+
+async fn a_rejection_whose_answer_was_lost_is_answered_the_same_way(backend: Backend) {
+    let server = TestServer::start_demo(backend).await.unwrap();
+    let mut tablet = device_of(&server, "dienhoa").await;
+    let model = tablet
+        .replica()
+        .iter()
+        .find(|((e, _), _)| e == "model")
+        .map(|((_, id), _)| *id)
+        .unwrap();
+    // A registrar may not approve: rejected, with its code and its message.
+    tablet.save("model.approve", model, tablet.version_of(model), json!({}));
+    let request = tablet.request();
+    let Round::Answered(first) = tablet.send(&request).await.unwrap() else {
+        panic!()
+    };
+    assert_eq!(first.results[0].status, PushStatus::Rejected);
+    // The answer was lost: the same seq is answered the same way, never "duplicate".
+    let Round::Answered(again) = tablet.send(&request).await.unwrap() else {
+        panic!()
+    };
+    assert_eq!(again.results, first.results);
+    tablet.learn(again);
+    assert!(tablet.outbox().is_empty());
+    let problems = dvk_tests::device::ready(dvk_shared::sync::client::LocalStore::problems(
+        &tablet.store,
+    ))
+    .unwrap();
+    assert_eq!(problems.len(), 1, "the person sees the rejection");
+    assert_eq!(
+        problems[0].result.error.as_ref().unwrap().code,
+        "role_not_allowed"
+    );
+}
+on_both!(
+    a_rejection_whose_answer_was_lost_is_answered_the_same_way,
+    lost_rejections_on_sqlite,
+    lost_rejections_on_postgres
+);
+
+/// A model moved to another unit leaves the devices of the unit it left, and its surveys go
+/// with it: they are seen from the new unit.
+async fn a_model_that_moves_leaves_the_devices_of_its_old_unit(backend: Backend) {
+    let server = TestServer::start_demo(backend).await.unwrap();
+    let mut board = device_of(&server, "bandanvan").await;
+    // A model of the demo's campaign that has a survey, and its unit.
+    let survey = board
+        .replica()
+        .into_iter()
+        .find(|((e, _), _)| e == "survey")
+        .map(|(_, held)| held.data)
+        .unwrap();
+    let model: Uuid = survey["model_id"].as_str().unwrap().parse().unwrap();
+    let from = board
+        .held(dvk_shared::sync::Entity::Model, model)
+        .unwrap()
+        .data["unit_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let units = server.store().units().await.unwrap();
+    let to = units
+        .iter()
+        .find(|u| u.id.to_string() != from && u.name.starts_with("Phường"))
+        .unwrap();
+    for (account, unit) in [
+        ("cuoldunit", from.clone()),
+        ("moinewunit", to.id.to_string()),
+    ] {
+        dvk_server::admin::create_user(
+            server.store(),
+            account,
+            None,
+            dvk_shared::user::Role::Registrar,
+            &unit,
+            "demo-dvk",
+        )
+        .await
+        .unwrap();
+    }
+    let signed_in = |account: &'static str| {
+        let client = server.client();
+        async move {
+            client.login(account, "demo-dvk").await.unwrap();
+            let mut device = Device::new(client);
+            device.sync().await.unwrap();
+            device
+        }
+    };
+    let mut old_unit = signed_in("cuoldunit").await;
+    let mut new_unit = signed_in("moinewunit").await;
+    let holds = |device: &Device, entity: &str, id: Uuid| {
+        device.replica().contains_key(&(entity.to_owned(), id))
+    };
+    let survey_id: Uuid = survey["id"].as_str().unwrap().parse().unwrap();
+    assert!(holds(&old_unit, "model", model) && holds(&old_unit, "survey", survey_id));
+    assert!(!holds(&new_unit, "model", model) && !holds(&new_unit, "survey", survey_id));
+
+    board.save(
+        "model.update",
+        model,
+        board.version_of(model),
+        json!({"unit_id": to.id}),
+    );
+    board.sync().await.unwrap();
+    old_unit.sync().await.unwrap();
+    new_unit.sync().await.unwrap();
+    assert!(
+        !holds(&old_unit, "model", model) && !holds(&old_unit, "survey", survey_id),
+        "the model and its survey left the old unit's device"
+    );
+    assert!(holds(&new_unit, "model", model) && holds(&new_unit, "survey", survey_id));
+    // A fresh download of each agrees with what they hold.
+    for (account, device) in [("cuoldunit", &old_unit), ("moinewunit", &new_unit)] {
+        let fresh = signed_in(account).await;
+        assert_eq!(fresh.replica(), device.replica(), "{account}");
+    }
+}
+on_both!(
+    a_model_that_moves_leaves_the_devices_of_its_old_unit,
+    moves_on_sqlite,
+    moves_on_postgres
+);
+
+/// A change of what a person sees (a commune merged into theirs) answers `reset` until the
+/// device's next request shows it rebuilt: a lost answer cannot leave it half rebuilt.
+#[tokio::test]
+async fn a_reset_whose_answer_was_lost_is_said_again() {
+    let server = TestServer::start_demo(Backend::Sqlite).await.unwrap();
+    let hoa = unit_id(&server, "Xã Điện Hòa").await;
+    let mut tablet = device_of(&server, "dienhoa").await;
+    let mut tien = server
+        .store()
+        .units()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.name == "Xã Điện Tiến")
+        .unwrap();
+    tien.merged_into = Some(hoa);
+    tien.merged_on = Some(dvk_shared::date::Date::new(2025, 7, 1).unwrap());
+    server
+        .store()
+        .put_unit(
+            &tien,
+            &dvk_server::store::Actor::system("test"),
+            dvk_server::now(),
+        )
+        .await
+        .unwrap();
+    let Round::Answered(lost) = tablet.send(&tablet.request()).await.unwrap() else {
+        panic!()
+    };
+    assert!(lost.reset);
+    let Round::Answered(again) = tablet.send(&tablet.request()).await.unwrap() else {
+        panic!()
+    };
+    assert!(again.reset, "said again: the first answer never arrived");
+    tablet.learn(again);
+    let Round::Answered(after) = tablet.send(&tablet.request()).await.unwrap() else {
+        panic!()
+    };
+    assert!(!after.reset, "rebuilt: no more resets");
+}
+
+/// The person whose text a later edit replaced is told on every device of theirs, the history
+/// names whose value it was, and dismissing it on one device dismisses it on all.
+async fn the_person_whose_value_was_replaced_is_told(backend: Backend) {
+    let server = TestServer::start_demo(backend).await.unwrap();
+    let hoa = unit_id(&server, "Xã Điện Hòa").await;
+    let mut registrar = device_of(&server, "dienhoa").await;
+    let mut second = device_of(&server, "dienhoa").await;
+    let mut board = device_of(&server, "bandanvan").await;
+    let id = Uuid::now_v7();
+    registrar.save("model.create", id, None, draft(hoa, "Đường hoa"));
+    registrar.sync().await.unwrap();
+    board.sync().await.unwrap();
+    let base = registrar.version_of(id);
+    registrar.save("model.update", id, base, json!({"objectives": "Của xã"}));
+    board.save(
+        "model.update",
+        id,
+        base,
+        json!({"objectives": "Của Ban", "content": "Cách làm"}),
+    );
+    registrar.sync().await.unwrap();
+    board.sync().await.unwrap();
+    registrar.sync().await.unwrap();
+    second.sync().await.unwrap();
+    let notices = |device: &Device| -> Vec<Value> {
+        device
+            .replica()
+            .into_iter()
+            .filter(|((e, _), _)| e == "notice")
+            .map(|(_, held)| held.data)
+            .collect()
+    };
+    let told = notices(&registrar);
+    assert_eq!(told.len(), 1, "one notice for the registrar");
+    let notice = &told[0];
+    assert_eq!(notice["record_id"], json!(id));
+    assert_eq!(notice["record_name"], "Đường hoa");
+    assert_eq!(notice["by"], "Ban Dân vận Thị ủy");
+    assert_eq!(
+        notice["fields"],
+        json!([{"field": "objectives", "theirs": "Của Ban", "mine": "Của xã"}]),
+        "only the field replaced, from the registrar's side"
+    );
+    assert_eq!(notices(&second), told, "on every device of the person");
+    assert!(notices(&board).is_empty(), "nobody else's");
+    // The history names whose value the change replaced.
+    let history = server
+        .store()
+        .history(dvk_shared::sync::Entity::Model, &id.to_string())
+        .await
+        .unwrap();
+    let replaced = &history.last().unwrap().overwritten;
+    assert_eq!(replaced.len(), 1);
+    assert_eq!(replaced[0].field, "objectives");
+    assert_eq!(replaced[0].value, json!("Của xã"));
+    assert_eq!(replaced[0].by, "Cán bộ xã Điện Hòa");
+    // Dismissed on one device, gone from both; a dismissal sent twice is one.
+    let notice_id: Uuid = notice["id"].as_str().unwrap().parse().unwrap();
+    let version = registrar
+        .held(dvk_shared::sync::Entity::Notice, notice_id)
+        .unwrap()
+        .version;
+    registrar.save("notice.dismiss", notice_id, Some(version), json!({}));
+    second.save("notice.dismiss", notice_id, Some(version), json!({}));
+    registrar.sync().await.unwrap();
+    second.sync().await.unwrap();
+    registrar.sync().await.unwrap();
+    assert!(notices(&registrar).is_empty() && notices(&second).is_empty());
+    assert_eq!(
+        second.answers().values().last().unwrap().status,
+        PushStatus::Duplicate
+    );
+    // Nobody dismisses someone else's notice.
+    let mut other = device_of(&server, "bandanvan").await;
+    other.save("notice.dismiss", notice_id, Some(version), json!({}));
+    other.sync().await.unwrap();
+    assert_ne!(
+        other.answers().values().last().unwrap().status,
+        PushStatus::Applied
+    );
+}
+on_both!(
+    the_person_whose_value_was_replaced_is_told,
+    replaced_values_on_sqlite,
+    replaced_values_on_postgres
+);
+
+/// A Board account below the top unit plans surveys only for what it sees.
+#[tokio::test]
+async fn a_board_below_the_top_plans_only_for_its_units() {
+    let server = TestServer::start_demo(Backend::Sqlite).await.unwrap();
+    dvk_server::admin::create_user(
+        server.store(),
+        "bdvhoa",
+        None,
+        dvk_shared::user::Role::Board,
+        "Xã Điện Hòa",
+        "demo-dvk",
+    )
+    .await
+    .unwrap();
+    let hoa = unit_id(&server, "Xã Điện Hòa").await;
+    let ngoc = unit_id(&server, "Phường Điện Ngọc").await;
+    let client = server.client();
+    client.login("bdvhoa", "demo-dvk").await.unwrap();
+    let mut board = Device::new(client);
+    board.sync().await.unwrap();
+    let town_campaign = board
+        .replica()
+        .keys()
+        .find(|(e, _)| e == "campaign")
+        .map(|(_, id)| *id)
+        .unwrap();
+    let criteria = dvk_shared::survey::default_criteria();
+    board.save(
+        "campaign.create",
+        Uuid::now_v7(),
+        None,
+        json!({"year": 2026, "name": "Ngoài phạm vi", "criteria": criteria,
+               "unit_ids": [ngoc], "deadline": "2026-12-31"}),
+    );
+    board.save(
+        "campaign.update",
+        town_campaign,
+        Some(0),
+        json!({"name": "Đổi tên"}),
+    );
+    board.save(
+        "campaign.create",
+        Uuid::now_v7(),
+        None,
+        json!({"year": 2026, "name": "Của xã", "criteria": criteria,
+               "unit_ids": [hoa], "deadline": "2026-12-31"}),
+    );
+    board.sync().await.unwrap();
+    let codes: Vec<Option<String>> = board
+        .answers()
+        .values()
+        .map(|a| a.error.as_ref().map(|e| e.code.clone()))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            Some("outside_your_units".into()),
+            Some("outside_your_units".into()),
+            None
+        ]
+    );
+}
+
+/// A registration made offline field by field is one change, and one entry in the history.
+async fn one_registration_made_offline_is_one_change(backend: Backend) {
+    let server = TestServer::start_demo(backend).await.unwrap();
+    let hoa = unit_id(&server, "Xã Điện Hòa").await;
+    let mut tablet = device_of(&server, "dienhoa").await;
+    let id = Uuid::now_v7();
+    tablet.edit("model.create", id, None, draft(hoa, "Sân chơi"));
+    for (field, value) in [
+        ("objectives", json!("Nơi vui chơi an toàn")),
+        ("content", json!("Góp công, góp đất")),
+        ("participants", json!("Đoàn viên")),
+        ("effectiveness", json!("Trẻ em có chỗ chơi")),
+        ("start_date", json!("2025-03-01")),
+        ("results", json!({"people_reached": 300})),
+        (
+            "contact",
+            json!({"name": "Lê Thị Hoa", "position": "", "phone": "0905 111 222"}),
+        ),
+        ("objectives", json!("Nơi vui chơi an toàn cho trẻ")),
+    ] {
+        tablet.edit("model.update", id, Some(0), json!({ field: value }));
+    }
+    tablet.edit("model.submit", id, Some(0), json!({}));
+    assert_eq!(
+        tablet.outbox().len(),
+        2,
+        "the create with every field, then the submit"
+    );
+    tablet.sync().await.unwrap();
+    let history = server
+        .store()
+        .history(dvk_shared::sync::Entity::Model, &id.to_string())
+        .await
+        .unwrap();
+    let actions: Vec<&str> = history.iter().map(|h| h.action.as_str()).collect();
+    assert_eq!(actions, ["model.create", "model.submit"]);
+    let stored = server.store().model(mid(id)).await.unwrap().unwrap();
+    assert_eq!(stored.model.objectives, "Nơi vui chơi an toàn cho trẻ");
+    assert_eq!(stored.model.status.as_str(), "submitted");
+}
+on_both!(
+    one_registration_made_offline_is_one_change,
+    one_registration_on_sqlite,
+    one_registration_on_postgres
+);
+
+/// Days offline: 251 registrations with 8,000 characters each leave in requests the server
+/// takes, and all arrive.
+#[tokio::test]
+async fn a_long_offline_session_arrives_whole() {
+    let server = TestServer::start_demo(Backend::Sqlite).await.unwrap();
+    let hoa = unit_id(&server, "Xã Điện Hòa").await;
+    let mut tablet = device_of(&server, "dienhoa").await;
+    let content: String = "Vận động nhân dân hiến đất làm đường giao thông nông thôn. "
+        .repeat(140)
+        .chars()
+        .take(dvk_shared::model::CONTENT_MAX)
+        .collect();
+    let mut ids = Vec::new();
+    for i in 0..251 {
+        let id = Uuid::now_v7();
+        let mut fields = draft(hoa, &format!("Mô hình số {i}"));
+        fields["content"] = json!(content);
+        tablet.edit("model.create", id, None, fields);
+        ids.push(id);
+    }
+    let progress = tablet.sync().await.unwrap();
+    assert!(progress.rounds >= 4, "{progress:?}: several requests");
+    assert_eq!(progress.pushed, 251);
+    assert!(tablet.outbox().is_empty());
+    for id in ids {
+        assert!(server.store().model(mid(id)).await.unwrap().is_some());
+    }
 }

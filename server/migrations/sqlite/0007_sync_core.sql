@@ -66,3 +66,7 @@ INSERT INTO photo_links (hash, survey_id, unit_id)
     WHERE json_extract(p.value, '$.hash') IS NOT NULL;
 CREATE INDEX photos_uploaded ON photos (uploaded_by, uploaded_at);
 CREATE INDEX photo_uploads_user ON photo_uploads (uploaded_by);
+
+-- Each sign-in attempt is counted before its password is checked, under an id of its own, so
+-- the attempt can be forgotten exactly (a success, or a refusal that checked nothing).
+ALTER TABLE login_failures ADD COLUMN attempt TEXT NOT NULL DEFAULT '';

@@ -377,16 +377,17 @@ pub trait AuthStore: Send + Sync {
     async fn count_login_attempt(
         &self,
         keys: &[String],
+        attempt: &str,
         at: Timestamp,
         since: Timestamp,
         forget_before: Timestamp,
     ) -> Result<Vec<Vec<Timestamp>>, StoreError>;
 
-    /// Forgets the attempts under `key` (a successful sign-in), or only the one made `at`.
+    /// Forgets the attempts under `key` (a successful sign-in), or only the attempt `attempt`.
     async fn forget_login_attempts(
         &self,
         key: &str,
-        at: Option<Timestamp>,
+        attempt: Option<&str>,
     ) -> Result<(), StoreError>;
 }
 

@@ -97,6 +97,9 @@ impl Rules for Models {
         if !ctx.viewer.sees(model.unit_id) {
             return Decision::Refuse(answer::outside_units(Entity::Model));
         }
+        if !action.roles().contains(&ctx.viewer.user.role) {
+            return Decision::Refuse(answer::role_not_allowed());
+        }
         if model.status == action.to() && action != Action::Evaluate {
             return Decision::Duplicate;
         }

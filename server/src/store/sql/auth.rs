@@ -149,6 +149,7 @@ macro_rules! sql_auth {
             async fn count_login_attempt(
                 &self,
                 keys: &[String],
+                attempt: &str,
                 at: dvk_shared::date::Timestamp,
                 since: dvk_shared::date::Timestamp,
                 forget_before: dvk_shared::date::Timestamp,
@@ -161,9 +162,10 @@ macro_rules! sql_auth {
                     .execute(&mut *tx)
                     .await?;
                 for key in keys {
-                    sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)")
+                    sqlx::query("INSERT INTO login_failures (key, at, attempt) VALUES ($1, $2, $3)")
                         .bind(key)
                         .bind(at.0)
+                        .bind(attempt)
                         .execute(&mut *tx)
                         .await?;
                 }
@@ -184,14 +186,12 @@ macro_rules! sql_auth {
             async fn forget_login_attempts(
                 &self,
                 key: &str,
-                at: Option<dvk_shared::date::Timestamp>,
+                attempt: Option<&str>,
             ) -> Result<(), $crate::store::StoreError> {
-                // Forgetting one attempt forgets that millisecond's: two attempts of one address
-                // in the same millisecond, one of them right, are not worth a row id.
                 let mut query = sqlx::QueryBuilder::<$db>::new("DELETE FROM login_failures WHERE key = ");
-                query.push_bind(key);
-                if let Some(at) = at {
-                    query.push(" AND at = ").push_bind(at.0);
+                query.push_bind(key.to_owned());
+                if let Some(attempt) = attempt {
+                    query.push(" AND attempt = ").push_bind(attempt.to_owned());
                 }
                 query.build().execute(&self.pool).await?;
                 Ok(())
