@@ -60,6 +60,11 @@ impl ServerProcess {
         self.child.is_some()
     }
 
+    /// The process id, while it runs (to read its memory from /proc).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().and_then(tokio::process::Child::id)
+    }
+
     /// Where the server's log goes (warnings and errors), kept across restarts: a test that
     /// fails can say what the server said.
     pub fn log_path(&self) -> PathBuf {

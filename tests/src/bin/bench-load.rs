@@ -1,0 +1,358 @@
+//! Load benchmark (issue 11): N simulated tablets (default 500) against one release `dvk`
+//! process, on SQLite and on PostgreSQL, each a device of the app's own engine syncing 1–3
+//! changes of its commune's models at a time.
+//!
+//! - A realistic day: every tablet syncs about every 30 s (with jitter) for `DVK_LOAD_SECONDS`
+//!   (default 150).
+//! - A stress run: tablets sync back to back, at 8, 16, 32, 64 and 128 at once, for 15 s each.
+//!
+//! Prints latency per request (p50, p95, p99), errors, requests per second and the server's
+//! memory (RSS now and its peak). It asserts nothing: this machine is shared and noisy.
+//! Run it with `scripts/bench-load` (`DVK_LOAD_TABLETS`, `DVK_LOAD_SECONDS` to change it).
+
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context, Result};
+use dvk_shared::{
+    ids::RecordId,
+    sync::{
+        Kind, Mutation, SyncRequest, SyncResponse,
+        client::{LocalStore, MemoryStore, Transport, TransportError, sync_until_settled},
+    },
+    user::Role,
+};
+use dvk_tests::{Backend, TestDatabase, process::ServerProcess};
+use serde_json::json;
+use uuid::Uuid;
+
+/// Every request's latency and whether it failed, shared by all tablets.
+#[derive(Default)]
+struct Samples {
+    latencies: Vec<Duration>,
+    errors: Vec<String>,
+}
+
+struct TimedTransport {
+    http: reqwest::Client,
+    url: String,
+    samples: Arc<Mutex<Samples>>,
+}
+
+impl Transport for TimedTransport {
+    async fn sync(&self, request: &SyncRequest) -> Result<SyncResponse, TransportError> {
+        let started = Instant::now();
+        let answer = async {
+            let response = self
+                .http
+                .post(&self.url)
+                .json(request)
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            let status = response.status();
+            let body = response.bytes().await.map_err(|e| e.to_string())?;
+            if status != 200 {
+                return Err(format!("{status}: {}", String::from_utf8_lossy(&body)));
+            }
+            serde_json::from_slice::<SyncResponse>(&body).map_err(|e| e.to_string())
+        }
+        .await;
+        let elapsed = started.elapsed();
+        let mut samples = self.samples.lock().unwrap_or_else(|e| e.into_inner());
+        samples.latencies.push(elapsed);
+        answer.map_err(|e| {
+            samples.errors.push(e.clone());
+            TransportError::Unreachable(e)
+        })
+    }
+}
+
+/// One simulated tablet: a device of one commune's registrar.
+struct Tablet {
+    store: MemoryStore,
+    transport: TimedTransport,
+    unit: String,
+    step: u64,
+}
+
+impl Tablet {
+    /// Saves 1–3 changes of its commune's models (edits, now and then a new one) and syncs.
+    async fn work(&mut self) -> Result<()> {
+        self.step += 1;
+        let models: Vec<(Uuid, i64)> = self
+            .store
+            .records(dvk_shared::sync::Entity::Model)
+            .await?
+            .into_iter()
+            .filter(|r| r.data["unit_id"] == json!(self.unit) && r.data["status"] == "draft")
+            .map(|r| (r.id, r.version))
+            .collect();
+        let changes = 1 + (self.step % 3) as usize;
+        for i in 0..changes {
+            let mutation = match models.get((self.step as usize + i) % models.len().max(1)) {
+                Some((id, version)) if i > 0 || !self.step.is_multiple_of(5) => Mutation {
+                    kind: Kind::ModelUpdate,
+                    id: RecordId::from_uuid(*id)?,
+                    base_version: Some(*version),
+                    fields: json!({"effectiveness": format!("Cập nhật lần {} — {i}", self.step)})
+                        .as_object()
+                        .cloned()
+                        .unwrap_or_default(),
+                },
+                _ => Mutation {
+                    kind: Kind::ModelCreate,
+                    id: RecordId::from_uuid(Uuid::now_v7())?,
+                    base_version: None,
+                    fields: json!({"unit_id": self.unit, "name": format!("Mô hình thử tải {}", self.step),
+                                   "field": "economic_development", "year": 2026,
+                                   "objectives": "Đo tải của máy chủ"})
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
+                },
+            };
+            self.store.enqueue(mutation).await?;
+        }
+        sync_until_settled(&self.store, &self.transport, || 0, |_| {}).await?;
+        Ok(())
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let at = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[at].as_secs_f64() * 1000.0
+}
+
+/// The server's memory now and at its peak, in MB (from /proc).
+fn memory(pid: u32) -> (f64, f64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+fn report(label: &str, samples: &Samples, elapsed: Duration, pid: u32) -> (f64, f64) {
+    let mut sorted = samples.latencies.clone();
+    sorted.sort();
+    let (rss, peak) = memory(pid);
+    let rate = sorted.len() as f64 / elapsed.as_secs_f64();
+    let p99 = percentile(&sorted, 0.99);
+    println!(
+        "  {label:<28} {:>6} requests {:>7.1}/s  p50 {:>6.1} ms  p95 {:>6.1} ms  p99 {:>6.1} ms  errors {:>3}  RSS {:>5.1} MB (peak {:>5.1})",
+        sorted.len(),
+        rate,
+        percentile(&sorted, 0.50),
+        percentile(&sorted, 0.95),
+        p99,
+        samples.errors.len(),
+        rss,
+        peak
+    );
+    if let Some(first) = samples.errors.first() {
+        println!("    first error: {first}");
+    }
+    (rate, p99)
+}
+
+async fn signed_in(base: &str, username: &str) -> Result<reqwest::Client> {
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .pool_max_idle_per_host(256)
+        .build()?;
+    let response = http
+        .post(format!("{base}/api/auth/login"))
+        .json(&json!({"username": username, "password": "demo-dvk"}))
+        .send()
+        .await?;
+    anyhow::ensure!(response.status() == 200, "cannot sign in as {username}");
+    Ok(http)
+}
+
+fn release_dvk() -> Result<std::path::PathBuf> {
+    let status = std::process::Command::new(env!("CARGO"))
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "dvk-server",
+            "--bin",
+            "dvk",
+        ])
+        .status()?;
+    anyhow::ensure!(status.success(), "cannot build the dvk binary");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    Ok(target.join("release/dvk"))
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let tablets: usize = std::env::var("DVK_LOAD_TABLETS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(500);
+    let seconds: u64 = std::env::var("DVK_LOAD_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(150);
+    let binary = release_dvk()?;
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let database = TestDatabase::new(backend).await?;
+        let url = database.url();
+        let server = ServerProcess::start(binary.clone(), &url, true).await?;
+        let base = server.base();
+        let pid = server.pid().context("the server is not running")?;
+        // One registrar per commune and ward; the tablets of a commune share its account.
+        let store = dvk_server::store::connect(&url).await?;
+        let communes: Vec<dvk_shared::unit::Unit> = store
+            .units()
+            .await?
+            .into_iter()
+            .filter(|u| {
+                matches!(
+                    u.kind,
+                    dvk_shared::unit::UnitKind::Commune | dvk_shared::unit::UnitKind::Ward
+                )
+            })
+            .collect();
+        let mut accounts = Vec::new();
+        for (i, unit) in communes.iter().enumerate() {
+            let username = format!("taibench{i}");
+            dvk_server::admin::create_user(
+                store.as_ref(),
+                &username,
+                None,
+                Role::Registrar,
+                &unit.id.to_string(),
+                "demo-dvk",
+            )
+            .await?;
+            accounts.push((signed_in(&base, &username).await?, unit.id.to_string()));
+        }
+        drop(store);
+        println!(
+            "{backend:?}: {tablets} tablets of {} communes, one release server",
+            accounts.len()
+        );
+
+        // Every tablet downloads what its commune sees, once.
+        let samples = Arc::new(Mutex::new(Samples::default()));
+        let mut all = Vec::with_capacity(tablets);
+        for i in 0..tablets {
+            let (http, unit) = accounts[i % accounts.len()].clone();
+            all.push(Tablet {
+                store: MemoryStore::new(Uuid::now_v7()),
+                transport: TimedTransport {
+                    http,
+                    url: format!("{base}/api/sync"),
+                    samples: samples.clone(),
+                },
+                unit,
+                step: i as u64,
+            });
+        }
+        let started = Instant::now();
+        let mut handles = Vec::new();
+        for tablet in all {
+            handles.push(tokio::spawn(async move {
+                // A failed download shows in the errors; the tablet goes on.
+                let _ = sync_until_settled(&tablet.store, &tablet.transport, || 0, |_| {}).await;
+                tablet
+            }));
+        }
+        let mut all = Vec::new();
+        for handle in handles {
+            all.push(handle.await?);
+        }
+        report(
+            "first downloads",
+            &samples.lock().unwrap_or_else(|e| e.into_inner()),
+            started.elapsed(),
+            pid,
+        );
+
+        // A realistic day: each tablet every 30 s or so.
+        let day = Arc::new(Mutex::new(Samples::default()));
+        let started = Instant::now();
+        let deadline = started + Duration::from_secs(seconds);
+        let mut handles = Vec::new();
+        for (i, mut tablet) in all.into_iter().enumerate() {
+            tablet.transport.samples = day.clone();
+            handles.push(tokio::spawn(async move {
+                // Spread over the first 30 s, then every 25–35 s.
+                let mut next = Duration::from_millis((i as u64 * 30_000) / tablets as u64);
+                loop {
+                    tokio::time::sleep_until((started + next).into()).await;
+                    if Instant::now() >= deadline {
+                        break;
+                    }
+                    let _ = tablet.work().await;
+                    next += Duration::from_millis(25_000 + (tablet.step * 7919) % 10_000);
+                }
+                tablet
+            }));
+        }
+        let mut all = Vec::new();
+        for handle in handles {
+            all.push(handle.await?);
+        }
+        report(
+            "a day (each every ~30 s)",
+            &day.lock().unwrap_or_else(|e| e.into_inner()),
+            started.elapsed(),
+            pid,
+        );
+
+        // Stress: tablets back to back, more and more at once.
+        let mut best = None;
+        for concurrent in [8usize, 16, 32, 64, 128] {
+            let stress = Arc::new(Mutex::new(Samples::default()));
+            let started = Instant::now();
+            let deadline = started + Duration::from_secs(15);
+            let mut handles = Vec::new();
+            for mut tablet in all.drain(..concurrent.min(tablets)) {
+                tablet.transport.samples = stress.clone();
+                handles.push(tokio::spawn(async move {
+                    while Instant::now() < deadline {
+                        let _ = tablet.work().await;
+                    }
+                    tablet
+                }));
+            }
+            for handle in handles {
+                all.push(handle.await?);
+            }
+            let (rate, p99) = report(
+                &format!("stress, {concurrent} at once"),
+                &stress.lock().unwrap_or_else(|e| e.into_inner()),
+                started.elapsed(),
+                pid,
+            );
+            if p99 <= 100.0 && best.is_none_or(|(r, _)| rate > r) {
+                best = Some((rate, concurrent));
+            }
+        }
+        match best {
+            Some((rate, concurrent)) => println!(
+                "  {backend:?}: {rate:.0} requests/s with p99 ≤ 100 ms ({concurrent} tablets at once)"
+            ),
+            None => println!("  {backend:?}: no stress level kept p99 ≤ 100 ms"),
+        }
+        drop(server);
+    }
+    Ok(())
+}
