@@ -1,5 +1,6 @@
 //! `GET /api/models` (filtered, searched, paginated, in Vietnamese order) and
-//! `GET /api/models/{id}` (with its history for the Board). Writes arrive through sync.
+//! `GET /api/models/{id}` (with its history for the Board and the registrars whose model it
+//! is). Writes arrive through sync.
 
 use axum::{
     Json, Router,
@@ -82,7 +83,7 @@ pub(crate) async fn list(
     }))
 }
 
-/// One model, with its history for the roles that review (Board, admin).
+/// One model, with its history for the Board, admins and the registrars whose model it is.
 #[utoipa::path(
     get,
     path = "/api/models/{id}",

@@ -67,36 +67,49 @@ pub struct HttpTransport<'a> {
 
 impl Transport for HttpTransport<'_> {
     async fn sync(&self, request: &SyncRequest) -> Result<SyncResponse, TransportError> {
-        let response = self
-            .http
-            .post(&self.url)
-            .json(request)
-            .send()
-            .await
-            .map_err(|e| TransportError::Unreachable(e.to_string()))?;
-        let status = response.status().as_u16();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| TransportError::Unreachable(e.to_string()))?;
-        match status {
-            200 => serde_json::from_slice(&body)
-                .map_err(|e| TransportError::Unreachable(e.to_string())),
-            401 => Err(TransportError::SignInRequired),
-            409 => match serde_json::from_slice::<SeqGap>(&body) {
-                Ok(gap) => Err(TransportError::Gap(gap.expected)),
-                Err(e) => Err(TransportError::Unreachable(e.to_string())),
-            },
-            413 => Err(TransportError::TooLarge),
-            status if status >= 500 => Err(TransportError::Unreachable(format!("status {status}"))),
-            status => Err(TransportError::Refused {
-                status,
-                message: serde_json::from_slice::<Value>(&body)
-                    .ok()
-                    .and_then(|v| v["message"].as_str().map(str::to_owned))
-                    .unwrap_or_default(),
-            }),
-        }
+        let (status, body) = post_sync(self.http, &self.url, request).await?;
+        read_answer(status, &body)
+    }
+}
+
+/// Sends one `POST /api/sync` and returns the status and body as they came.
+pub async fn post_sync(
+    http: &reqwest::Client,
+    url: &str,
+    request: &SyncRequest,
+) -> Result<(u16, Vec<u8>), TransportError> {
+    let response = http
+        .post(url)
+        .json(request)
+        .send()
+        .await
+        .map_err(|e| TransportError::Unreachable(e.to_string()))?;
+    let status = response.status().as_u16();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| TransportError::Unreachable(e.to_string()))?;
+    Ok((status, body.to_vec()))
+}
+
+/// Reads the server's answer to a sync as the app's transport reads it.
+pub fn read_answer(status: u16, body: &[u8]) -> Result<SyncResponse, TransportError> {
+    match status {
+        200 => serde_json::from_slice(body).map_err(|e| TransportError::Unreachable(e.to_string())),
+        401 => Err(TransportError::SignInRequired),
+        409 => match serde_json::from_slice::<SeqGap>(body) {
+            Ok(gap) => Err(TransportError::Gap(gap.expected)),
+            Err(e) => Err(TransportError::Unreachable(e.to_string())),
+        },
+        413 => Err(TransportError::TooLarge),
+        status if status >= 500 => Err(TransportError::Unreachable(format!("status {status}"))),
+        status => Err(TransportError::Refused {
+            status,
+            message: serde_json::from_slice::<Value>(body)
+                .ok()
+                .and_then(|v| v["message"].as_str().map(str::to_owned))
+                .unwrap_or_default(),
+        }),
     }
 }
 

@@ -21,6 +21,17 @@ pub fn test_database_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
+/// The unit of this name in a store (the tests' fixtures name units as the demo does).
+pub async fn unit_named(store: &dyn dvk_server::Store, name: &str) -> dvk_shared::unit::Unit {
+    match store.units().await {
+        Ok(units) => units
+            .into_iter()
+            .find(|u| u.name == name)
+            .unwrap_or_else(|| panic!("no unit {name}")),
+        Err(e) => panic!("units: {e}"),
+    }
+}
+
 /// The app as Trunk built it (`scripts/test` builds it before the browser tests).
 pub fn dist_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../app/dist")
@@ -171,6 +182,19 @@ impl TestServer {
         match &self.running {
             Some(running) => running.store.as_ref(),
             None => panic!("the server was stopped"),
+        }
+    }
+
+    /// The demo's unit of this name.
+    pub async fn unit(&self, name: &str) -> dvk_shared::unit::Unit {
+        unit_named(self.store(), name).await
+    }
+
+    /// The id of the account with this username.
+    pub async fn user_id(&self, username: &str) -> dvk_shared::ids::UserId {
+        match self.store().user_with_hash(username).await {
+            Ok(Some((user, _))) => user.id,
+            other => panic!("no account {username}: {other:?}"),
         }
     }
 

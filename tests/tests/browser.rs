@@ -895,15 +895,7 @@ async fn conflicts_reach_the_right_person_and_each_choice_does_what_it_says() {
     );
     let mut server = TestServer::start_demo(Backend::Sqlite).await.unwrap();
     let base = server.base.clone();
-    let hoa = server
-        .store()
-        .units()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|u| u.name == "Xã Điện Hòa")
-        .unwrap()
-        .id;
+    let hoa = server.unit("Xã Điện Hòa").await.id;
     let mut registrar = Device::of_demo(&server, "dienhoa").await.unwrap();
     let mut board = Device::of_demo(&server, "bandanvan").await.unwrap();
     let mut admin = Device::of_demo(&server, "admin").await.unwrap();

@@ -25,37 +25,19 @@ use dvk_shared::{
     ids::RecordId,
     model::Action,
     sync::{
-        Entity, Kind, Mutation, PushStatus, SeqGap, SyncRequest, SyncResponse,
+        Entity, Kind, Mutation, PushStatus, SyncRequest, SyncResponse,
         client::{LocalStore, MemoryStore, Transport, TransportError, sync_until_settled},
     },
     user::Role,
 };
 use dvk_tests::{
     Backend, TestDatabase,
+    device::{post_sync, read_answer},
     process::{ServerProcess, dvk, dvk_binary},
 };
+use fastrand::Rng;
 use serde_json::{Value, json};
 use uuid::Uuid;
-
-/// SplitMix64: small, deterministic, good enough to pick test moves.
-#[derive(Clone)]
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
-        (!items.is_empty()).then(|| &items[self.below(items.len())])
-    }
-}
 
 /// What the whole run saw of the servers.
 #[derive(Default)]
@@ -92,44 +74,15 @@ impl ChaosTransport<'_> {
     async fn once(&self, request: &SyncRequest) -> Result<SyncResponse, TransportError> {
         let base = &self.bases[self.pick % self.bases.len()];
         self.log.borrow_mut().requests += 1;
-        let response = self
-            .http
-            .post(format!("{base}/api/sync"))
-            .json(request)
-            .send()
-            .await
-            .map_err(|e| TransportError::Unreachable(e.to_string()))?;
-        let status = response.status().as_u16();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| TransportError::Unreachable(e.to_string()))?;
-        match status {
-            200 => serde_json::from_slice(&body)
-                .map_err(|e| TransportError::Unreachable(e.to_string())),
-            401 => Err(TransportError::SignInRequired),
-            409 => Err(TransportError::Gap(
-                serde_json::from_slice::<SeqGap>(&body)
-                    .map(|g| g.expected)
-                    .unwrap_or(0),
-            )),
-            413 => Err(TransportError::TooLarge),
-            status => {
-                let text = String::from_utf8_lossy(&body).into_owned();
-                if status >= 500 {
-                    self.log
-                        .borrow_mut()
-                        .errors
-                        .push((Instant::now(), status, text.clone()));
-                    Err(TransportError::Unreachable(format!("status {status}")))
-                } else {
-                    Err(TransportError::Refused {
-                        status,
-                        message: text,
-                    })
-                }
-            }
+        let (status, body) = post_sync(self.http, &format!("{base}/api/sync"), request).await?;
+        if status >= 500 {
+            let text = String::from_utf8_lossy(&body).into_owned();
+            self.log
+                .borrow_mut()
+                .errors
+                .push((Instant::now(), status, text));
         }
+        read_answer(status, &body)
     }
 }
 
@@ -188,7 +141,7 @@ impl Tablet {
             role,
             http,
             store: MemoryStore::new(Uuid::now_v7()),
-            rng: Rng(seed),
+            rng: Rng::with_seed(seed),
             seen: Seen::default(),
         }
     }
@@ -202,7 +155,7 @@ impl Tablet {
         let transport = ChaosTransport {
             http: &self.http,
             bases,
-            pick: self.rng.below(bases.len()),
+            pick: self.rng.usize(..bases.len()),
             fault,
             log,
         };
@@ -250,7 +203,7 @@ impl Tablet {
         };
         match self.role {
             Role::Registrar | Role::Board | Role::Admin => {
-                let roll = rng.below(100);
+                let roll = rng.usize(..100);
                 if roll < 12 || models.is_empty() {
                     return Some(change(
                         Kind::ModelCreate,
@@ -260,13 +213,17 @@ impl Tablet {
                                "field": "economic_development", "year": 2026}),
                     ));
                 }
-                let (model, version, data) = (*rng.pick(&models)?).clone();
+                let (model, version, data) = (*rng.choice(&models)?).clone();
                 let record = id(model);
                 Some(match roll {
                     12..=59 => {
-                        let field =
-                            *rng.pick(&["participants", "objectives", "content", "effectiveness"])?;
-                        let value = *rng.pick(&texts)?;
+                        let field = *rng.choice(&[
+                            "participants",
+                            "objectives",
+                            "content",
+                            "effectiveness",
+                        ])?;
+                        let value = *rng.choice(&texts)?;
                         change(
                             Kind::ModelUpdate,
                             record,
@@ -329,7 +286,7 @@ impl Tablet {
                     .keys()
                     .cloned()
                     .collect();
-                let model = rng.pick(&assigned)?.clone();
+                let model = rng.choice(&assigned)?.clone();
                 let existing = surveys
                     .iter()
                     .find(|(_, _, s)| s["model_id"] == json!(model) && s["status"] == "draft");
@@ -341,21 +298,21 @@ impl Tablet {
                         Kind::SurveyCreate,
                         id(Uuid::now_v7()),
                         None,
-                        json!({"campaign_id": campaign.0, "model_id": model, "scores": scores(rng.below(11) as u64)}),
+                        json!({"campaign_id": campaign.0, "model_id": model, "scores": scores(rng.usize(..11) as u64)}),
                     ),
-                    Some((survey, version, _)) => match rng.below(4) {
+                    Some((survey, version, _)) => match rng.usize(..4) {
                         0 => change(Kind::SurveySubmit, id(*survey), Some(*version), json!({})),
                         1 => change(
                             Kind::SurveyUpdate,
                             id(*survey),
                             Some(*version),
-                            json!({"scores": scores(rng.below(11) as u64)}),
+                            json!({"scores": scores(rng.usize(..11) as u64)}),
                         ),
                         _ => change(
                             Kind::SurveyUpdate,
                             id(*survey),
                             Some(*version),
-                            json!({"notes": *rng.pick(&texts)?}),
+                            json!({"notes": *rng.choice(&texts)?}),
                         ),
                     },
                 })
@@ -463,12 +420,12 @@ async fn run(backend: Backend) {
         let (bases, log, done, hoa, ngoc) = (&bases, &log, &done, &hoa, &ngoc);
         async move {
             for step in 0..per_tablet {
-                if tablet.rng.below(100) < 45 {
+                if tablet.rng.usize(..100) < 45 {
                     if let Some(change) = tablet.change(step, hoa, ngoc) {
                         tablet.store.enqueue(change).await.unwrap();
                     }
                 } else {
-                    let fault = match tablet.rng.below(100) {
+                    let fault = match tablet.rng.usize(..100) {
                         0..=11 => Fault::LoseAnswer,
                         12..=19 => Fault::Double,
                         _ => Fault::None,
@@ -485,10 +442,10 @@ async fn run(backend: Backend) {
     });
     let chaos = async {
         let mut servers = servers;
-        let mut rng = Rng(seed.rotate_left(17));
+        let mut rng = Rng::with_seed(seed.rotate_left(17));
         let mut backed_up = false;
         while !finished.get() {
-            tokio::time::sleep(Duration::from_millis(800 + rng.below(2_500) as u64)).await;
+            tokio::time::sleep(Duration::from_millis(800 + rng.usize(..2_500) as u64)).await;
             if finished.get() {
                 break;
             }
@@ -512,11 +469,11 @@ async fn run(backend: Backend) {
                 restored.set(true);
                 continue;
             }
-            let which = rng.below(servers.len());
+            let which = rng.usize(..servers.len());
             let server = &mut servers[which];
             let down = Instant::now();
             server.kill().await.unwrap();
-            tokio::time::sleep(Duration::from_millis(200 + rng.below(800) as u64)).await;
+            tokio::time::sleep(Duration::from_millis(200 + rng.usize(..800) as u64)).await;
             server.restart().await.unwrap();
             log.borrow_mut().down.push((down, Instant::now()));
         }

@@ -22,15 +22,7 @@ use uuid::Uuid;
 /// pullers skipped 15 of 300 models for good and SQLite refused 420 requests.
 async fn pullers_see_everything_pushers_commit(backend: Backend) {
     let server = TestServer::start_demo(backend).await.unwrap();
-    let hoa = server
-        .store()
-        .units()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|u| u.name == "Xã Điện Hòa")
-        .unwrap()
-        .id;
+    let hoa = server.unit("Xã Điện Hòa").await.id;
     let mut board = Device::of_demo(&server, "bandanvan").await.unwrap();
     let campaign = board
         .replica()

@@ -314,7 +314,7 @@ async fn an_upload_cut_off_resumes_where_it_stopped(backend: Backend) {
 async fn an_upload_left_for_a_week_is_dropped_when_another_starts(backend: Backend) {
     let server = TestServer::start_demo(backend).await.unwrap();
     let tablet = signed_in(&server, "khaosat").await;
-    let surveyor = user_id(&server, "khaosat").await.parse().unwrap();
+    let surveyor = server.user_id("khaosat").await;
     let (old, recent, new) = (
         jpeg_like(300_000, 9),
         jpeg_like(300_000, 10),
@@ -548,20 +548,10 @@ async fn what_is_not_a_photo_or_not_allowed_is_refused_clearly_on_postgres() {
     what_is_not_a_photo_or_not_allowed_is_refused_clearly(Backend::Postgres).await;
 }
 
-async fn user_id(server: &TestServer, username: &str) -> String {
-    let (user, _) = server
-        .store()
-        .user_with_hash(username)
-        .await
-        .unwrap()
-        .unwrap();
-    user.id.to_string()
-}
-
 async fn a_survey_lists_its_photos_through_sync(backend: Backend) {
     let server = TestServer::start_demo(backend).await.unwrap();
     let mut board = Device::of_demo(&server, "bandanvan").await.unwrap();
-    let surveyor = user_id(&server, "khaosat").await;
+    let surveyor = server.user_id("khaosat").await.to_string();
     let model = board
         .replica()
         .iter()
@@ -670,17 +660,9 @@ async fn a_survey_lists_its_photos_through_sync_on_postgres() {
 async fn photos_reach_only_those_who_see_their_surveys(backend: Backend) {
     let server = TestServer::start_demo(backend).await.unwrap();
     let mut board = Device::of_demo(&server, "bandanvan").await.unwrap();
-    let surveyor = user_id(&server, "khaosat").await;
+    let surveyor = server.user_id("khaosat").await.to_string();
     // A model outside Điện Hòa, and a registrar of its unit.
-    let hoa = server
-        .store()
-        .units()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|u| u.name == "Xã Điện Hòa")
-        .unwrap()
-        .id;
+    let hoa = server.unit("Xã Điện Hòa").await.id;
     let (model, unit) = board
         .replica()
         .iter()

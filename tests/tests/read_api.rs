@@ -16,21 +16,9 @@ use dvk_shared::{
     ids::{ModelId, UnitId},
     model::{Field, Status},
     text::sort_key,
-    unit::Unit,
     user::Role,
 };
 use dvk_tests::{Backend, Client, TestServer};
-
-async fn unit_named(server: &TestServer, name: &str) -> Unit {
-    server
-        .store()
-        .units()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|u| u.name == name)
-        .unwrap_or_else(|| panic!("no unit {name}"))
-}
 
 async fn first_model_of(client: &Client, unit: UnitId) -> ModelSummary {
     let page: Page<ModelSummary> = client
@@ -109,10 +97,10 @@ async fn the_demo_statistics_equal_the_report(backend: Backend) {
     // A registrar sees only its unit's; a unit outside its own is refused; no session, 401.
     let registrar = server.client();
     registrar.login_demo("dienhoa").await.unwrap();
-    let hoa = unit_named(&server, "Xã Điện Hòa").await;
+    let hoa = server.unit("Xã Điện Hòa").await;
     let own: Vec<dvk_shared::award::Award> = registrar.get_json("/api/awards").await.unwrap();
     assert!(own.iter().all(|a| a.unit_id == hoa.id));
-    let town = unit_named(&server, "Thị xã Điện Bàn").await;
+    let town = server.unit("Thị xã Điện Bàn").await;
     let outside = registrar
         .get(&format!("/api/awards?unit={}", town.id))
         .await
@@ -137,8 +125,8 @@ async fn the_demo_statistics_equal_the_report_on_postgres() {
 /// What each role gets from each endpoint, on its own unit (Điện Hòa) and on another (Điện Ngọc).
 async fn every_role_sees_only_what_it_may(backend: Backend) {
     let server = TestServer::start_demo(backend).await.unwrap();
-    let dien_hoa = unit_named(&server, "Xã Điện Hòa").await;
-    let dien_ngoc = unit_named(&server, "Phường Điện Ngọc").await;
+    let dien_hoa = server.unit("Xã Điện Hòa").await;
+    let dien_ngoc = server.unit("Phường Điện Ngọc").await;
     admin::create_user(
         server.store(),
         "dienngoc",
@@ -260,7 +248,7 @@ async fn every_role_sees_only_what_it_may_on_postgres() {
 
 async fn search_ignores_diacritics_and_results_sort_in_vietnamese_order(backend: Backend) {
     let server = TestServer::start_demo(backend).await.unwrap();
-    let dien_hoa = unit_named(&server, "Xã Điện Hòa").await;
+    let dien_hoa = server.unit("Xã Điện Hòa").await;
     let filter = ModelFilter {
         units: Some(vec![dien_hoa.id]),
         limit: 1,
@@ -409,8 +397,8 @@ async fn a_merged_unit_is_counted_under_its_successor(backend: Backend) {
     let client = server.client();
     client.login_demo("lanhdao").await.unwrap();
     let before: Stats = client.get_json("/api/stats").await.unwrap();
-    let mut tien = unit_named(&server, "Xã Điện Tiến").await;
-    let hong = unit_named(&server, "Xã Điện Hồng").await;
+    let mut tien = server.unit("Xã Điện Tiến").await;
+    let hong = server.unit("Xã Điện Hồng").await;
     let line = |stats: &Stats, id: UnitId| {
         stats
             .by_unit

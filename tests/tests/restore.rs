@@ -13,6 +13,7 @@ use dvk_tests::{
     Backend, Client, TestDatabase, TestServer,
     device::Device,
     process::{ServerProcess, dvk, dvk_binary},
+    unit_named,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -54,13 +55,8 @@ async fn a_restore_loses_nothing_a_tablet_still_holds(backend: Backend) {
         .unwrap();
     let base = server.base();
     let store = dvk_server::store::connect(&url).await.unwrap();
-    let hoa = store
-        .units()
+    let hoa = unit_named(store.as_ref(), "Xã Điện Hòa")
         .await
-        .unwrap()
-        .into_iter()
-        .find(|u| u.name == "Xã Điện Hòa")
-        .unwrap()
         .id
         .to_string();
     let mut registrar = tablet(&base, "dienhoa").await;
@@ -218,14 +214,8 @@ async fn a_database_put_back_by_hand_is_noticed() {
         let _ = std::fs::remove_file(format!("{to}-shm"));
     };
     let store = || async { dvk_server::store::connect(&url).await.unwrap() };
-    let hoa = store()
+    let hoa = unit_named(store().await.as_ref(), "Xã Điện Hòa")
         .await
-        .units()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|u| u.name == "Xã Điện Hòa")
-        .unwrap()
         .id
         .to_string();
     let mut registrar = tablet(&base, "dienhoa").await;

@@ -20,16 +20,6 @@ async fn device_of(server: &TestServer, account: &str) -> Device {
     Device::of_demo(server, account).await.unwrap()
 }
 
-async fn user_id(server: &TestServer, username: &str) -> String {
-    let (user, _) = server
-        .store()
-        .user_with_hash(username)
-        .await
-        .unwrap()
-        .unwrap();
-    user.id.to_string()
-}
-
 fn held(device: &Device, entity: &str, id: Uuid) -> Option<Value> {
     device
         .replica()
@@ -54,7 +44,7 @@ fn two_models(board: &Device) -> (Uuid, Uuid) {
 async fn a_campaign_from_creation_to_every_survey_submitted(backend: Backend) {
     let server = TestServer::start_demo(backend).await.unwrap();
     let mut board = device_of(&server, "bandanvan").await;
-    let surveyor = user_id(&server, "khaosat").await;
+    let surveyor = server.user_id("khaosat").await.to_string();
     let (first, second) = two_models(&board);
 
     // The Board's plan: the default criteria, two models, one surveyor, a deadline.
@@ -258,7 +248,7 @@ async fn nobody_surveys_what_they_were_not_given(backend: Backend) {
     let mut board = device_of(&server, "bandanvan").await;
     let (first, second) = two_models(&board);
     let campaign = Uuid::now_v7();
-    let board_id = user_id(&server, "bandanvan").await;
+    let board_id = server.user_id("bandanvan").await.to_string();
     board.save(
         "campaign.create",
         campaign,

@@ -16,15 +16,23 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 async fn unit_id(server: &TestServer, name: &str) -> UnitId {
+    server.unit(name).await.id
+}
+
+/// Xã Điện Tiến is merged into Xã Điện Hòa (`hoa`): its models become Điện Hòa's to see.
+async fn merge_tien_into(server: &TestServer, hoa: UnitId) {
+    let mut tien = server.unit("Xã Điện Tiến").await;
+    tien.merged_into = Some(hoa);
+    tien.merged_on = Some(dvk_shared::date::Date::new(2025, 7, 1).unwrap());
     server
         .store()
-        .units()
+        .put_unit(
+            &tien,
+            &dvk_server::store::Actor::system("test"),
+            dvk_server::now(),
+        )
         .await
-        .unwrap()
-        .into_iter()
-        .find(|u| u.name == name)
-        .unwrap()
-        .id
+        .unwrap();
 }
 
 async fn device_of(server: &TestServer, account: &str) -> Device {
@@ -534,25 +542,8 @@ async fn when_a_users_units_change_the_next_pull_rebuilds_the_replica(backend: B
     assert!(before >= 8);
 
     // Xã Điện Tiến is merged into Xã Điện Hòa: its models are now the registrar's to see.
-    let mut tien = server
-        .store()
-        .units()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|u| u.name == "Xã Điện Tiến")
-        .unwrap();
-    tien.merged_into = Some(hoa);
-    tien.merged_on = Some(dvk_shared::date::Date::new(2025, 7, 1).unwrap());
-    server
-        .store()
-        .put_unit(
-            &tien,
-            &dvk_server::store::Actor::system("test"),
-            dvk_server::now(),
-        )
-        .await
-        .unwrap();
+    let tien = unit_id(&server, "Xã Điện Tiến").await;
+    merge_tien_into(&server, hoa).await;
 
     let Round::Answered(answer) = tablet.send(&tablet.request()).await.unwrap() else {
         panic!()
@@ -569,7 +560,7 @@ async fn when_a_users_units_change_the_next_pull_rebuilds_the_replica(backend: B
         tablet
             .replica()
             .values()
-            .any(|held| held.data["unit_id"] == json!(tien.id))
+            .any(|held| held.data["unit_id"] == json!(tien))
     );
 }
 on_both!(
@@ -913,25 +904,7 @@ async fn a_reset_whose_answer_was_lost_is_said_again() {
     let server = TestServer::start_demo(Backend::Sqlite).await.unwrap();
     let hoa = unit_id(&server, "Xã Điện Hòa").await;
     let mut tablet = device_of(&server, "dienhoa").await;
-    let mut tien = server
-        .store()
-        .units()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|u| u.name == "Xã Điện Tiến")
-        .unwrap();
-    tien.merged_into = Some(hoa);
-    tien.merged_on = Some(dvk_shared::date::Date::new(2025, 7, 1).unwrap());
-    server
-        .store()
-        .put_unit(
-            &tien,
-            &dvk_server::store::Actor::system("test"),
-            dvk_server::now(),
-        )
-        .await
-        .unwrap();
+    merge_tien_into(&server, hoa).await;
     let Round::Answered(lost) = tablet.send(&tablet.request()).await.unwrap() else {
         panic!()
     };

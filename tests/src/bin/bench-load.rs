@@ -24,7 +24,11 @@ use dvk_shared::{
     },
     user::Role,
 };
-use dvk_tests::{Backend, TestDatabase, process::ServerProcess};
+use dvk_tests::{
+    Backend, TestDatabase,
+    device::{post_sync, read_answer},
+    process::ServerProcess,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -44,22 +48,11 @@ struct TimedTransport {
 impl Transport for TimedTransport {
     async fn sync(&self, request: &SyncRequest) -> Result<SyncResponse, TransportError> {
         let started = Instant::now();
-        let answer = async {
-            let response = self
-                .http
-                .post(&self.url)
-                .json(request)
-                .send()
-                .await
-                .map_err(|e| e.to_string())?;
-            let status = response.status();
-            let body = response.bytes().await.map_err(|e| e.to_string())?;
-            if status != 200 {
-                return Err(format!("{status}: {}", String::from_utf8_lossy(&body)));
-            }
-            serde_json::from_slice::<SyncResponse>(&body).map_err(|e| e.to_string())
-        }
-        .await;
+        let answer = match post_sync(&self.http, &self.url, request).await {
+            Ok((200, body)) => read_answer(200, &body).map_err(|e| e.to_string()),
+            Ok((status, body)) => Err(format!("{status}: {}", String::from_utf8_lossy(&body))),
+            Err(e) => Err(e.to_string()),
+        };
         let elapsed = started.elapsed();
         let mut samples = self.samples.lock().unwrap_or_else(|e| e.into_inner());
         samples.latencies.push(elapsed);
