@@ -521,7 +521,15 @@ mod tests {
             }),
         );
         // Every demo award, individual and collective, with and without a decision number.
-        fits("/api/awards", "200", json(&seed.awards));
+        let items: Vec<dvk_shared::api::AwardItem> = seed
+            .awards
+            .iter()
+            .map(|award| dvk_shared::api::AwardItem {
+                award: award.clone(),
+                unit_name: seed.units[0].name.clone(),
+            })
+            .collect();
+        fits("/api/awards", "200", json(&items));
 
         let upload = dvk_shared::photo::UploadState {
             received: 262_144,

@@ -95,6 +95,7 @@ pub(crate) struct ChunkQuery {
         (status = 200, description = "Where the upload stands.", body = UploadState),
         (status = 400, description = "`hash` is not 64 lowercase hex digits (`invalid_photo_hash`).", body = ErrorBody),
         (status = 401, description = "No valid session (`sign_in_required`).", body = ErrorBody),
+        (status = 403, description = "Only field staff, the Board and admins send photos (`role_not_allowed`).", body = ErrorBody),
     )
 )]
 pub(crate) async fn upload_state(
@@ -128,11 +129,12 @@ pub(crate) async fn upload_state(
         (status = 200, description = "The chunk is held (or the photo was stored already); the upload now stands here. `complete` once the photo is stored.", body = UploadState),
         (status = 400, description = "`hash` is not 64 lowercase hex digits (`invalid_photo_hash`), a parameter is missing or not a number (`invalid_query`), or the chunk is empty or goes past `total` (`invalid_chunk`).", body = ErrorBody),
         (status = 401, description = "No valid session (`sign_in_required`).", body = ErrorBody),
-        (status = 403, description = "Sent from a page of another site (`cross_site_request`).", body = ErrorBody),
-        (status = 409, description = "The chunk does not start where the upload stands (`wrong_offset`), or declares another `total` than the upload's first chunk did (`total_changed`); nothing was written. Beside the error's fields the body carries `received` and `complete` like a 200: send from `received` (0 after `total_changed`; a first chunk with another total starts the upload again).", body = UploadRefused),
+        (status = 403, description = "Sent from a page of another site (`cross_site_request`), or by a role that does not send photos — only field staff, the Board and admins do (`role_not_allowed`).", body = ErrorBody),
+        (status = 409, description = "The chunk does not start where the upload stands (`wrong_offset`), or declares another `total` than the upload's first chunk did (`total_changed`; only the person who began an upload may start it again with another size, unless it has lain untouched for a week); nothing was written. Beside the error's fields the body carries `received` and `complete` like a 200: send from `received` (0 after `total_changed`; a first chunk with another total starts the upload again).", body = UploadRefused),
         (status = 413, description = "`total` is over 10 MiB (`photo_too_large`) or the chunk over 256 KiB (`chunk_too_large`).", body = ErrorBody),
         (status = 415, description = "The photo does not start like a JPEG, PNG or WebP image (`not_a_photo`).", body = ErrorBody),
         (status = 422, description = "All the bytes arrived but their SHA-256 is not `hash` (`photo_changed`): nothing was stored and the upload starts again from 0.", body = ErrorBody),
+        (status = 429, description = "The person has 100 uploads under way or sent 1 GiB today (`upload_quota`): nothing was written; the tablet keeps the photo and tries later.", body = ErrorBody),
     )
 )]
 pub(crate) async fn put_chunk(
@@ -235,7 +237,7 @@ pub(crate) async fn put_chunk(
             )),
         (status = 400, description = "`hash` is not 64 lowercase hex digits (`invalid_photo_hash`).", body = ErrorBody),
         (status = 401, description = "No valid session (`sign_in_required`).", body = ErrorBody),
-        (status = 404, description = "No photo of this name is stored yet (`photo_not_found`): the tablet that took it may still be sending it.", body = ErrorBody),
+        (status = 404, description = "No photo of this name is stored yet, or none the user may see — photos show to who sent them, to those who see a survey that lists them and to those who see everything (`photo_not_found`): the tablet that took it may still be sending it.", body = ErrorBody),
     )
 )]
 pub(crate) async fn photo(
