@@ -108,6 +108,8 @@ impl Transport for ChaosTransport<'_> {
 struct Tablet {
     account: &'static str,
     role: Role,
+    /// The commune whose models the person works on.
+    home: String,
     http: reqwest::Client,
     store: MemoryStore,
     rng: Rng,
@@ -124,7 +126,13 @@ struct Seen {
 }
 
 impl Tablet {
-    async fn sign_in(account: &'static str, role: Role, base: &str, seed: u64) -> Tablet {
+    async fn sign_in(
+        account: &'static str,
+        role: Role,
+        home: &str,
+        base: &str,
+        seed: u64,
+    ) -> Tablet {
         let http = reqwest::Client::builder()
             .cookie_store(true)
             .build()
@@ -139,6 +147,7 @@ impl Tablet {
         Tablet {
             account,
             role,
+            home: home.to_owned(),
             http,
             store: MemoryStore::new(Uuid::now_v7()),
             rng: Rng::with_seed(seed),
@@ -162,16 +171,19 @@ impl Tablet {
         let synced = sync_until_settled(&self.store, &transport, || 0, |_| {})
             .await
             .map(|_| ());
+        // Only what `change` picks from is copied: the models of the tablet's commune, the
+        // campaigns and the surveys.
         let mut seen = Seen::default();
-        for record in self.store.replica().into_values() {
-            let held = (record.id, record.version, record.data);
+        let home = json!(self.home);
+        self.store.each_record(|record| {
+            let held = || (record.id, record.version, record.data.clone());
             match record.entity {
-                Entity::Model => seen.models.push(held),
-                Entity::Campaign => seen.campaigns.push(held),
-                Entity::Survey => seen.surveys.push(held),
+                Entity::Model if record.data["unit_id"] == home => seen.models.push(held()),
+                Entity::Campaign => seen.campaigns.push(held()),
+                Entity::Survey => seen.surveys.push(held()),
                 _ => {}
             }
-        }
+        });
         self.seen = seen;
         synced
     }
@@ -181,12 +193,7 @@ impl Tablet {
         let campaigns = &self.seen.campaigns;
         let surveys = &self.seen.surveys;
         let rng = &mut self.rng;
-        let models: Vec<&(Uuid, i64, Value)> = self
-            .seen
-            .models
-            .iter()
-            .filter(|(_, _, data)| data["unit_id"] == json!(hoa))
-            .collect();
+        let models: Vec<&(Uuid, i64, Value)> = self.seen.models.iter().collect();
         let texts = [
             "Hội viên phụ nữ",
             "Toàn thể nhân dân",
@@ -404,7 +411,8 @@ async fn run(backend: Backend) {
     let log = RefCell::new(Log::default());
     let mut tablets = Vec::new();
     for (i, (account, role)) in TABLETS.into_iter().enumerate() {
-        let mut tablet = Tablet::sign_in(account, role, &bases[0], seed ^ (i as u64 * 7919)).await;
+        let mut tablet =
+            Tablet::sign_in(account, role, &hoa, &bases[0], seed ^ (i as u64 * 7919)).await;
         tablet.sync(&bases, Fault::None, &log).await.unwrap();
         tablets.push(tablet);
     }
@@ -555,7 +563,7 @@ async fn run(backend: Backend) {
         if fresh.contains_key(account) {
             continue;
         }
-        let mut tablet = Tablet::sign_in(account, role, &bases[0], 1).await;
+        let mut tablet = Tablet::sign_in(account, role, &hoa, &bases[0], 1).await;
         tablet.sync(&bases, Fault::None, &log).await.unwrap();
         fresh.insert(account, holdings(&tablet.store));
     }

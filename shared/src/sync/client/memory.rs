@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::{
     HandOver, JOURNAL_KEEP, LocalDbError, LocalStore, Owner, Problem, Record, Sent, SyncMark,
-    learned, outbox,
+    epoch_changed, learned, outbox,
 };
 use crate::sync::{Entity, Mutation, Push, PushResult, SyncResponse};
 
@@ -90,6 +90,12 @@ impl MemoryStore {
         self.state().journal.values().cloned().collect()
     }
 
+    /// Shows every record held to `f`, without copying the replica (a tablet of a long test
+    /// run holds tens of thousands).
+    pub fn each_record(&self, f: impl FnMut(&Record)) {
+        self.state().records.values().for_each(f);
+    }
+
     /// Every record held, by entity and id.
     pub fn replica(&self) -> BTreeMap<(Entity, Uuid), Record> {
         self.state()
@@ -165,12 +171,18 @@ impl LocalStore for MemoryStore {
     async fn learn(&self, answer: &SyncResponse, now_ms: i64) -> Result<(), LocalDbError> {
         let mut state = self.state();
         let outbox: Vec<Push> = state.outbox.values().cloned().collect();
-        let journal: Vec<Sent> = state.journal.values().cloned().collect();
+        // As the IndexedDB store does: the journal is read only when it may be sent again.
+        let restored = epoch_changed(answer, &state.mark);
+        let journal: Vec<Sent> = if restored {
+            state.journal.values().cloned().collect()
+        } else {
+            Vec::new()
+        };
         let plan = learned(
             answer,
             &state.mark,
             &outbox,
-            Some((&journal, state.next_seq)),
+            restored.then_some((journal.as_slice(), state.next_seq)),
             now_ms,
         );
         for result in &answer.results {
