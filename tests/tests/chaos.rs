@@ -120,9 +120,12 @@ struct Tablet {
 
 #[derive(Default)]
 struct Seen {
-    models: Vec<(Uuid, i64, Value)>,
-    campaigns: Vec<(Uuid, i64, Value)>,
-    surveys: Vec<(Uuid, i64, Value)>,
+    /// The models of the person's commune: id, version, name.
+    models: Vec<(Uuid, i64, String)>,
+    /// The first campaign and the models it assigns.
+    campaign: Option<(Uuid, Vec<String>)>,
+    /// Surveys still in draft: id, version, model.
+    drafts: Vec<(Uuid, i64, String)>,
 }
 
 impl Tablet {
@@ -171,18 +174,27 @@ impl Tablet {
         let synced = sync_until_settled(&self.store, &transport, || 0, |_| {})
             .await
             .map(|_| ());
-        // Only what `change` picks from is copied: the models of the tablet's commune, the
-        // campaigns and the surveys.
+        // Only what `change` picks from is copied (a Board tablet of a long run holds tens of
+        // thousands of records).
         let mut seen = Seen::default();
-        let home = json!(self.home);
-        self.store.each_record(|record| {
-            let held = || (record.id, record.version, record.data.clone());
-            match record.entity {
-                Entity::Model if record.data["unit_id"] == home => seen.models.push(held()),
-                Entity::Campaign => seen.campaigns.push(held()),
-                Entity::Survey => seen.surveys.push(held()),
-                _ => {}
+        let text = |value: &Value| value.as_str().unwrap_or("").to_owned();
+        self.store.each_record(|record| match record.entity {
+            Entity::Model if record.data["unit_id"] == self.home.as_str() => {
+                let name = text(&record.data["name"]);
+                seen.models.push((record.id, record.version, name));
             }
+            Entity::Campaign if seen.campaign.is_none() => {
+                let assigned = record.data["assignments"]
+                    .as_object()
+                    .map(|a| a.keys().cloned().collect())
+                    .unwrap_or_default();
+                seen.campaign = Some((record.id, assigned));
+            }
+            Entity::Survey if record.data["status"] == "draft" => {
+                let model = text(&record.data["model_id"]);
+                seen.drafts.push((record.id, record.version, model));
+            }
+            _ => {}
         });
         self.seen = seen;
         synced
@@ -190,10 +202,12 @@ impl Tablet {
 
     /// A change this person would make now, from what the tablet holds.
     fn change(&mut self, step: usize, hoa: &str, ngoc: &str) -> Option<Mutation> {
-        let campaigns = &self.seen.campaigns;
-        let surveys = &self.seen.surveys;
+        let Seen {
+            models,
+            campaign,
+            drafts,
+        } = &self.seen;
         let rng = &mut self.rng;
-        let models: Vec<&(Uuid, i64, Value)> = self.seen.models.iter().collect();
         let texts = [
             "Hội viên phụ nữ",
             "Toàn thể nhân dân",
@@ -220,7 +234,7 @@ impl Tablet {
                                "field": "economic_development", "year": 2026}),
                     ));
                 }
-                let (model, version, data) = (*rng.choice(&models)?).clone();
+                let (model, version, name) = rng.choice(models)?.clone();
                 let record = id(model);
                 Some(match roll {
                     12..=59 => {
@@ -264,39 +278,25 @@ impl Tablet {
                     ),
                     80..=82 => change(Kind::ModelDelete, record, Some(version), json!({})),
                     // The Board moves a model to another unit (and its registrar's tablets
-                    // must let it go), or back.
-                    83..=86 if self.role != Role::Registrar => {
-                        let to = if data["unit_id"] == json!(hoa) {
-                            ngoc
-                        } else {
-                            hoa
-                        };
-                        change(
-                            Kind::ModelUpdate,
-                            record,
-                            Some(version),
-                            json!({"unit_id": to}),
-                        )
-                    }
+                    // must let it go).
+                    83..=86 if self.role != Role::Registrar => change(
+                        Kind::ModelUpdate,
+                        record,
+                        Some(version),
+                        json!({"unit_id": ngoc}),
+                    ),
                     _ => change(
                         Kind::ModelUpdate,
                         record,
                         Some(version),
-                        json!({"name": format!("{} ({step})", data["name"].as_str().unwrap_or(""))}),
+                        json!({"name": format!("{name} ({step})")}),
                     ),
                 })
             }
             Role::Surveyor => {
-                let campaign = campaigns.first()?.clone();
-                let assigned: Vec<String> = campaign.2["assignments"]
-                    .as_object()?
-                    .keys()
-                    .cloned()
-                    .collect();
-                let model = rng.choice(&assigned)?.clone();
-                let existing = surveys
-                    .iter()
-                    .find(|(_, _, s)| s["model_id"] == json!(model) && s["status"] == "draft");
+                let (campaign, assigned) = campaign.as_ref()?;
+                let model = rng.choice(assigned)?.clone();
+                let existing = drafts.iter().find(|(_, _, of)| *of == model);
                 let scores = |n: u64| -> Value {
                     json!({"task_fit": n, "participation": n, "results": n, "sustainability": n, "replication": n})
                 };
@@ -305,7 +305,7 @@ impl Tablet {
                         Kind::SurveyCreate,
                         id(Uuid::now_v7()),
                         None,
-                        json!({"campaign_id": campaign.0, "model_id": model, "scores": scores(rng.usize(..11) as u64)}),
+                        json!({"campaign_id": campaign, "model_id": model, "scores": scores(rng.usize(..11) as u64)}),
                     ),
                     Some((survey, version, _)) => match rng.usize(..4) {
                         0 => change(Kind::SurveySubmit, id(*survey), Some(*version), json!({})),
