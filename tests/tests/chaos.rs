@@ -452,12 +452,18 @@ async fn run(backend: Backend) {
         let mut servers = servers;
         let mut rng = Rng::with_seed(seed.rotate_left(17));
         let mut backed_up = false;
+        let mut told = 0;
         while !finished.get() {
             tokio::time::sleep(Duration::from_millis(800 + rng.usize(..2_500) as u64)).await;
             if finished.get() {
                 break;
             }
             let progress = done.get() * 100 / ops.max(1);
+            // A long run says where it stands (seen with `--nocapture`).
+            if progress >= told + 10 {
+                told = progress / 10 * 10;
+                eprintln!("{backend:?}: {told} % of {ops} operations");
+            }
             if !backed_up && progress >= 30 {
                 dvk(&binary, &["backup", backup.to_str().unwrap()], &url, None)
                     .await
