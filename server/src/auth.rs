@@ -4,7 +4,7 @@
 //! Sessions and failure counts live in the database, so any server process can answer any
 //! request and a throttle holds across processes.
 
-use std::{net::SocketAddr, time::Duration};
+use std::time::Duration;
 
 use argon2::{
     Algorithm, Argon2, Block, Params, PasswordHash, PasswordHasher, Version,
@@ -12,7 +12,7 @@ use argon2::{
 };
 use axum::{
     Json, Router,
-    extract::{ConnectInfo, FromRequestParts, Request, State},
+    extract::{Extension, FromRequestParts, Request, State},
     http::{HeaderMap, HeaderValue, Method, header, request::Parts},
     middleware::Next,
     response::{IntoResponse, Response},
@@ -30,6 +30,7 @@ use crate::{
     error::{ApiError, Forbidden},
     extract::ApiJson,
     now,
+    peer::Peer,
 };
 
 pub const SESSION_COOKIE: &str = "dvk_session";
@@ -177,9 +178,12 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn session_cookie(token: &str, max_age_secs: i64) -> HeaderValue {
+/// The session cookie; `Secure` when the browser reached us over HTTPS, so it never travels
+/// in the clear afterwards (over plain HTTP a browser would drop a `Secure` cookie).
+fn session_cookie(token: &str, max_age_secs: i64, https: bool) -> HeaderValue {
+    let secure = if https { "; Secure" } else { "" };
     let cookie = format!(
-        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age_secs}"
+        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age_secs}{secure}"
     );
     HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
@@ -214,7 +218,7 @@ fn retry_after(failures: &[Timestamp], now: Timestamp) -> u64 {
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in. The session travels in the `dvk_session` cookie set here; send it back on every later request.", body = User,
-            headers(("Set-Cookie" = String, description = "`dvk_session=<token>; HttpOnly; SameSite=Strict; Path=/; Max-Age=…`"))),
+            headers(("Set-Cookie" = String, description = "`dvk_session=<token>; HttpOnly; SameSite=Strict; Path=/; Max-Age=…`, and `; Secure` when a trusted proxy says the browser came over HTTPS"))),
         (status = 400, description = "The body is not the expected JSON (`invalid_body`).", body = ErrorBody),
         (status = 401, description = "Wrong username or password (`invalid_credentials`).", body = ErrorBody),
         (status = 403, description = "Sent from a page of another site (`cross_site_request`).", body = ErrorBody),
@@ -225,14 +229,14 @@ fn retry_after(failures: &[Timestamp], now: Timestamp) -> u64 {
 )]
 pub(crate) async fn login(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(peer): Extension<Peer>,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
     let now = now();
     // Usernames are lower case; folding here lets "DienHoa" sign in and share one throttle.
     let username = request.username.trim().to_lowercase();
     let account_key = format!("user:{username}");
-    let address_key = format!("addr:{}", peer.ip());
+    let address_key = format!("addr:{}", peer.ip);
     let since = Timestamp(now.0 - FAILURE_WINDOW_MS);
 
     // The attempt is counted before the password is checked: attempts made at once (from
@@ -293,7 +297,7 @@ pub(crate) async fn login(
     let matches = verify(password, hash).await?;
     let Some(user) = user.filter(|_| matches) else {
         // The attempt stays counted as a failure.
-        tracing::info!(%username, ip = %peer.ip(), "failed sign-in");
+        tracing::info!(%username, ip = %peer.ip, "failed sign-in");
         return Err(ApiError::InvalidCredentials);
     };
 
@@ -318,7 +322,7 @@ pub(crate) async fn login(
     let mut response = Json(user).into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
-        session_cookie(&token, COOKIE_MAX_AGE_SECS),
+        session_cookie(&token, COOKIE_MAX_AGE_SECS, peer.https),
     );
     Ok(response)
 }
@@ -337,6 +341,7 @@ pub(crate) async fn login(
 )]
 pub(crate) async fn logout(
     State(state): State<AppState>,
+    Extension(peer): Extension<Peer>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     if let Some(token) = cookie_token(&headers) {
@@ -345,7 +350,7 @@ pub(crate) async fn logout(
     let mut response = axum::http::StatusCode::NO_CONTENT.into_response();
     response
         .headers_mut()
-        .insert(header::SET_COOKIE, session_cookie("", 0));
+        .insert(header::SET_COOKIE, session_cookie("", 0, peer.https));
     Ok(response)
 }
 
@@ -397,13 +402,18 @@ pub async fn same_origin_writes(request: Request, next: Next) -> Response {
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    if !safe && is_cross_site(request.headers()) {
+    // The host the browser asked for: a trusted proxy's forwarded one (`peer::identify`).
+    let host = request
+        .extensions()
+        .get::<Peer>()
+        .and_then(|peer| peer.host.clone());
+    if !safe && is_cross_site(request.headers(), host.as_deref()) {
         return ApiError::Forbidden(Forbidden::CrossSite).into_response();
     }
     next.run(request).await
 }
 
-fn is_cross_site(headers: &HeaderMap) -> bool {
+fn is_cross_site(headers: &HeaderMap, host: Option<&str>) -> bool {
     if headers
         .get("sec-fetch-site")
         .is_some_and(|v| v.as_bytes() == b"cross-site")
@@ -414,7 +424,6 @@ fn is_cross_site(headers: &HeaderMap) -> bool {
         // Programs other than browsers send no Origin; browsers always do on writes.
         return false;
     };
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
     let origin_host = origin.split_once("://").map(|(_, rest)| rest);
     origin == "null" || origin_host.is_none() || origin_host != host
 }
@@ -451,19 +460,26 @@ mod tests {
     #[test]
     fn writes_from_another_site_are_recognised() {
         let mut headers = HeaderMap::new();
-        headers.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8080"));
-        assert!(!is_cross_site(&headers), "no Origin: not a browser page");
+        let host = Some("127.0.0.1:8080");
+        assert!(
+            !is_cross_site(&headers, host),
+            "no Origin: not a browser page"
+        );
         headers.insert(
             header::ORIGIN,
             HeaderValue::from_static("http://127.0.0.1:8080"),
         );
-        assert!(!is_cross_site(&headers));
+        assert!(!is_cross_site(&headers, host));
+        assert!(
+            is_cross_site(&headers, Some("dvk.example.vn")),
+            "behind a proxy: its host"
+        );
         headers.insert(
             header::ORIGIN,
             HeaderValue::from_static("https://evil.example"),
         );
-        assert!(is_cross_site(&headers));
+        assert!(is_cross_site(&headers, host));
         headers.insert(header::ORIGIN, HeaderValue::from_static("null"));
-        assert!(is_cross_site(&headers));
+        assert!(is_cross_site(&headers, host));
     }
 }

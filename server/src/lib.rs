@@ -13,6 +13,7 @@ pub mod extract;
 pub mod health;
 pub mod models;
 pub mod openapi;
+pub mod peer;
 pub mod photos;
 pub mod stats;
 pub mod store;
@@ -56,6 +57,9 @@ pub struct Settings {
     pub demo: bool,
     /// The app as built by Trunk (`index.html`, hashed assets, service worker).
     pub dist_dir: PathBuf,
+    /// The reverse proxies whose `X-Forwarded-*` headers are believed (see [`peer`]); empty
+    /// when the server faces browsers itself.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// What every handler can reach. Cheap to clone; holds no per-user state, so any number of
@@ -63,6 +67,17 @@ pub struct Settings {
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    pub trusted_proxies: Arc<[ipnet::IpNet]>,
+}
+
+impl AppState {
+    /// A server that no proxy stands in front of.
+    pub fn direct(store: Arc<dyn Store>) -> Self {
+        Self {
+            store,
+            trusted_proxies: Arc::from([]),
+        }
+    }
 }
 
 /// The whole HTTP surface: the API under `/api`, the app everywhere else.
@@ -86,8 +101,10 @@ pub fn router(state: AppState, dist_dir: &std::path::Path) -> Router {
         .layer(middleware::from_fn(error::json_errors));
     Router::new()
         .nest("/api", api)
-        .with_state(state)
+        .with_state(state.clone())
         .fallback_service(web::app_service(dist_dir))
+        // Outside the API's layers: the same-origin check and sign-in read the `Peer` it sets.
+        .layer(middleware::from_fn_with_state(state, peer::identify))
         .layer(CompressionLayer::new())
         // One line per request: the span carries method and path, the response line adds status
         // and latency.
@@ -127,6 +144,7 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
     let app = router(
         AppState {
             store: store.clone(),
+            trusted_proxies: settings.trusted_proxies.clone().into(),
         },
         &settings.dist_dir,
     );

@@ -137,6 +137,21 @@ struct ServeArgs {
     /// The app as built by Trunk.
     #[arg(long, env = "DVK_DIST_DIR", default_value = "./app/dist")]
     dist_dir: PathBuf,
+    /// The reverse proxies in front of this server, as addresses or CIDR ranges separated by
+    /// commas (e.g. 127.0.0.1). Only requests from them have their X-Forwarded-For, -Host and
+    /// -Proto believed: sign-in throttling counts the forwarded address, the same-origin check
+    /// uses the forwarded host, and HTTPS makes the session cookie Secure. [default: none]
+    #[arg(long, env = "DVK_TRUSTED_PROXIES", default_value = "", hide_default_value = true,
+          value_parser = parse_proxies)]
+    trusted_proxies: Proxies,
+}
+
+/// The list as one value: clap would read a `Vec` field as a repeated flag.
+#[derive(Clone)]
+struct Proxies(Vec<ipnet::IpNet>);
+
+fn parse_proxies(text: &str) -> Result<Proxies, String> {
+    dvk_server::peer::parse_trusted_proxies(text).map(Proxies)
 }
 
 #[tokio::main]
@@ -276,6 +291,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         database_url: args.database.url(),
         demo: args.demo,
         dist_dir: args.dist_dir,
+        trusted_proxies: args.trusted_proxies.0,
     };
     let running = dvk_server::start(&settings).await.with_context(|| {
         format!(

@@ -123,7 +123,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("dvk.sqlite").display());
         let store = crate::store::connect(&url).await.unwrap();
-        let app = crate::router(AppState { store }, dir.path());
+        let app = crate::router(AppState::direct(store), dir.path());
 
         let document = document();
         let paths = document["paths"].as_object().unwrap();

@@ -135,11 +135,24 @@ impl TestServer {
 
     /// The real server over the demo town (as `scripts/run` starts it).
     pub async fn start_demo(backend: Backend) -> Result<Self> {
-        Self::launch(TestDatabase::new(backend).await?, true, dist_dir()).await
+        Self::start_demo_behind(backend, "").await
+    }
+
+    /// The demo server set to believe the reverse proxies `proxies` (`DVK_TRUSTED_PROXIES`).
+    pub async fn start_demo_behind(backend: Backend, proxies: &str) -> Result<Self> {
+        let proxies =
+            dvk_server::peer::parse_trusted_proxies(proxies).map_err(anyhow::Error::msg)?;
+        Self::launch(TestDatabase::new(backend).await?, true, dist_dir(), proxies).await
     }
 
     pub async fn start_with(backend: Backend, dist_dir: PathBuf) -> Result<Self> {
-        Self::launch(TestDatabase::new(backend).await?, false, dist_dir).await
+        Self::launch(
+            TestDatabase::new(backend).await?,
+            false,
+            dist_dir,
+            Vec::new(),
+        )
+        .await
     }
 
     /// A second server process over the same database, as behind a load balancer.
@@ -149,16 +162,23 @@ impl TestServer {
             database_url: self._database.url(),
             demo: false,
             dist_dir: dist_dir(),
+            trusted_proxies: Vec::new(),
         };
         dvk_server::start(&settings).await
     }
 
-    async fn launch(database: TestDatabase, demo: bool, dist_dir: PathBuf) -> Result<Self> {
+    async fn launch(
+        database: TestDatabase,
+        demo: bool,
+        dist_dir: PathBuf,
+        trusted_proxies: Vec<ipnet::IpNet>,
+    ) -> Result<Self> {
         let settings = Settings {
             addr: "127.0.0.1:0".parse()?,
             database_url: database.url(),
             demo,
             dist_dir,
+            trusted_proxies,
         };
         let running = dvk_server::start(&settings).await?;
         Ok(Self {
@@ -218,6 +238,7 @@ impl TestServer {
             database_url: self._database.url(),
             demo: false,
             dist_dir: dist_dir(),
+            trusted_proxies: Vec::new(),
         };
         self.running = Some(dvk_server::start(&settings).await?);
         Ok(())

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use dvk_server::{
-    auth::{ACCOUNT_LIMIT, SESSION_TTL_MS, token_hash},
+    auth::{ACCOUNT_LIMIT, ADDRESS_LIMIT, SESSION_TTL_MS, token_hash},
     now,
 };
 use dvk_shared::{api::ErrorBody, date::Timestamp, user::User};
@@ -297,4 +297,130 @@ async fn malformed_sign_in_requests_answer_400_and_the_server_goes_on() {
             .status(),
         200
     );
+}
+
+/// Signs in through a proxy that forwards the person's address `from` over `proto`, and
+/// answers the status and the cookie set.
+async fn login_forwarded(
+    server: &TestServer,
+    username: &str,
+    password: &str,
+    from: &str,
+    proto: &str,
+) -> (u16, String) {
+    let response = reqwest::Client::new()
+        .post(server.url("/api/auth/login"))
+        .header("x-forwarded-for", from)
+        .header("x-forwarded-proto", proto)
+        .header("x-forwarded-host", "dvk.example.vn")
+        .header("origin", format!("{proto}://dvk.example.vn"))
+        .json(&serde_json::json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (response.status().as_u16(), cookie)
+}
+
+/// Wrong passwords from `from` (each for another account) until the address is refused: a
+/// burst at once, then one at a time (attempts that meet at once may be refused together, which
+/// leaves fewer counted than were sent).
+async fn block_address(server: &TestServer, from: &'static str) {
+    let wrong = |i: usize| {
+        let base = server.base.clone();
+        async move {
+            reqwest::Client::new()
+                .post(format!("{base}/api/auth/login"))
+                .header("x-forwarded-for", from)
+                .json(
+                    &serde_json::json!({"username": format!("khong-co-{i}"), "password": "guess"}),
+                )
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let burst: Vec<_> = (0..ADDRESS_LIMIT).map(|i| tokio::spawn(wrong(i))).collect();
+    for attempt in burst {
+        assert!(matches!(attempt.await.unwrap(), 401 | 429));
+    }
+    for i in ADDRESS_LIMIT..3 * ADDRESS_LIMIT {
+        if wrong(i).await == 429 {
+            return;
+        }
+    }
+    panic!("{from} was never refused");
+}
+
+async fn behind_a_trusted_proxy(backend: Backend) {
+    let server = TestServer::start_demo_behind(backend, "127.0.0.1, ::1")
+        .await
+        .unwrap();
+    // Over HTTPS at the proxy the cookie is Secure; the forwarded host passes the same-origin
+    // check though the socket's Host is 127.0.0.1.
+    let (status, cookie) =
+        login_forwarded(&server, "dienhoa", "demo-dvk", "198.51.100.7", "https").await;
+    assert_eq!(status, 200);
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    let (status, cookie) =
+        login_forwarded(&server, "dienhoa", "demo-dvk", "198.51.100.7", "http").await;
+    assert_eq!(status, 200);
+    assert!(
+        !cookie.contains("Secure"),
+        "plain HTTP: a Secure cookie would be dropped: {cookie}"
+    );
+
+    // Throttling counts the person's address, not the proxy's: one address blocked, another
+    // person behind the same proxy still signs in.
+    block_address(&server, "203.0.113.50").await;
+    let (blocked, _) =
+        login_forwarded(&server, "lanhdao", "demo-dvk", "203.0.113.50", "https").await;
+    assert_eq!(blocked, 429);
+    let (other, _) = login_forwarded(&server, "lanhdao", "demo-dvk", "198.51.100.8", "https").await;
+    assert_eq!(other, 200);
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_on_sqlite() {
+    behind_a_trusted_proxy(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_on_postgres() {
+    behind_a_trusted_proxy(Backend::Postgres).await;
+}
+
+/// Without the setting nobody's forwarded headers are believed: no Secure cookie on a word, a
+/// forged host is another site, and a forged address does not escape the throttle.
+#[tokio::test]
+async fn forwarded_headers_are_ignored_unless_the_proxy_is_trusted() {
+    let server = TestServer::start_demo(Backend::Sqlite).await.unwrap();
+    let (status, _) =
+        login_forwarded(&server, "dienhoa", "demo-dvk", "198.51.100.7", "https").await;
+    assert_eq!(
+        status, 403,
+        "the forged host makes the Origin another site's"
+    );
+    let response = server.client().login("dienhoa", "demo-dvk").await.unwrap();
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(!cookie.contains("Secure"), "{cookie}");
+
+    block_address(&server, "203.0.113.50").await;
+    let forged = reqwest::Client::new()
+        .post(server.url("/api/auth/login"))
+        .header("x-forwarded-for", "198.51.100.99")
+        .json(&serde_json::json!({"username": "lanhdao", "password": "demo-dvk"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 429, "all of it came from 127.0.0.1");
 }
