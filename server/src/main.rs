@@ -314,9 +314,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             );
         }
     }
-    tokio::signal::ctrl_c()
-        .await
-        .context("cannot listen for ctrl-c")?;
+    // Ctrl-C at a terminal, SIGTERM from systemd or a container runtime: both finish the
+    // requests in flight before the process ends.
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("cannot listen for SIGTERM")?;
+    tokio::select! {
+        stopped = tokio::signal::ctrl_c() => stopped.context("cannot listen for ctrl-c")?,
+        _ = terminate.recv() => {}
+    }
     tracing::info!("stopping: finishing requests in flight");
     running.stop().await?;
     Ok(())

@@ -87,6 +87,18 @@ impl ServerProcess {
         Ok(())
     }
 
+    /// SIGTERM, as systemd stops a service: answers how the process ended.
+    pub async fn terminate(&mut self) -> Result<std::process::ExitStatus> {
+        let mut child = self.child.take().context("the server is not running")?;
+        let pid = child.id().context("the server has no pid")?;
+        let sent = tokio::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .await?;
+        ensure!(sent.success(), "kill -TERM {pid} failed");
+        Ok(tokio::time::timeout(Duration::from_secs(30), child.wait()).await??)
+    }
+
     /// Starts the server (again) on its port and waits until it answers.
     pub async fn restart(&mut self) -> Result<()> {
         self.kill().await?;

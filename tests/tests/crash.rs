@@ -1,5 +1,6 @@
 //! The server process killed (SIGKILL) in the middle of a sync batch: the request is all or
-//! nothing, and the device's retry after the restart applies every change exactly once.
+//! nothing, and the device's retry after the restart applies every change exactly once. And
+//! stopped as systemd stops it (SIGTERM): it ends cleanly.
 
 // A test states what must hold with unwrap/expect; the lint is for production code.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -118,4 +119,16 @@ async fn a_kill_mid_batch_keeps_all_or_nothing_on_sqlite() {
 #[tokio::test]
 async fn a_kill_mid_batch_keeps_all_or_nothing_on_postgres() {
     a_kill_in_the_middle_of_a_batch_keeps_all_or_nothing(Backend::Postgres).await;
+}
+
+/// systemd stops a service with SIGTERM: the server finishes what is in flight and exits with
+/// success instead of dying of the signal (as it did when it only listened for Ctrl-C).
+#[tokio::test]
+async fn sigterm_stops_the_server_cleanly() {
+    let database = TestDatabase::new(Backend::Sqlite).await.unwrap();
+    let mut server = ServerProcess::start(dvk_binary().unwrap(), &database.url(), true)
+        .await
+        .unwrap();
+    let status = server.terminate().await.unwrap();
+    assert!(status.success(), "dvk serve ended with {status}");
 }

@@ -77,6 +77,12 @@ async fn a_restore_loses_nothing_a_tablet_still_holds(backend: Backend) {
         .await
         .unwrap();
     assert!(said.contains("Đã sao lưu"), "{said}");
+    // The backup is one file: nothing beside it to copy (or to forget to copy).
+    let files: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    assert_eq!(files, vec![std::ffi::OsString::from("dvk-backup.sqlite")]);
     // A second backup into the same file is refused: nothing is overwritten.
     assert!(
         dvk(&binary, &["backup", backup.to_str().unwrap()], &url, None)

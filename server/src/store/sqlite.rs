@@ -119,10 +119,12 @@ impl SqliteStore {
         Self::summary(path).await
     }
 
-    /// What the backup file at `path` holds.
+    /// Makes the new backup at `path` one self-contained file and answers what it holds. A copy
+    /// of a WAL database is in WAL mode too, and opening one leaves `-wal` and `-shm` files
+    /// beside it; in rollback-journal mode nothing is left beside the backup.
     pub(crate) async fn summary(path: &Path) -> Result<BackupSummary, StoreError> {
         let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
-            .read_only(true);
+            .journal_mode(SqliteJournalMode::Delete);
         let pool = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options)
