@@ -19,18 +19,21 @@ use axum::{
     routing::{get, post},
 };
 use dvk_shared::{
+    account::{PasswordChange, SessionsEnded, SignedIn},
     api::{ErrorBody, LoginRequest},
     date::Timestamp,
     user::User,
+    validation::{FieldErrors, Problem},
 };
 use sha2::{Digest, Sha256};
 
 use crate::{
     AppState,
-    error::{ApiError, Forbidden},
+    error::{AccountRefusal, ApiError, Forbidden},
     extract::ApiJson,
     now,
     peer::Peer,
+    store::{Actor, NewPassword},
 };
 
 pub const SESSION_COOKIE: &str = "dvk_session";
@@ -55,6 +58,8 @@ pub fn router() -> Router<AppState> {
         .route("/auth/login", post(login))
         .route("/auth/logout", post(logout))
         .route("/auth/me", get(me))
+        .route("/auth/password", post(change_password))
+        .route("/auth/sessions/end-others", post(end_other_sessions))
 }
 
 /// At most this many Argon2 computations at once (each takes 19 MiB and tens of milliseconds
@@ -285,21 +290,32 @@ pub(crate) async fn login(
         && username.len() <= dvk_shared::user::USERNAME_MAX
         && request.password.chars().count() <= dvk_shared::user::PASSWORD_MAX;
     let found = if plausible {
-        state.store.user_with_hash(&username).await?
+        state.store.credentials(&username).await?
     } else {
         None
     };
-    let password = request.password;
-    let (user, hash) = match found {
-        Some((user, hash)) => (Some(user), hash),
-        None => (None, decoy_hash().to_owned()),
-    };
-    let matches = verify(password, hash).await?;
-    let Some(user) = user.filter(|_| matches) else {
+    let hash = found
+        .as_ref()
+        .map_or_else(|| decoy_hash().to_owned(), |c| c.password_hash.clone());
+    let matches = verify(request.password, hash).await?;
+    let Some(account) = found.filter(|_| matches) else {
         // The attempt stays counted as a failure.
         tracing::info!(%username, ip = %peer.ip, "failed sign-in");
         return Err(ApiError::InvalidCredentials);
     };
+    // Told only to whoever knows the password: the answer reveals nothing to a guesser.
+    if !account.active {
+        return Err(ApiError::Account(AccountRefusal::Inactive));
+    }
+    if account.must_change_password
+        && account
+            .code_expires_at
+            .is_some_and(|until| until.0 <= now.0)
+    {
+        return Err(ApiError::Account(AccountRefusal::CodeExpired));
+    }
+    let must_change_password = account.must_change_password;
+    let user = account.user;
 
     state
         .store
@@ -309,6 +325,7 @@ pub(crate) async fn login(
         .store
         .forget_login_attempts(&address_key, Some(&attempt))
         .await?;
+    state.store.record_sign_in(user.id, now).await?;
     let token = new_token();
     state
         .store
@@ -319,7 +336,11 @@ pub(crate) async fn login(
             Timestamp(now.0 + SESSION_TTL_MS),
         )
         .await?;
-    let mut response = Json(user).into_response();
+    let mut response = Json(SignedIn {
+        user,
+        must_change_password,
+    })
+    .into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
         session_cookie(&token, COOKIE_MAX_AGE_SECS, peer.https),
@@ -354,7 +375,7 @@ pub(crate) async fn logout(
     Ok(response)
 }
 
-/// The signed-in user.
+/// The signed-in user, and whether they must choose a password first.
 #[utoipa::path(
     get,
     path = "/api/auth/me",
@@ -362,18 +383,129 @@ pub(crate) async fn logout(
     tag = "auth",
     security(("dvk_session" = [])),
     responses(
-        (status = 200, description = "The user of this session.", body = User),
+        (status = 200, description = "The user of this session.", body = SignedIn),
         (status = 401, description = "No valid session (`sign_in_required`).", body = ErrorBody),
     )
 )]
-pub(crate) async fn me(CurrentUser(user): CurrentUser) -> Json<User> {
-    Json(user)
+pub(crate) async fn me(session: SessionUser) -> Json<SignedIn> {
+    Json(SignedIn {
+        user: session.user,
+        must_change_password: session.must_change_password,
+    })
 }
 
-/// The signed-in user; a request without a valid session is answered 401.
-pub struct CurrentUser(pub User);
+/// Changes one's own password: after a one-time code, this is the only thing the session may do.
+/// The person's other sessions end; this one goes on.
+#[utoipa::path(
+    post,
+    path = "/api/auth/password",
+    operation_id = "change_password",
+    tag = "auth",
+    security(("dvk_session" = [])),
+    request_body = PasswordChange,
+    responses(
+        (status = 200, description = "Changed; the other sessions ended.", body = SignedIn),
+        (status = 401, description = "No valid session (`sign_in_required`).", body = ErrorBody),
+        (status = 422, description = "The new password breaks a rule, or the current one is not right (`validation_failed`: `new_password`, `current_password`).", body = ErrorBody),
+        (status = 429, description = "Too many wrong current passwords (`too_many_attempts`).", body = ErrorBody),
+    )
+)]
+pub(crate) async fn change_password(
+    State(state): State<AppState>,
+    session: SessionUser,
+    ApiJson(change): ApiJson<PasswordChange>,
+) -> Result<Json<SignedIn>, ApiError> {
+    change.validate()?;
+    let now = now();
+    let user = session.user;
+    // A wrong current password counts like a failed sign-in of the account: a session left
+    // open on a shared tablet does not let anyone try passwords without end.
+    let key = format!("user:{}", user.username);
+    let attempt = new_token();
+    let counts = state
+        .store
+        .count_login_attempt(
+            std::slice::from_ref(&key),
+            &attempt,
+            now,
+            Timestamp(now.0 - FAILURE_WINDOW_MS),
+            Timestamp(now.0 - FAILURE_WINDOW_MS),
+        )
+        .await?;
+    let failures = counts.first().cloned().unwrap_or_default();
+    if failures.len() > ACCOUNT_LIMIT {
+        state
+            .store
+            .forget_login_attempts(&key, Some(&attempt))
+            .await?;
+        return Err(ApiError::TooManyAttempts {
+            retry_after_secs: retry_after(&failures, now),
+        });
+    }
+    let credentials = state
+        .store
+        .credentials(&user.username)
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    if !verify(change.current_password, credentials.password_hash).await? {
+        let mut errors = FieldErrors::default();
+        errors.add("current_password", Problem::Incorrect);
+        return Err(errors.into());
+    }
+    state.store.forget_login_attempts(&key, None).await?;
+    let new = NewPassword {
+        hash: hash_password(&change.new_password)?,
+        code_expires_at: None,
+    };
+    state
+        .store
+        .set_password(
+            user.id,
+            &new,
+            Some(&session.token_hash),
+            &Actor::user(&user),
+            now,
+        )
+        .await?;
+    Ok(Json(SignedIn {
+        user,
+        must_change_password: false,
+    }))
+}
 
-impl FromRequestParts<AppState> for CurrentUser {
+/// Ends the person's other sessions (a tablet lost, a computer left signed in); this one goes on.
+#[utoipa::path(
+    post,
+    path = "/api/auth/sessions/end-others",
+    operation_id = "end_other_sessions",
+    tag = "auth",
+    security(("dvk_session" = [])),
+    responses(
+        (status = 200, description = "How many sessions ended.", body = SessionsEnded),
+        (status = 401, description = "No valid session (`sign_in_required`).", body = ErrorBody),
+        (status = 403, description = "Signed in with a one-time code: choose a password first (`password_change_required`).", body = ErrorBody),
+    )
+)]
+pub(crate) async fn end_other_sessions(
+    State(state): State<AppState>,
+    session: CurrentSession,
+) -> Result<Json<SessionsEnded>, ApiError> {
+    let ended = state
+        .store
+        .end_sessions(session.0.user.id, Some(&session.0.token_hash))
+        .await?;
+    Ok(Json(SessionsEnded { ended }))
+}
+
+/// The session presented, whoever it belongs to: also a person who signed in with a one-time
+/// code and has not chosen a password yet (only `me` and the password change take this).
+pub struct SessionUser {
+    pub user: User,
+    pub token_hash: String,
+    pub must_change_password: bool,
+}
+
+impl FromRequestParts<AppState> for SessionUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
@@ -391,7 +523,44 @@ impl FromRequestParts<AppState> for CurrentUser {
                 .extend_session(&hash, Timestamp(now.0 + SESSION_TTL_MS))
                 .await?;
         }
-        Ok(CurrentUser(session.user))
+        Ok(SessionUser {
+            user: session.user,
+            token_hash: hash,
+            must_change_password: session.must_change_password,
+        })
+    }
+}
+
+/// A full session: its person has a password of their own (else 403
+/// `password_change_required`).
+pub struct CurrentSession(pub SessionUser);
+
+impl FromRequestParts<AppState> for CurrentSession {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let session = SessionUser::from_request_parts(parts, state).await?;
+        if session.must_change_password {
+            return Err(ApiError::Account(AccountRefusal::PasswordChangeRequired));
+        }
+        Ok(CurrentSession(session))
+    }
+}
+
+/// The signed-in user; a request without a valid session is answered 401, one whose person
+/// must choose a password first 403.
+pub struct CurrentUser(pub User);
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Ok(CurrentUser(
+            CurrentSession::from_request_parts(parts, state)
+                .await?
+                .0
+                .user,
+        ))
     }
 }
 

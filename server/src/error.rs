@@ -47,6 +47,8 @@ pub enum ApiError {
     Conflict(String),
     #[error("photo refused: {0:?}")]
     Photo(PhotoRefusal),
+    #[error("account refused: {0:?}")]
+    Account(AccountRefusal),
     #[error("storage failed: {0}")]
     Store(StoreError),
     #[error("internal error: {0}")]
@@ -64,6 +66,19 @@ pub enum Forbidden {
     Role,
     /// The device id is bound to another user.
     DeviceOfAnotherUser,
+}
+
+/// Why signing in or an account change is refused (`auth.rs`, `accounts.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountRefusal {
+    /// The change would leave no active administrator (409).
+    LastAdmin,
+    /// The account is deactivated (403, told only after a right password).
+    Inactive,
+    /// The one-time code was right but its time is over (401).
+    CodeExpired,
+    /// The session signed in with a one-time code: only choosing a password is allowed (403).
+    PasswordChangeRequired,
 }
 
 /// Why a photo, or one chunk of its upload, is refused (`photos.rs`).
@@ -92,6 +107,7 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict(what) => ApiError::Conflict(what),
+            StoreError::LastAdmin => ApiError::Account(AccountRefusal::LastAdmin),
             StoreError::NotFound(_) => ApiError::NotFound,
             other => ApiError::Store(other),
         }
@@ -314,6 +330,38 @@ impl IntoResponse for ApiError {
                         "Some fields are not valid; fix the marked ones.",
                     )
                 },
+            ),
+            ApiError::Account(AccountRefusal::LastAdmin) => (
+                StatusCode::CONFLICT,
+                body(
+                    "last_active_admin",
+                    "Đây là tài khoản quản trị cuối cùng còn hoạt động nên không thể khoá hay đổi vai trò. Hãy tạo hoặc mở lại một tài khoản quản trị khác trước.",
+                    "This is the last active administrator account, so it cannot be deactivated or lose its role. Create or reactivate another administrator first.",
+                ),
+            ),
+            ApiError::Account(AccountRefusal::Inactive) => (
+                StatusCode::FORBIDDEN,
+                body(
+                    "account_inactive",
+                    "Tài khoản này đã bị khoá. Hãy liên hệ quản trị hệ thống để mở lại.",
+                    "This account is deactivated. Ask an administrator to reactivate it.",
+                ),
+            ),
+            ApiError::Account(AccountRefusal::CodeExpired) => (
+                StatusCode::UNAUTHORIZED,
+                body(
+                    "one_time_code_expired",
+                    "Mã dùng một lần này đã hết hạn. Hãy xin quản trị hệ thống một mã mới.",
+                    "This one-time code has expired. Ask an administrator for a new one.",
+                ),
+            ),
+            ApiError::Account(AccountRefusal::PasswordChangeRequired) => (
+                StatusCode::FORBIDDEN,
+                body(
+                    "password_change_required",
+                    "Bạn đang đăng nhập bằng mã dùng một lần: hãy đặt mật khẩu mới trước khi tiếp tục.",
+                    "You signed in with a one-time code: choose a new password before going on.",
+                ),
             ),
             ApiError::Conflict(_) => (
                 StatusCode::CONFLICT,

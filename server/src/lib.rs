@@ -4,6 +4,7 @@
 //! owning its `router()`; storage lives behind [`store::Store`].
 
 pub mod access;
+pub mod accounts;
 pub mod admin;
 pub mod auth;
 pub mod awards;
@@ -85,6 +86,7 @@ pub fn router(state: AppState, dist_dir: &std::path::Path) -> Router {
     let api = Router::new()
         .merge(health::router())
         .merge(auth::router())
+        .merge(accounts::router())
         .merge(units::router())
         .merge(users::router())
         .merge(models::router())

@@ -4,6 +4,7 @@
 //! runtime or browser crate may enter it (scripts/test checks the dependency tree). Rules live
 //! here so the app checks a form while the person types exactly as the server checks the write.
 
+pub mod account;
 pub mod api;
 pub mod award;
 pub mod date;

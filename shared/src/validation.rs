@@ -18,6 +18,12 @@ pub enum Problem {
     InvalidFormat,
     InvalidChoice,
     NotAllowed,
+    /// A unique value (a username) someone already has.
+    Taken,
+    /// The value given does not match (the current password).
+    Incorrect,
+    /// The new value must differ from the old one (a new password).
+    Unchanged,
 }
 
 impl Problem {
@@ -31,6 +37,9 @@ impl Problem {
             Problem::InvalidFormat => "Giá trị không đúng định dạng, hãy kiểm tra lại.",
             Problem::InvalidChoice => "Hãy chọn một giá trị trong danh sách.",
             Problem::NotAllowed => "Bạn không được thay đổi mục này.",
+            Problem::Taken => "Đã có người dùng giá trị này, hãy chọn giá trị khác.",
+            Problem::Incorrect => "Không đúng, hãy nhập lại.",
+            Problem::Unchanged => "Hãy chọn một giá trị khác giá trị cũ.",
         }
     }
 
@@ -44,6 +53,9 @@ impl Problem {
             Problem::InvalidFormat => "This value is not in the right format; please check it.",
             Problem::InvalidChoice => "Please choose one of the listed values.",
             Problem::NotAllowed => "You may not change this.",
+            Problem::Taken => "Someone already has this; please choose another.",
+            Problem::Incorrect => "This is not right; please type it again.",
+            Problem::Unchanged => "Please choose something other than the old value.",
         }
     }
 }

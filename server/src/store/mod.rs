@@ -51,6 +51,9 @@ pub enum StoreError {
     /// A unique value (such as a username) is taken.
     #[error("already exists: {0}")]
     Conflict(String),
+    /// The change would leave no active administrator.
+    #[error("the last active administrator must stay")]
+    LastAdmin,
     #[error("not found: {0}")]
     NotFound(String),
     /// A backup file that is not one, or of a newer schema than this server knows.
@@ -167,6 +170,27 @@ pub struct Seed {
 pub struct Session {
     pub user: User,
     pub expires_at: Timestamp,
+    /// The account signed in with a one-time code and has not chosen its password yet.
+    pub must_change_password: bool,
+}
+
+/// What signing in needs to know of an account.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub user: User,
+    pub password_hash: String,
+    pub active: bool,
+    pub must_change_password: bool,
+    /// Until when the one-time code (the password while `must_change_password`) works.
+    pub code_expires_at: Option<Timestamp>,
+}
+
+/// A new password for an account: the person's own, or a one-time code that works until
+/// `code_expires_at` and must be replaced at the next sign-in.
+#[derive(Debug, Clone)]
+pub struct NewPassword {
+    pub hash: String,
+    pub code_expires_at: Option<Timestamp>,
 }
 
 /// A device as sync knows it.
@@ -341,8 +365,71 @@ pub trait AuthStore: Send + Sync {
         at: Timestamp,
     ) -> Result<(), StoreError>;
 
-    /// The user and their password hash, for signing in.
-    async fn user_with_hash(&self, username: &str) -> Result<Option<(User, String)>, StoreError>;
+    /// The account of `username` as signing in needs it.
+    async fn credentials(&self, username: &str) -> Result<Option<Credentials>, StoreError>;
+
+    /// The user and their password hash.
+    async fn user_with_hash(&self, username: &str) -> Result<Option<(User, String)>, StoreError> {
+        Ok(self
+            .credentials(username)
+            .await?
+            .map(|c| (c.user, c.password_hash)))
+    }
+
+    /// Every account with its devices, by display name.
+    async fn accounts(&self) -> Result<Vec<dvk_shared::account::Account>, StoreError>;
+
+    async fn account(&self, id: UserId)
+    -> Result<Option<dvk_shared::account::Account>, StoreError>;
+
+    /// Creates an account whose person signs in with a one-time code; audited. Fails with
+    /// [`StoreError::Conflict`] if the username is taken.
+    async fn create_account(
+        &self,
+        user: &User,
+        code: &NewPassword,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Changes an account's name, role or unit; audited. Fails with [`StoreError::LastAdmin`]
+    /// if it would take the administrator role from the last active administrator.
+    async fn update_account(
+        &self,
+        id: UserId,
+        change: &dvk_shared::account::AccountChange,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Sets an account's password and ends its sessions, except `keep_session` (the one that
+    /// changed its own password); audited without the hash.
+    async fn set_password(
+        &self,
+        id: UserId,
+        password: &NewPassword,
+        keep_session: Option<&str>,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Deactivates (ending its sessions) or reactivates an account; audited. Fails with
+    /// [`StoreError::LastAdmin`] for the last active administrator.
+    async fn set_active(
+        &self,
+        id: UserId,
+        active: bool,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Ends the user's sessions but `except`; answers how many ended.
+    async fn end_sessions(&self, user_id: UserId, except: Option<&str>) -> Result<u64, StoreError>;
+
+    async fn record_sign_in(&self, user_id: UserId, at: Timestamp) -> Result<(), StoreError>;
+
+    /// Who changed the account, when and what (never a password or its hash), oldest first.
+    async fn account_history(&self, id: UserId) -> Result<Vec<AuditEntry>, StoreError>;
 
     /// Every account of `role`, by display name (the Board assigns surveys to field staff).
     async fn users_with_role(&self, role: Role) -> Result<Vec<User>, StoreError>;

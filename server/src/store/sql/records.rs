@@ -18,6 +18,48 @@ macro_rules! sql_records {
                 .await?)
             }
 
+            /// The audit entries of one record (or account: `entity` is `user`), oldest first.
+            async fn audit_entries(
+                &self,
+                entity: &str,
+                id: &str,
+            ) -> Result<Vec<dvk_shared::api::AuditEntry>, $crate::store::StoreError> {
+                use sqlx::Row;
+                let rows = sqlx::query(
+                    "SELECT at, actor_name, action, before, after, device_id, seq, overwritten FROM audit_log \
+                     WHERE entity = $1 AND entity_id = $2 ORDER BY id",
+                )
+                .bind(entity)
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        let json = |column: &str| -> Result<Option<serde_json::Value>, $crate::store::StoreError> {
+                            Ok(row
+                                .try_get::<Option<String>, _>(column)?
+                                .map(|text| serde_json::from_str(&text))
+                                .transpose()?)
+                        };
+                        Ok(dvk_shared::api::AuditEntry {
+                            at: dvk_shared::date::Timestamp(row.try_get("at")?),
+                            actor: row.try_get("actor_name")?,
+                            action: row.try_get("action")?,
+                            before: json("before")?,
+                            after: json("after")?,
+                            device_id: row.try_get("device_id")?,
+                            seq: row
+                                .try_get::<Option<i64>, _>("seq")?
+                                .and_then(|seq| u64::try_from(seq).ok()),
+                            overwritten: match json("overwritten")? {
+                                Some(list) => serde_json::from_value(list)?,
+                                None => Vec::new(),
+                            },
+                        })
+                    })
+                    .collect()
+            }
+
             async fn audit(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 row: &$crate::store::AuditRow,
@@ -282,40 +324,7 @@ macro_rules! sql_records {
                 entity: dvk_shared::sync::Entity,
                 id: &str,
             ) -> Result<Vec<dvk_shared::api::AuditEntry>, $crate::store::StoreError> {
-                use sqlx::Row;
-                let rows = sqlx::query(
-                    "SELECT at, actor_name, action, before, after, device_id, seq, overwritten FROM audit_log \
-                     WHERE entity = $1 AND entity_id = $2 ORDER BY id",
-                )
-                .bind(entity.as_str())
-                .bind(id)
-                .fetch_all(&self.pool)
-                .await?;
-                rows.iter()
-                    .map(|row| {
-                        let json = |column: &str| -> Result<Option<serde_json::Value>, $crate::store::StoreError> {
-                            Ok(row
-                                .try_get::<Option<String>, _>(column)?
-                                .map(|text| serde_json::from_str(&text))
-                                .transpose()?)
-                        };
-                        Ok(dvk_shared::api::AuditEntry {
-                            at: dvk_shared::date::Timestamp(row.try_get("at")?),
-                            actor: row.try_get("actor_name")?,
-                            action: row.try_get("action")?,
-                            before: json("before")?,
-                            after: json("after")?,
-                            device_id: row.try_get("device_id")?,
-                            seq: row
-                                .try_get::<Option<i64>, _>("seq")?
-                                .and_then(|seq| u64::try_from(seq).ok()),
-                            overwritten: match json("overwritten")? {
-                                Some(list) => serde_json::from_value(list)?,
-                                None => Vec::new(),
-                            },
-                        })
-                    })
-                    .collect()
+                self.audit_entries(entity.as_str(), id).await
             }
 
             async fn model_counts(
