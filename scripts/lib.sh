@@ -65,21 +65,27 @@ ensure_wasm_bindgen() {
   fi
 }
 
-# The build tools package.json pins: wasm-opt (binaryen 132) and terser, which minifies the
-# JavaScript Trunk leaves as it is (scripts/trunk-post-build.sh).
+# The tools package.json pins: wasm-opt (binaryen 132) and terser, which minifies the
+# JavaScript Trunk leaves as it is (scripts/trunk-post-build.sh); axe-core, which the browser
+# tests inject to check every screen against WCAG 2.1 AA.
 TERSER_VERSION="$(sed -n 's/.*"terser": "\(.*\)".*/\1/p' package.json)"
+AXE_VERSION="$(sed -n 's/.*"axe-core": "\(.*\)".*/\1/p' package.json)"
+
+installed_axe() { node -p 'require("./node_modules/axe-core/package.json").version' 2>/dev/null; }
 
 ensure_npm_tools() {
   if [ "$(wasm-opt --version 2>/dev/null)" != "wasm-opt version 132 (version_132)" ] ||
-     [ "$(node_modules/.bin/terser --version 2>/dev/null)" != "terser $TERSER_VERSION" ]; then
+     [ "$(node_modules/.bin/terser --version 2>/dev/null)" != "terser $TERSER_VERSION" ] ||
+     [ "$(installed_axe)" != "$AXE_VERSION" ]; then
     command -v npm >/dev/null || die "npm not found: install Node.js 20 (needed for wasm-opt and terser)"
-    say "installing wasm-opt (binaryen 132) and terser $TERSER_VERSION from npm"
+    say "installing wasm-opt (binaryen 132), terser $TERSER_VERSION and axe-core $AXE_VERSION from npm"
     npm ci --no-audit --no-fund --loglevel=error
   fi
   [ "$(wasm-opt --version)" = "wasm-opt version 132 (version_132)" ] ||
     die "wasm-opt on PATH is not binaryen 132 (Debian's binaryen breaks the app): check node_modules/.bin"
   [ "$(node_modules/.bin/terser --version)" = "terser $TERSER_VERSION" ] ||
     die "node_modules/.bin/terser is not terser $TERSER_VERSION: run npm ci"
+  [ "$(installed_axe)" = "$AXE_VERSION" ] || die "node_modules/axe-core is not $AXE_VERSION: run npm ci"
 }
 
 # Release builds precompress the app's assets with brotli (scripts/trunk-post-build.sh).

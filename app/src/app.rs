@@ -6,6 +6,8 @@ use crate::{
     components::shell::Shell,
     i18n::{Lang, provide_lang},
     pages::{
+        account::MyAccount,
+        accounts::Accounts,
         campaign_editor::CampaignEditor,
         data::Replica,
         home::Home,
@@ -85,7 +87,8 @@ pub fn App() -> impl IntoView {
 
 /// The page for a path: `/`, `/mo-hinh`, `/mo-hinh/moi`, `/mo-hinh/{id}`, `/duyet`,
 /// `/tong-quan`, `/khao-sat`, `/khao-sat/{campaign}/{model}`, `/khao-sat/dot/moi`,
-/// `/khao-sat/dot/{campaign}`, `/dong-bo`; anything else is "not found".
+/// `/khao-sat/dot/{campaign}`, `/dong-bo`, `/tai-khoan` (one's own account),
+/// `/quan-tri/tai-khoan` (the accounts); anything else is "not found".
 fn page(path: &str) -> AnyView {
     match path.trim_end_matches('/') {
         "" => view! { <Home /> }.into_any(),
@@ -95,6 +98,8 @@ fn page(path: &str) -> AnyView {
         "/tong-quan" => view! { <Overview /> }.into_any(),
         "/khao-sat" => view! { <Surveys /> }.into_any(),
         "/dong-bo" => view! { <Problems /> }.into_any(),
+        "/tai-khoan" => view! { <MyAccount /> }.into_any(),
+        "/quan-tri/tai-khoan" => view! { <Accounts /> }.into_any(),
         other => {
             let id = |text: &str| uuid::Uuid::parse_str(text).ok();
             if let Some(id) = other.strip_prefix("/mo-hinh/").and_then(id) {

@@ -65,10 +65,15 @@ pub struct NewAccount {
 impl NewAccount {
     /// Every problem at once, as the form shows them next to its fields.
     pub fn validate(&self) -> Result<(), FieldErrors> {
+        Self::problems(&self.username, &self.display_name).into_result()
+    }
+
+    /// The problems of the typed fields, for a form that has no unit chosen yet.
+    pub fn problems(username: &str, display_name: &str) -> FieldErrors {
         let mut errors = FieldErrors::default();
-        validate_username(&self.username, &mut errors);
-        errors.text("display_name", &self.display_name, DISPLAY_NAME_MAX, true);
-        errors.into_result()
+        validate_username(username, &mut errors);
+        errors.text("display_name", display_name, DISPLAY_NAME_MAX, true);
+        errors
     }
 }
 

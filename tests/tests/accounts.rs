@@ -359,7 +359,11 @@ async fn every_refusal_says_why_and_changes_nothing(backend: Backend) {
             .map(|a| (a.user.clone(), a.active, a.must_change_password))
             .collect()
     };
-    assert_eq!(standing(&before), standing(&after), "no refusal changed anything");
+    assert_eq!(
+        standing(&before),
+        standing(&after),
+        "no refusal changed anything"
+    );
 
     // With a second administrator, the first may step down; then the second is the last.
     let second = create(&admin, "quantri2", "admin", before[0].user.unit_id).await;

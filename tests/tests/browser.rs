@@ -4,10 +4,18 @@
 // A test states what must hold with unwrap/expect; the lint is for production code.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::{path::PathBuf, time::Duration};
+use std::time::Duration;
 
 use dvk_shared::{ids::ModelId, model::Status};
-use dvk_tests::{Backend, TestServer, browser::with_browser, device::Device, dist_dir, wait_until};
+use dvk_tests::{
+    Backend, TestServer,
+    browser::{
+        click_text, first_with_text, nothing_pending, save_bytes, screenshot, screenshot_at,
+        sign_in, sign_out, synced, type_into, value_of, wait_for_text, with_browser,
+    },
+    device::Device,
+    dist_dir, wait_until,
+};
 use fantoccini::{Client, Locator};
 use uuid::Uuid;
 
@@ -90,68 +98,6 @@ async fn the_app_shell_opens_from_the_service_worker_when_the_server_is_gone() {
     browsing.await.unwrap().unwrap();
 }
 
-async fn sign_in(client: &Client, username: &str) -> anyhow::Result<()> {
-    let field = client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css("#username"))
-        .await?;
-    field.send_keys(username).await?;
-    client
-        .find(Locator::Css("#password"))
-        .await?
-        .send_keys("demo-dvk")
-        .await?;
-    client
-        .find(Locator::Css("form button[type=submit]"))
-        .await?
-        .click()
-        .await?;
-    client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css(".sync-bar"))
-        .await?;
-    Ok(())
-}
-
-/// Waits until the page shows an element matching `css` whose text contains `text`.
-async fn wait_for_text(client: &Client, css: &str, text: &str) -> anyhow::Result<()> {
-    let found = wait_until(
-        &format!("{css} with {text:?}"),
-        Duration::from_secs(60),
-        || first_with_text(client, css, text),
-    )
-    .await;
-    if found.is_err() {
-        // What the page showed instead, for whoever reads the failure.
-        save_png(client, "failed").await.ok();
-    }
-    found
-}
-
-async fn first_with_text(client: &Client, css: &str, text: &str) -> anyhow::Result<bool> {
-    first_matching(client, css, text, false).await
-}
-
-/// Whether an element matching `css` holds `text`; with `click`, clicks the first that does.
-async fn first_matching(
-    client: &Client,
-    css: &str,
-    text: &str,
-    click: bool,
-) -> anyhow::Result<bool> {
-    for element in client.find_all(Locator::Css(css)).await? {
-        if element.text().await.is_ok_and(|t| t.contains(text)) {
-            if click {
-                element.click().await?;
-            }
-            return Ok(true);
-        }
-    }
-    Ok(false)
-}
-
 async fn service_worker_active(client: &Client) -> anyhow::Result<()> {
     let state = client
         .execute_async(
@@ -168,129 +114,11 @@ async fn service_worker_active(client: &Client) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The page's accessibility basics: the language is set, every field has a label, every button
-/// and link a name, and nothing reorders the tab sequence. Returns what breaks them.
-async fn accessibility_problems(client: &Client) -> anyhow::Result<Vec<String>> {
-    let found = client
-        .execute(
-            r#"const problems = [];
-               if (!document.documentElement.lang) problems.push("no page language");
-               for (const el of document.querySelectorAll("input, select, textarea")) {
-                 const labelled = (el.id && document.querySelector(`label[for="${el.id}"]`))
-                   || el.getAttribute("aria-label") || el.getAttribute("aria-labelledby")
-                   || el.closest("label");
-                 if (!labelled) problems.push(`unlabelled ${el.tagName.toLowerCase()} ${el.id || el.name}`);
-               }
-               for (const el of document.querySelectorAll("button, a[href]")) {
-                 const name = (el.textContent || "").trim() || el.getAttribute("aria-label");
-                 if (!name) problems.push(`nameless ${el.tagName.toLowerCase()} ${el.outerHTML.slice(0, 80)}`);
-               }
-               for (const el of document.querySelectorAll("[tabindex]")) {
-                 if (el.tabIndex > 0) problems.push(`tabindex ${el.tabIndex} reorders the page`);
-               }
-               return problems;"#,
-            vec![],
-        )
-        .await?;
-    Ok(serde_json::from_value(found)?)
-}
-
-/// Where the suite saves its screenshots (`DVK_SCREENSHOTS`, else `target/screenshots`); the
-/// current ones are copied into `docs/screenshots/` for the README.
-async fn screenshot(client: &Client, name: &str) -> anyhow::Result<()> {
-    screenshot_at(client, name, "body").await
-}
-
-/// A screenshot with the element matching `css` scrolled to the top.
-async fn screenshot_at(client: &Client, name: &str, css: &str) -> anyhow::Result<()> {
-    // Every main screen is photographed, so every main screen is checked here too.
-    let problems = accessibility_problems(client).await?;
-    anyhow::ensure!(problems.is_empty(), "{name}: {problems:?}");
-    client
-        .execute(
-            "document.querySelector(arguments[0]).scrollIntoView()",
-            vec![serde_json::json!(css)],
-        )
-        .await?;
-    save_png(client, name).await
-}
-
 fn count(haystack: &[u8], needle: &[u8]) -> usize {
     haystack
         .windows(needle.len())
         .filter(|w| *w == needle)
         .count()
-}
-
-fn save_bytes(file: &str, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = std::env::var_os("DVK_SCREENSHOTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots"));
-    std::fs::create_dir_all(&dir)?;
-    std::fs::write(dir.join(file), bytes)?;
-    Ok(())
-}
-
-async fn save_png(client: &Client, name: &str) -> anyhow::Result<()> {
-    save_bytes(&format!("{name}.png"), &client.screenshot().await?)
-}
-
-async fn sign_out(client: &Client) -> anyhow::Result<()> {
-    client
-        .find(Locator::Css("button.sign-out"))
-        .await?
-        .click()
-        .await?;
-    client
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Css("#username"))
-        .await?;
-    Ok(())
-}
-
-/// Waits until the first sync after signing in has finished.
-async fn synced(client: &Client) -> anyhow::Result<()> {
-    wait_for_text(client, ".sync-last", "Đồng bộ lần cuối").await
-}
-
-/// Waits until the outbox is empty.
-async fn nothing_pending(client: &Client) -> anyhow::Result<()> {
-    wait_until("the outbox to empty", Duration::from_secs(90), || async {
-        let pending = client
-            .find(Locator::Css(".sync-pending"))
-            .await?
-            .attr("data-pending")
-            .await?;
-        Ok(pending.as_deref() == Some("0"))
-    })
-    .await
-}
-
-/// Clicks the first element matching `css` whose text contains `text`.
-async fn click_text(client: &Client, css: &str, text: &str) -> anyhow::Result<()> {
-    wait_until(
-        &format!("something to click: {css} with {text:?}"),
-        Duration::from_secs(30),
-        || first_matching(client, css, text, true),
-    )
-    .await
-}
-
-async fn type_into(client: &Client, css: &str, text: &str) -> anyhow::Result<()> {
-    let field = client.find(Locator::Css(css)).await?;
-    field.clear().await?;
-    field.send_keys(text).await?;
-    Ok(())
-}
-
-async fn value_of(client: &Client, css: &str) -> anyhow::Result<String> {
-    Ok(client
-        .find(Locator::Css(css))
-        .await?
-        .prop("value")
-        .await?
-        .unwrap_or_default())
 }
 
 /// Waits until the server holds the model in `status`.
@@ -1143,4 +971,135 @@ async fn conflicts_reach_the_right_person_and_each_choice_does_what_it_says() {
     })
     .await
     .unwrap();
+}
+
+/// Clicks the button saying `label` in the account row of `username`.
+async fn click_in_account_row(client: &Client, username: &str, label: &str) -> anyhow::Result<()> {
+    let clicked = client
+        .execute(
+            r#"const [username, label] = arguments;
+               const row = [...document.querySelectorAll("li.account")]
+                 .find((li) => li.querySelector(".account-name").textContent.includes(username));
+               const button = row && [...row.querySelectorAll("button")].find((b) => b.textContent.trim() === label);
+               if (!button) return false;
+               button.click();
+               return true;"#,
+            vec![serde_json::json!(username), serde_json::json!(label)],
+        )
+        .await?;
+    anyhow::ensure!(clicked == true, "no {label:?} in the row of {username}");
+    Ok(())
+}
+
+/// An administrator makes an account on the accounts screen and hands the one-time code over;
+/// its person, on another browser, signs in with it, must choose a password, and lands on their
+/// home; the administrator deactivates the account and the person's next sync is refused at
+/// once, and signing in again says the account is locked.
+#[tokio::test]
+async fn an_account_made_on_the_screen_is_used_then_deactivated() {
+    let server = TestServer::start_demo(Backend::Sqlite).await.unwrap();
+    let (code_tx, code_rx) = tokio::sync::oneshot::channel::<String>();
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<()>();
+    let (locked_tx, locked_rx) = tokio::sync::oneshot::channel::<()>();
+
+    let base = server.base.clone();
+    let person = tokio::spawn(with_browser(move |client| async move {
+        let code = code_rx.await?;
+        client.goto(&base).await?;
+        let field = client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css("#username"))
+            .await?;
+        field.send_keys("canbo.moi").await?;
+        type_into(&client, "#password", &code).await?;
+        client
+            .find(Locator::Css("form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        wait_for_text(&client, "main h2", "Đặt mật khẩu của bạn").await?;
+        // The rules answer while the person types.
+        type_into(&client, "#new-password", "ngan").await?;
+        wait_for_text(&client, "#new-password-problem", "quá ngắn").await?;
+        type_into(&client, "#new-password", "mat-khau-cua-toi").await?;
+        type_into(&client, "#new-password-again", "mat-khau-cua-toi").await?;
+        screenshot(&client, "17-choose-password").await?;
+        client
+            .find(Locator::Css("form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        synced(&client).await?;
+        wait_for_text(&client, "nav", "Mô hình").await?;
+        ready_tx.send(()).ok();
+
+        locked_rx.await?;
+        client
+            .find(Locator::Css(".sync-bar button"))
+            .await?
+            .click()
+            .await?;
+        wait_for_text(&client, ".sync-state", "Phiên đăng nhập đã hết hạn").await?;
+        sign_out(&client).await?;
+        type_into(&client, "#username", "canbo.moi").await?;
+        type_into(&client, "#password", "mat-khau-cua-toi").await?;
+        client
+            .find(Locator::Css("form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        wait_for_text(&client, "[role=alert]", "Tài khoản này đã bị khoá").await?;
+        Ok(())
+    }));
+
+    let base = server.base.clone();
+    with_browser(move |client| async move {
+        client.goto(&base).await?;
+        sign_in(&client, "admin").await?;
+        synced(&client).await?;
+        click_text(&client, "nav a", "Tài khoản").await?;
+        wait_for_text(&client, "main h2", "Tài khoản người dùng").await?;
+        // Every field is checked before anything is sent.
+        client.find(Locator::Css("#new-account-title + form button[type=submit]")).await?.click().await?;
+        wait_for_text(&client, "#new-username-problem", "Vui lòng điền").await?;
+        type_into(&client, "#new-username", "canbo.moi").await?;
+        type_into(&client, "#new-display-name", "Nguyễn Thị Mới").await?;
+        client
+            .execute(
+                r#"const unit = document.getElementById("new-unit");
+                   unit.value = [...unit.options].find((o) => o.textContent === "Xã Điện Hòa").value;
+                   unit.dispatchEvent(new Event("change"));"#,
+                vec![],
+            )
+            .await?;
+        client.find(Locator::Css("#new-account-title + form button[type=submit]")).await?.click().await?;
+        let code = client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css(".one-time-code"))
+            .await?
+            .text()
+            .await?;
+        anyhow::ensure!(code.len() == 14, "{code:?}");
+        screenshot(&client, "16-accounts-code").await?;
+        code_tx.send(code).ok();
+        ready_rx.await?;
+
+        click_text(&client, ".code-card button", "Đã ghi lại mã").await?;
+        click_in_account_row(&client, "canbo.moi", "Khoá tài khoản").await?;
+        wait_for_text(&client, ".confirm", "Khoá tài khoản của Nguyễn Thị Mới?").await?;
+        click_text(&client, ".confirm button", "Khoá tài khoản").await?;
+        wait_for_text(&client, "li.account", "Đã khoá").await?;
+        locked_tx.send(()).ok();
+        Ok(())
+    })
+    .await
+    .unwrap();
+    person.await.unwrap().unwrap();
+
+    let id = server.user_id("canbo.moi").await;
+    let account = server.store().account(id).await.unwrap().unwrap();
+    assert!(!account.active && !account.must_change_password);
+    assert_eq!(account.user.display_name, "Nguyễn Thị Mới");
 }

@@ -58,13 +58,13 @@ pub fn Shell(children: Children) -> impl IntoView {
                     class="lang-switch"
                     type="button"
                     on:click=switch
-                    aria-label=tr(|t| t.switch_language)
+                    title=tr(|t| t.switch_language)
                     lang=move || match lang.get() { Lang::Vi => "en", Lang::En => "vi" }
                 >
                     {tr(|t| t.other_language)}
                 </button>
                 {move || session.user.get().map(|user| view! {
-                    <span class="who">{user.display_name}</span>
+                    <a class="who" href="/tai-khoan">{user.display_name}</a>
                     <button class="lang-switch sign-out" type="button" on:click=sign_out>{t().sign_out}</button>
                 }.into_any())}
             </div>
@@ -76,6 +76,9 @@ pub fn Shell(children: Children) -> impl IntoView {
             <NavLink href="/tong-quan">{tr(|t| t.nav_overview)}</NavLink>
             <NavLink href="/khao-sat">{tr(|t| t.nav_survey)}</NavLink>
             <NavLink href="/dong-bo">{tr(|t| t.nav_sync)}</NavLink>
+            {move || session.user.get().is_some_and(|u| u.role.reviews()).then(|| view! {
+                <NavLink href="/quan-tri/tai-khoan">{tr(|t| t.nav_accounts)}</NavLink>
+            })}
         </nav>
         {move || session.user.get().is_some().then(|| view! { <SyncStatusBar /> }.into_any())}
         <main id="main" class="app-main" tabindex="-1">

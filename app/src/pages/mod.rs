@@ -1,5 +1,7 @@
 //! One module per route; a page reads the local store, never the network.
 
+pub mod account;
+pub mod accounts;
 pub mod campaign_editor;
 pub mod data;
 pub mod home;

@@ -2,8 +2,8 @@
 //! in the local store, so a tablet knows who works on it through days offline.
 
 use dvk_shared::{
+    account::SignedIn,
     api::{ErrorBody, LoginRequest},
-    user::User,
 };
 
 /// Why signing in did not work, with the server's message when it gave one.
@@ -16,7 +16,9 @@ pub enum SignInError {
     Unreachable,
 }
 
-pub async fn sign_in(username: &str, password: &str) -> Result<User, SignInError> {
+/// Signs in; the answer says whether the person must choose a password first (they gave a
+/// one-time code).
+pub async fn sign_in(username: &str, password: &str) -> Result<SignedIn, SignInError> {
     let request = gloo_net::http::Request::post("/api/auth/login")
         .json(&LoginRequest {
             username: username.to_owned(),

@@ -1,7 +1,16 @@
-//! What only the server knows and a screen asks for while online: the overview's figures and a
-//! model's history. Read-only; nothing here is kept, so an answer is always the latest.
+//! What only the server knows and a screen asks for while online: the overview's figures, a
+//! model's history, the accounts; and what only works online: running accounts, one's own
+//! password and sessions. Nothing here is kept, so an answer is always the latest.
 
-use dvk_shared::api::{AwardItem, ModelDetail, Stats};
+use dvk_shared::{
+    account::{
+        Account, AccountChange, NewAccount, OneTimeCode, PasswordChange, SessionsEnded, SignedIn,
+    },
+    api::{AwardItem, ErrorBody, ModelDetail, Stats},
+    ids::UserId,
+    validation::FieldErrors,
+};
+use gloo_net::http::{Method, RequestBuilder};
 use serde::de::DeserializeOwned;
 
 use super::{answer_body, read, refusal};
@@ -15,6 +24,9 @@ pub enum OnlineError {
     SignInRequired,
     #[error("{0}")]
     Refused(String),
+    /// Fields the server found wrong, each with its problem, to show next to the field.
+    #[error("{0}")]
+    Invalid(FieldErrors),
 }
 
 /// `GET path` as `T`: the request is not generic, only the reading of its answer.
@@ -53,4 +65,88 @@ pub async fn awards() -> Result<Vec<AwardItem>, OnlineError> {
 /// `GET /api/surveyors`: the field staff the Board may assign (Board and admin only).
 pub async fn surveyors() -> Result<Vec<dvk_shared::user::User>, OnlineError> {
     get("/api/surveyors").await
+}
+
+/// `method path` with a JSON `body`, for the changes only made online. Not generic: one copy
+/// sends every request and reads its answer.
+async fn send(
+    method: Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> Result<serde_json::Value, OnlineError> {
+    let builder = RequestBuilder::new(path).method(method);
+    let request = match body {
+        Some(body) => builder.json(&body),
+        None => builder.build(),
+    }
+    .map_err(|e| OnlineError::Refused(e.to_string()))?;
+    let response = request.send().await.map_err(|_| OnlineError::Unreachable)?;
+    let body = answer_body(&response).await;
+    match response.status() {
+        200 | 201 => body.ok_or(OnlineError::Unreachable),
+        401 => Err(OnlineError::SignInRequired),
+        status if status >= 500 => Err(OnlineError::Unreachable),
+        _ => match read::<ErrorBody>(body) {
+            Some(ErrorBody {
+                fields: Some(fields),
+                ..
+            }) => Err(OnlineError::Invalid(fields)),
+            Some(error) => Err(OnlineError::Refused(error.message)),
+            None => Err(OnlineError::Unreachable),
+        },
+    }
+}
+
+async fn send_as<T: DeserializeOwned>(
+    method: Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> Result<T, OnlineError> {
+    read(Some(send(method, path, body).await?)).ok_or(OnlineError::Unreachable)
+}
+
+fn json_of(value: &impl serde::Serialize) -> Option<serde_json::Value> {
+    serde_json::to_value(value).ok()
+}
+
+/// `GET /api/accounts`: every account the user may manage or watch.
+pub async fn accounts() -> Result<Vec<Account>, OnlineError> {
+    get("/api/accounts").await
+}
+
+pub async fn create_account(new: &NewAccount) -> Result<OneTimeCode, OnlineError> {
+    send_as(Method::POST, "/api/accounts", json_of(new)).await
+}
+
+pub async fn change_account(id: UserId, change: &AccountChange) -> Result<Account, OnlineError> {
+    send_as(
+        Method::PATCH,
+        &format!("/api/accounts/{id}"),
+        json_of(change),
+    )
+    .await
+}
+
+/// A new one-time code for the account's person (a forgotten password).
+pub async fn one_time_code(id: UserId) -> Result<OneTimeCode, OnlineError> {
+    send_as(
+        Method::POST,
+        &format!("/api/accounts/{id}/one-time-code"),
+        None,
+    )
+    .await
+}
+
+pub async fn set_active(id: UserId, active: bool) -> Result<Account, OnlineError> {
+    let verb = if active { "reactivate" } else { "deactivate" };
+    send_as(Method::POST, &format!("/api/accounts/{id}/{verb}"), None).await
+}
+
+/// One's own password; after a one-time code, `current_password` is the code.
+pub async fn change_password(change: &PasswordChange) -> Result<SignedIn, OnlineError> {
+    send_as(Method::POST, "/api/auth/password", json_of(change)).await
+}
+
+pub async fn end_other_sessions() -> Result<SessionsEnded, OnlineError> {
+    send_as(Method::POST, "/api/auth/sessions/end-others", None).await
 }
