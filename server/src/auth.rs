@@ -169,7 +169,7 @@ fn decoy_hash() -> &'static str {
 
 /// The session token: 32 random bytes, hex. Only its SHA-256 is stored, so a copy of the
 /// database does not let anyone sign in.
-fn new_token() -> String {
+pub(crate) fn new_token() -> String {
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
     hex(&bytes)
@@ -206,7 +206,7 @@ fn cookie_token(headers: &HeaderMap) -> Option<String> {
 }
 
 /// How long until the oldest failure in the window leaves it.
-fn retry_after(failures: &[Timestamp], now: Timestamp) -> u64 {
+pub(crate) fn retry_after(failures: &[Timestamp], now: Timestamp) -> u64 {
     let oldest = failures.first().map_or(now.0, |t| t.0);
     u64::try_from((oldest + FAILURE_WINDOW_MS - now.0).max(1000) / 1000).unwrap_or(1)
 }
@@ -325,6 +325,18 @@ pub(crate) async fn login(
         .store
         .forget_login_attempts(&address_key, Some(&attempt))
         .await?;
+    signed_in_response(&state, user, must_change_password, peer.https, now).await
+}
+
+/// Starts a session for `user` (signing in, or joining through an invitation): the answer
+/// carries the user and sets the session cookie.
+pub(crate) async fn signed_in_response(
+    state: &AppState,
+    user: User,
+    must_change_password: bool,
+    https: bool,
+    now: Timestamp,
+) -> Result<Response, ApiError> {
     state.store.record_sign_in(user.id, now).await?;
     let token = new_token();
     state
@@ -343,7 +355,7 @@ pub(crate) async fn login(
     .into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
-        session_cookie(&token, COOKIE_MAX_AGE_SECS, peer.https),
+        session_cookie(&token, COOKIE_MAX_AGE_SECS, https),
     );
     Ok(response)
 }

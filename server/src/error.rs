@@ -49,6 +49,10 @@ pub enum ApiError {
     Photo(PhotoRefusal),
     #[error("account refused: {0:?}")]
     Account(AccountRefusal),
+    #[error("no invitation has this code")]
+    InvitationNotFound,
+    #[error("the invitation is closed: {0:?}")]
+    InvitationClosed(dvk_shared::invitation::InvitationState),
     #[error("storage failed: {0}")]
     Store(StoreError),
     #[error("internal error: {0}")]
@@ -363,6 +367,35 @@ impl IntoResponse for ApiError {
                     "You signed in with a one-time code: choose a new password before going on.",
                 ),
             ),
+            ApiError::InvitationNotFound => (
+                StatusCode::NOT_FOUND,
+                body(
+                    "invitation_not_found",
+                    "Không tìm thấy lời mời này. Hãy kiểm tra lại đường dẫn hoặc mã, hoặc hỏi Ban Dân vận một lời mời mới.",
+                    "No invitation has this code. Check the link or the code, or ask the Board for a new invitation.",
+                ),
+            ),
+            ApiError::InvitationClosed(state) => {
+                use dvk_shared::invitation::InvitationState;
+                let (code, vi, en) = match state {
+                    InvitationState::Expired => (
+                        "invitation_expired",
+                        "Lời mời này đã hết hạn. Hãy hỏi Ban Dân vận một lời mời mới.",
+                        "This invitation has expired. Ask the Board for a new one.",
+                    ),
+                    InvitationState::UsedUp => (
+                        "invitation_used_up",
+                        "Lời mời này đã đủ số người tham gia. Hãy hỏi Ban Dân vận một lời mời mới.",
+                        "This invitation has been used as many times as it allows. Ask the Board for a new one.",
+                    ),
+                    InvitationState::Revoked | InvitationState::Open => (
+                        "invitation_revoked",
+                        "Lời mời này đã bị thu hồi. Hãy hỏi Ban Dân vận một lời mời mới.",
+                        "This invitation was withdrawn. Ask the Board for a new one.",
+                    ),
+                };
+                (StatusCode::GONE, body(code, vi, en))
+            }
             ApiError::Conflict(_) => (
                 StatusCode::CONFLICT,
                 body(

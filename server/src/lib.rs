@@ -12,6 +12,7 @@ pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod invitations;
 pub mod models;
 pub mod openapi;
 pub mod peer;
@@ -87,6 +88,7 @@ pub fn router(state: AppState, dist_dir: &std::path::Path) -> Router {
         .merge(health::router())
         .merge(auth::router())
         .merge(accounts::router())
+        .merge(invitations::router())
         .merge(units::router())
         .merge(users::router())
         .merge(models::router())

@@ -116,6 +116,10 @@ id_type!(
     ReplicationId
 );
 id_type!(
+    /// An invitation for people to join a unit by themselves.
+    InvitationId
+);
+id_type!(
     /// A notice to one person that someone else's later edit replaced their value.
     NoticeId
 );

@@ -9,6 +9,7 @@ pub mod api;
 pub mod award;
 pub mod date;
 pub mod ids;
+pub mod invitation;
 pub mod model;
 pub mod photo;
 pub mod progress;

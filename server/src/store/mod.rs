@@ -431,6 +431,42 @@ pub trait AuthStore: Send + Sync {
     /// Who changed the account, when and what (never a password or its hash), oldest first.
     async fn account_history(&self, id: UserId) -> Result<Vec<AuditEntry>, StoreError>;
 
+    /// Keeps a new invitation under the SHA-256 of its code; audited.
+    async fn create_invitation(
+        &self,
+        invitation: &dvk_shared::invitation::Invitation,
+        code_hash: &str,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Every invitation with who joined through it, newest first.
+    async fn invitations(&self) -> Result<Vec<dvk_shared::invitation::Invitation>, StoreError>;
+
+    async fn invitation_by_code(
+        &self,
+        code_hash: &str,
+    ) -> Result<Option<dvk_shared::invitation::Invitation>, StoreError>;
+
+    /// Ends an invitation (once; revoking again changes nothing); audited.
+    async fn revoke_invitation(
+        &self,
+        id: dvk_shared::ids::InvitationId,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Makes `user` an account through the invitation if it is still open at `at`, checked under
+    /// the write lock; answers the state it found (nothing is written unless `Open`). Fails with
+    /// [`StoreError::Conflict`] if the username is taken.
+    async fn join_invitation(
+        &self,
+        id: dvk_shared::ids::InvitationId,
+        user: &User,
+        password_hash: &str,
+        at: Timestamp,
+    ) -> Result<dvk_shared::invitation::InvitationState, StoreError>;
+
     /// Every account of `role`, by display name (the Board assigns surveys to field staff).
     async fn users_with_role(&self, role: Role) -> Result<Vec<User>, StoreError>;
 

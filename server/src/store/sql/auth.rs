@@ -29,6 +29,41 @@ macro_rules! sql_auth {
                 Ok(())
             }
 
+            /// Invitations from rows of `invitations` and the rows of `users` that joined them.
+            fn invitations_of(
+                rows: &[<$db as sqlx::Database>::Row],
+                joined: &[<$db as sqlx::Database>::Row],
+            ) -> Result<Vec<dvk_shared::invitation::Invitation>, $crate::store::StoreError> {
+                use sqlx::Row;
+                let mut by_invitation: std::collections::HashMap<String, Vec<dvk_shared::invitation::Joined>> =
+                    std::collections::HashMap::new();
+                for row in joined {
+                    by_invitation.entry(row.try_get("invitation_id")?).or_default().push(dvk_shared::invitation::Joined {
+                        username: row.try_get("username")?,
+                        display_name: row.try_get("display_name")?,
+                        at: dvk_shared::date::Timestamp(row.try_get("created_at")?),
+                    });
+                }
+                rows.iter()
+                    .map(|row| {
+                        let id: String = row.try_get("id")?;
+                        Ok(dvk_shared::invitation::Invitation {
+                            joined: by_invitation.remove(&id).unwrap_or_default(),
+                            id: $crate::store::parse_id(&id)?,
+                            unit_id: $crate::store::parse_id(row.try_get::<&str, _>("unit_id")?)?,
+                            note: row.try_get("note")?,
+                            created_by: row.try_get("created_by")?,
+                            created_at: dvk_shared::date::Timestamp(row.try_get("created_at")?),
+                            expires_at: dvk_shared::date::Timestamp(row.try_get("expires_at")?),
+                            max_uses: u32::try_from(row.try_get::<i64, _>("max_uses")?).unwrap_or(0),
+                            revoked_at: row
+                                .try_get::<Option<i64>, _>("revoked_at")?
+                                .map(dvk_shared::date::Timestamp),
+                        })
+                    })
+                    .collect()
+            }
+
             /// Accounts from rows of `users` (with the list's columns) and of `devices`.
             fn accounts_of(
                 users: &[<$db as sqlx::Database>::Row],
@@ -351,6 +386,164 @@ macro_rules! sql_auth {
                 id: dvk_shared::ids::UserId,
             ) -> Result<Vec<dvk_shared::api::AuditEntry>, $crate::store::StoreError> {
                 self.audit_entries("user", &id.to_string()).await
+            }
+
+            async fn create_invitation(
+                &self,
+                invitation: &dvk_shared::invitation::Invitation,
+                code_hash: &str,
+                actor: &$crate::store::Actor,
+                at: dvk_shared::date::Timestamp,
+            ) -> Result<(), $crate::store::StoreError> {
+                let (mut tx, _lock) = self.begin_write().await?;
+                sqlx::query(
+                    "INSERT INTO invitations (id, code_hash, unit_id, note, created_by, created_at, expires_at, max_uses) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(invitation.id.to_string())
+                .bind(code_hash)
+                .bind(invitation.unit_id.to_string())
+                .bind(&invitation.note)
+                .bind(&invitation.created_by)
+                .bind(invitation.created_at.0)
+                .bind(invitation.expires_at.0)
+                .bind(i64::from(invitation.max_uses))
+                .execute(&mut *tx)
+                .await?;
+                Self::insert_audit(
+                    &mut *tx,
+                    &[$crate::store::AuditRow {
+                        entity: "invitation",
+                        entity_id: invitation.id.to_string(),
+                        action: "invitation.create".to_owned(),
+                        actor: actor.clone(),
+                        at,
+                        before: None,
+                        after: Some(serde_json::to_string(invitation)?),
+                        overwritten: None,
+                    }],
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn invitations(
+                &self,
+            ) -> Result<Vec<dvk_shared::invitation::Invitation>, $crate::store::StoreError> {
+                let rows = sqlx::query(
+                    "SELECT id, unit_id, note, created_by, created_at, expires_at, max_uses, revoked_at \
+                     FROM invitations ORDER BY created_at DESC",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                let joined = sqlx::query(
+                    "SELECT invitation_id, username, display_name, created_at FROM users \
+                     WHERE invitation_id IS NOT NULL ORDER BY created_at",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                Self::invitations_of(&rows, &joined)
+            }
+
+            async fn invitation_by_code(
+                &self,
+                code_hash: &str,
+            ) -> Result<Option<dvk_shared::invitation::Invitation>, $crate::store::StoreError> {
+                let rows = sqlx::query(
+                    "SELECT id, unit_id, note, created_by, created_at, expires_at, max_uses, revoked_at \
+                     FROM invitations WHERE code_hash = $1",
+                )
+                .bind(code_hash)
+                .fetch_all(&self.pool)
+                .await?;
+                let Some(id) = rows.first().map(|row| sqlx::Row::try_get::<String, _>(row, "id")).transpose()? else {
+                    return Ok(None);
+                };
+                let joined = sqlx::query(
+                    "SELECT invitation_id, username, display_name, created_at FROM users \
+                     WHERE invitation_id = $1 ORDER BY created_at",
+                )
+                .bind(&id)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(Self::invitations_of(&rows, &joined)?.pop())
+            }
+
+            async fn revoke_invitation(
+                &self,
+                id: dvk_shared::ids::InvitationId,
+                actor: &$crate::store::Actor,
+                at: dvk_shared::date::Timestamp,
+            ) -> Result<(), $crate::store::StoreError> {
+                let (mut tx, _lock) = self.begin_write().await?;
+                let changed = sqlx::query("UPDATE invitations SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                    .bind(at.0)
+                    .bind(id.to_string())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if changed > 0 {
+                    Self::insert_audit(
+                        &mut *tx,
+                        &[$crate::store::AuditRow {
+                            entity: "invitation",
+                            entity_id: id.to_string(),
+                            action: "invitation.revoke".to_owned(),
+                            actor: actor.clone(),
+                            at,
+                            before: None,
+                            after: None,
+                            overwritten: None,
+                        }],
+                    )
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn join_invitation(
+                &self,
+                id: dvk_shared::ids::InvitationId,
+                user: &dvk_shared::user::User,
+                password_hash: &str,
+                at: dvk_shared::date::Timestamp,
+            ) -> Result<dvk_shared::invitation::InvitationState, $crate::store::StoreError> {
+                use sqlx::Row;
+                let (mut tx, _lock) = self.begin_write().await?;
+                // The counter's lock orders joins: the last use goes to one person only.
+                sqlx::query(Self::LOCK_COUNTER).fetch_one(&mut *tx).await?;
+                let row = sqlx::query(
+                    "SELECT expires_at, max_uses, revoked_at, \
+                     (SELECT COUNT(*) FROM users WHERE invitation_id = $1) AS uses \
+                     FROM invitations WHERE id = $1",
+                )
+                .bind(id.to_string())
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| $crate::store::StoreError::NotFound(format!("invitation {id}")))?;
+                let uses: i64 = row.try_get("uses")?;
+                let max_uses: i64 = row.try_get("max_uses")?;
+                let state = dvk_shared::invitation::state_of(
+                    row.try_get::<Option<i64>, _>("revoked_at")?.map(dvk_shared::date::Timestamp),
+                    dvk_shared::date::Timestamp(row.try_get("expires_at")?),
+                    usize::try_from(uses).unwrap_or(usize::MAX),
+                    u32::try_from(max_uses).unwrap_or(0),
+                    at,
+                );
+                if state != dvk_shared::invitation::InvitationState::Open {
+                    return Ok(state);
+                }
+                Self::write_user(&mut tx, user, password_hash, at).await?;
+                sqlx::query("UPDATE users SET invitation_id = $1 WHERE id = $2")
+                    .bind(id.to_string())
+                    .bind(user.id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                Self::audit_account(&mut tx, user.id, "user.join", None, &$crate::store::Actor::user(user), at).await?;
+                tx.commit().await?;
+                Ok(state)
             }
 
             async fn record_sign_in(

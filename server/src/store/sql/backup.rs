@@ -92,6 +92,23 @@ pub(crate) const TABLES: &[Table] = &[
         restore: Restore::Replace,
     },
     Table {
+        name: "invitations",
+        columns: &[
+            ("id", Text),
+            ("code_hash", Text),
+            ("unit_id", Text),
+            ("note", Text),
+            ("created_by", Text),
+            ("created_at", Int),
+            ("expires_at", Int),
+            ("max_uses", Int),
+            ("revoked_at", OptInt),
+        ],
+        key: &["id"],
+        batch: 1000,
+        restore: Restore::Replace,
+    },
+    Table {
         name: "users",
         columns: &[
             ("id", Text),
@@ -105,6 +122,7 @@ pub(crate) const TABLES: &[Table] = &[
             ("must_change_password", Bool),
             ("code_expires_at", OptInt),
             ("last_sign_in_at", OptInt),
+            ("invitation_id", OptText),
         ],
         key: &["id"],
         batch: 1000,
