@@ -11,6 +11,8 @@ use crate::{
         campaign_editor::CampaignEditor,
         data::Replica,
         home::Home,
+        invitations::Invitations,
+        join::Join,
         model_page::{ModelById, NewModel},
         models::{Models, Review},
         not_found::NotFound,
@@ -78,6 +80,10 @@ pub fn App() -> impl IntoView {
         <Shell>
             {move || match (session.loaded.get(), session.user.get().is_some()) {
                 (false, _) => ().into_any(),
+                // An invitation opens for someone not signed in: that is who it is for.
+                (true, false) if location.path.get().starts_with(dvk_shared::invitation::JOIN_PATH) => {
+                    view! { <Join /> }.into_any()
+                }
                 (true, false) => view! { <SignIn /> }.into_any(),
                 (true, true) => page(&location.path.get()),
             }}
@@ -88,7 +94,8 @@ pub fn App() -> impl IntoView {
 /// The page for a path: `/`, `/mo-hinh`, `/mo-hinh/moi`, `/mo-hinh/{id}`, `/duyet`,
 /// `/tong-quan`, `/khao-sat`, `/khao-sat/{campaign}/{model}`, `/khao-sat/dot/moi`,
 /// `/khao-sat/dot/{campaign}`, `/dong-bo`, `/tai-khoan` (one's own account),
-/// `/quan-tri/tai-khoan` (the accounts); anything else is "not found".
+/// `/quan-tri/tai-khoan` (the accounts), `/quan-tri/loi-moi` (invitations), `/tham-gia`
+/// (joining through one, also before anyone signed in); anything else is "not found".
 fn page(path: &str) -> AnyView {
     match path.trim_end_matches('/') {
         "" => view! { <Home /> }.into_any(),
@@ -100,6 +107,8 @@ fn page(path: &str) -> AnyView {
         "/dong-bo" => view! { <Problems /> }.into_any(),
         "/tai-khoan" => view! { <MyAccount /> }.into_any(),
         "/quan-tri/tai-khoan" => view! { <Accounts /> }.into_any(),
+        "/quan-tri/loi-moi" => view! { <Invitations /> }.into_any(),
+        "/tham-gia" => view! { <Join /> }.into_any(),
         other => {
             let id = |text: &str| uuid::Uuid::parse_str(text).ok();
             if let Some(id) = other.strip_prefix("/mo-hinh/").and_then(id) {

@@ -37,15 +37,20 @@ pub struct NewInvitation {
 
 impl NewInvitation {
     pub fn validate(&self) -> Result<(), FieldErrors> {
+        Self::problems(self.days, self.max_uses, &self.note).into_result()
+    }
+
+    /// The problems of the typed fields, for a form that has no unit chosen yet.
+    pub fn problems(days: u32, max_uses: u32, note: &str) -> FieldErrors {
         let mut errors = FieldErrors::default();
-        if !(1..=MAX_DAYS).contains(&self.days) {
+        if !(1..=MAX_DAYS).contains(&days) {
             errors.add("days", Problem::OutOfRange);
         }
-        if !(1..=MAX_USES).contains(&self.max_uses) {
+        if !(1..=MAX_USES).contains(&max_uses) {
             errors.add("max_uses", Problem::OutOfRange);
         }
-        errors.text("note", &self.note, NOTE_MAX, false);
-        errors.into_result()
+        errors.text("note", note, NOTE_MAX, false);
+        errors
     }
 }
 

@@ -81,6 +81,24 @@ async fn one_time_code_for_a_new_registrar(server: &TestServer) -> String {
     made.code
 }
 
+/// An invitation the Board made through the API; answers the path of its link.
+async fn invitation_link(server: &TestServer) -> String {
+    let board = server.client();
+    board.login_demo("bandanvan").await.unwrap();
+    let hoa = server.unit("Xã Điện Hòa").await.id;
+    let made: dvk_shared::invitation::InvitationMade = board
+        .http
+        .post(board.url("/api/invitations"))
+        .json(&serde_json::json!({"unit_id": hoa, "days": 30, "max_uses": 5}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    format!("/tham-gia#{}", made.code)
+}
+
 #[tokio::test]
 async fn every_screen_passes_axe_at_tablet_size_in_both_orientations() {
     let server = TestServer::start_demo(Backend::Sqlite).await.unwrap();
@@ -88,6 +106,7 @@ async fn every_screen_passes_axe_at_tablet_size_in_both_orientations() {
     let own_model = first_model(&server, "dienhoa", "").await;
     let submitted = first_model(&server, "bandanvan", "status=submitted").await;
     let code = one_time_code_for_a_new_registrar(&server).await;
+    let invitation = invitation_link(&server).await;
 
     with_browser(move |client| async move {
         let mut problems = Vec::new();
@@ -123,6 +142,11 @@ async fn every_screen_passes_axe_at_tablet_size_in_both_orientations() {
             )
             .await?;
         check("sign-in").await?;
+
+        // Someone opening an invitation before having any account.
+        open(&client, &base, &invitation, "#join-username").await?;
+        check("joining through an invitation").await?;
+        open(&client, &base, "/", "#username").await?;
 
         // A person given a one-time code chooses their password.
         let field = client.find(Locator::Css("#username")).await?;
@@ -181,6 +205,22 @@ async fn every_screen_passes_axe_at_tablet_size_in_both_orientations() {
         check("overview").await?;
         open(&client, &base, "/quan-tri/tai-khoan", "li.account").await?;
         check("the accounts, as the Board reads them").await?;
+        open(&client, &base, "/quan-tri/loi-moi", "li.account").await?;
+        client
+            .execute(
+                r#"const unit = document.getElementById("inv-unit");
+                   unit.value = unit.options[1].value;
+                   unit.dispatchEvent(new Event("change"));"#,
+                vec![],
+            )
+            .await?;
+        client.find(Locator::Css("#new-invitation-title + form button[type=submit]")).await?.click().await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css(".poster .qr svg"))
+            .await?;
+        check("invitations, a poster just made").await?;
         sign_out(&client).await?;
 
         // Field staff: the assignments and the scored visit form.

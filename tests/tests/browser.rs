@@ -1103,3 +1103,143 @@ async fn an_account_made_on_the_screen_is_used_then_deactivated() {
     assert!(!account.active && !account.must_change_password);
     assert_eq!(account.user.display_name, "Nguyễn Thị Mới");
 }
+
+/// The Board makes an invitation for a commune and gets its poster (QR code and link); a new
+/// person opens the link on a fresh browser, sees the commune, is told a taken username, joins,
+/// lands on their home signed in, registers a model with the server down, and it arrives.
+#[tokio::test]
+async fn a_person_joins_through_an_invitation_and_registers_offline() {
+    let mut server = TestServer::start_demo(Backend::Sqlite).await.unwrap();
+    let (link_tx, link_rx) = tokio::sync::oneshot::channel::<String>();
+    let (joined_tx, joined_rx) = tokio::sync::oneshot::channel::<()>();
+    let (down_tx, down_rx) = tokio::sync::oneshot::channel::<()>();
+    let (saved_tx, saved_rx) = tokio::sync::oneshot::channel::<()>();
+    let (up_tx, up_rx) = tokio::sync::oneshot::channel::<()>();
+
+    let base = server.base.clone();
+    let board = tokio::spawn(with_browser(move |client| async move {
+        client.goto(&base).await?;
+        sign_in(&client, "bandanvan").await?;
+        synced(&client).await?;
+        click_text(&client, "nav a", "Tài khoản").await?;
+        click_text(&client, "main a", "Lời mời tham gia").await?;
+        wait_for_text(&client, "main h2", "Lời mời tham gia").await?;
+        client
+            .execute(
+                r#"const unit = document.getElementById("inv-unit");
+                   unit.value = [...unit.options].find((o) => o.textContent === "Xã Điện Hòa").value;
+                   unit.dispatchEvent(new Event("change"));"#,
+                vec![],
+            )
+            .await?;
+        type_into(&client, "#inv-uses", "5").await?;
+        type_into(&client, "#inv-note", "Bảng tin UBND xã").await?;
+        client
+            .find(Locator::Css(
+                "#new-invitation-title + form button[type=submit]",
+            ))
+            .await?
+            .click()
+            .await?;
+        let link = client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css(".poster-link"))
+            .await?
+            .text()
+            .await?;
+        wait_for_text(&client, ".poster h3", "Xã Điện Hòa").await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(".poster .qr svg"))
+            .await?;
+        screenshot(&client, "18-invitation-poster").await?;
+        link_tx.send(link).ok();
+        joined_rx.await?;
+        // The Board sees who joined through it.
+        client.refresh().await?;
+        wait_for_text(&client, "li.account", "Trần Thị Dân (tran.thi.dan)").await?;
+        Ok(())
+    }));
+
+    let person = tokio::spawn(with_browser(move |client| async move {
+        let link = link_rx.await?;
+        client.goto(&link).await?;
+        wait_for_text(&client, "main", "Xã Điện Hòa").await?;
+        type_into(&client, "#join-display-name", "Trần Thị Dân").await?;
+        type_into(&client, "#join-username", "dienhoa").await?;
+        type_into(&client, "#new-password", "mat-khau-cua-dan").await?;
+        type_into(&client, "#new-password-again", "mat-khau-cua-dan").await?;
+        screenshot(&client, "19-join").await?;
+        client
+            .find(Locator::Css("main form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        wait_for_text(&client, "#join-username-problem", "Đã có người dùng").await?;
+        type_into(&client, "#join-username", "tran.thi.dan").await?;
+        client
+            .find(Locator::Css("main form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        synced(&client).await?;
+        wait_for_text(&client, "a.who", "Trần Thị Dân").await?;
+        joined_tx.send(()).ok();
+
+        down_rx.await?;
+        click_text(&client, "a.button", "Đăng ký mô hình mới").await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css("#f-name"))
+            .await?;
+        type_into(&client, "#f-name", "Tổ tự quản đường làng sáng xanh").await?;
+        client
+            .find(Locator::Css("#f-objectives"))
+            .await?
+            .click()
+            .await?;
+        wait_for_text(&client, ".save-state", "Bản nháp đã được lưu trên máy").await?;
+        saved_tx.send(()).ok();
+        up_rx.await?;
+        client
+            .find(Locator::Css(".sync-bar button"))
+            .await?
+            .click()
+            .await?;
+        nothing_pending(&client).await?;
+        Ok(())
+    }));
+
+    board.await.unwrap().unwrap();
+    server.stop().await.unwrap();
+    down_tx.send(()).unwrap();
+    saved_rx.await.unwrap();
+    server.restart().await.unwrap();
+    up_tx.send(()).unwrap();
+    person.await.unwrap().unwrap();
+
+    let id = server.user_id("tran.thi.dan").await;
+    let account = server.store().account(id).await.unwrap().unwrap();
+    let hoa = server.unit("Xã Điện Hòa").await.id;
+    assert_eq!(
+        (account.user.role, account.user.unit_id),
+        (dvk_shared::user::Role::Registrar, hoa)
+    );
+    let pool = sqlx::SqlitePool::connect(&server.database_url())
+        .await
+        .unwrap();
+    let arrived: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM models WHERE name = $1 AND unit_id = $2")
+            .bind("Tổ tự quản đường làng sáng xanh")
+            .bind(hoa.to_string())
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        arrived, 1,
+        "the model registered offline reached the server once"
+    );
+}

@@ -102,6 +102,7 @@ pub fn Accounts() -> impl IntoView {
         <section class="card">
             <h2>{tr(|t| t.accounts_title)}</h2>
             <p>{move || if is_admin() { t().accounts_intro_admin } else { t().accounts_intro_board }}</p>
+            <p><a href="/quan-tri/loi-moi">{tr(|t| t.nav_invitations)}</a></p>
         </section>
         {move || code.get().map(|handed| view! { <CodeCard handed on_close=move || code.set(None) /> })}
         {move || is_admin().then(|| view! { <NewAccountForm units on_created=move |handed| { code.set(Some(handed)); reload(); } /> })}

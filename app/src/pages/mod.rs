@@ -5,6 +5,8 @@ pub mod accounts;
 pub mod campaign_editor;
 pub mod data;
 pub mod home;
+pub mod invitations;
+pub mod join;
 pub mod model_page;
 pub mod models;
 pub mod not_found;

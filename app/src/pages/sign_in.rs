@@ -67,7 +67,7 @@ pub fn SignIn() -> impl IntoView {
 /// What letting a person in needs, taken from the page's context while it is drawn (the
 /// tasks that sign in run outside it).
 #[derive(Clone, Copy)]
-struct Entry {
+pub struct Entry {
     session: Session,
     status: SyncStatus,
     location: crate::route::Location,
@@ -75,7 +75,7 @@ struct Entry {
 }
 
 impl Entry {
-    fn here() -> Self {
+    pub fn here() -> Self {
         Self {
             session: expect_context::<Session>(),
             status: expect_context::<SyncStatus>(),
@@ -86,7 +86,7 @@ impl Entry {
 
     /// Lets `user` work on this device (unless the previous person's changes have not left
     /// yet) and opens their home screen; answers what went wrong, if anything.
-    async fn enter(self, user: User) -> Option<String> {
+    pub async fn enter(self, user: User) -> Option<String> {
         let Entry {
             session,
             status,

@@ -7,7 +7,10 @@ use dvk_shared::{
         Account, AccountChange, NewAccount, OneTimeCode, PasswordChange, SessionsEnded, SignedIn,
     },
     api::{AwardItem, ErrorBody, ModelDetail, Stats},
-    ids::UserId,
+    ids::{InvitationId, UserId},
+    invitation::{
+        Invitation, InvitationInfo, InvitationLookup, InvitationMade, JoinRequest, NewInvitation,
+    },
     validation::FieldErrors,
 };
 use gloo_net::http::{Method, RequestBuilder};
@@ -149,4 +152,30 @@ pub async fn change_password(change: &PasswordChange) -> Result<SignedIn, Online
 
 pub async fn end_other_sessions() -> Result<SessionsEnded, OnlineError> {
     send_as(Method::POST, "/api/auth/sessions/end-others", None).await
+}
+
+/// `GET /api/invitations`: the invitations of the Board's units, with who joined.
+pub async fn invitations() -> Result<Vec<Invitation>, OnlineError> {
+    get("/api/invitations").await
+}
+
+pub async fn create_invitation(new: &NewInvitation) -> Result<InvitationMade, OnlineError> {
+    send_as(Method::POST, "/api/invitations", json_of(new)).await
+}
+
+pub async fn revoke_invitation(id: InvitationId) -> Result<Invitation, OnlineError> {
+    send_as(Method::POST, &format!("/api/invitations/{id}/revoke"), None).await
+}
+
+/// Which unit a code brings its holder into (no sign-in needed).
+pub async fn lookup_invitation(code: &str) -> Result<InvitationInfo, OnlineError> {
+    let lookup = InvitationLookup {
+        code: code.to_owned(),
+    };
+    send_as(Method::POST, "/api/invitations/lookup", json_of(&lookup)).await
+}
+
+/// Joins through an invitation; the server signs the person in.
+pub async fn join(request: &JoinRequest) -> Result<SignedIn, OnlineError> {
+    send_as(Method::POST, "/api/invitations/join", json_of(request)).await
 }
