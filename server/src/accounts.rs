@@ -84,7 +84,7 @@ fn admin_only(user: &User) -> Result<(), ApiError> {
 /// The unit an account is placed in must exist and be current (not merged into another).
 async fn check_unit(state: &AppState, unit: UnitId) -> Result<(), ApiError> {
     let units = state.store.units().await?;
-    if !units.iter().any(|u| u.id == unit && !u.is_merged()) {
+    if !units.iter().any(|u| u.id == unit && u.is_current()) {
         let mut errors = FieldErrors::default();
         errors.add("unit_id", Problem::InvalidChoice);
         return Err(errors.into());

@@ -72,6 +72,7 @@ pub async fn create_unit(
         former_names: Vec::new(),
         merged_into: None,
         merged_on: None,
+        closed_on: None,
     };
     unit.validate().map_err(AdminError::Invalid)?;
     store

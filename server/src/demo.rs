@@ -410,6 +410,7 @@ impl Town {
             former_names: vec![],
             merged_into: None,
             merged_on: None,
+            closed_on: None,
         };
         if reference.root.kind != UnitKind::DistrictTown {
             return Err(data("the demo's top unit must be a district-level town"));

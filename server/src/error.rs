@@ -49,6 +49,8 @@ pub enum ApiError {
     Photo(PhotoRefusal),
     #[error("account refused: {0:?}")]
     Account(AccountRefusal),
+    #[error("unit change refused: {0:?}")]
+    Unit(dvk_shared::unit::UnitRefusal),
     #[error("no invitation has this code")]
     InvitationNotFound,
     #[error("the invitation is closed: {0:?}")]
@@ -366,6 +368,10 @@ impl IntoResponse for ApiError {
                     "Bạn đang đăng nhập bằng mã dùng một lần: hãy đặt mật khẩu mới trước khi tiếp tục.",
                     "You signed in with a one-time code: choose a new password before going on.",
                 ),
+            ),
+            ApiError::Unit(refusal) => (
+                StatusCode::CONFLICT,
+                body(refusal.code(), refusal.message_vi(), refusal.message_en()),
             ),
             ApiError::InvitationNotFound => (
                 StatusCode::NOT_FOUND,

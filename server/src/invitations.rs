@@ -129,7 +129,7 @@ pub(crate) async fn create(
     new.validate()?;
     let viewer = Viewer::load(state.store.as_ref(), user.clone()).await?;
     match viewer.tree.get(new.unit_id) {
-        Some(unit) if !unit.is_merged() => {}
+        Some(unit) if unit.is_current() => {}
         _ => {
             let mut errors = FieldErrors::default();
             errors.add("unit_id", Problem::InvalidChoice);

@@ -1,19 +1,195 @@
-//! `GET /api/units`: the units the user sees, as a tree.
+//! `GET /api/units`: the units the user sees, as a tree; and the tree's changes, for
+//! administrators: a unit under another, a rename from a date (the former name kept and still
+//! found), a merge into another unit from a date (its units below and its accounts follow the
+//! successor; its records stay its own and count under the successor), a closure. Each change is
+//! audited and reaches the devices that see the unit through sync.
 
 use std::collections::BTreeMap;
 
-use axum::{Json, Router, extract::State, routing::get};
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    http::StatusCode,
+    routing::{get, post},
+};
 use dvk_shared::{
     api::{ErrorBody, UnitNode},
     ids::UnitId,
     text::sort_key,
-    unit::Unit,
+    unit::{NewUnit, TreeChange, Unit, UnitClose, UnitMerge, UnitRefusal, UnitRename, UnitTree},
+    user::Role,
 };
 
-use crate::{AppState, access::Viewer, auth::CurrentUser, error::ApiError};
+use crate::{
+    AppState,
+    access::Viewer,
+    auth::CurrentUser,
+    error::{ApiError, Forbidden},
+    extract::ApiJson,
+    now,
+    store::Actor,
+};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/units", get(list))
+    Router::new()
+        .route("/units", get(list).post(create))
+        .route("/units/{id}/rename", post(rename))
+        .route("/units/{id}/merge", post(merge))
+        .route("/units/{id}/close", post(close))
+}
+
+/// Writes what a change of the tree answered, or says why not; answers the changed unit.
+async fn apply(
+    state: &AppState,
+    admin: &dvk_shared::user::User,
+    change: TreeChange,
+    move_accounts: Option<(UnitId, UnitId)>,
+) -> Result<Unit, ApiError> {
+    let units = match change {
+        TreeChange::Write(units) => units,
+        TreeChange::Invalid(errors) => return Err(errors.into()),
+        TreeChange::Refused(refusal) => return Err(ApiError::Unit(refusal)),
+    };
+    state
+        .store
+        .put_units(&units, move_accounts, &Actor::user(admin), now())
+        .await?;
+    units.into_iter().next().ok_or(ApiError::NotFound)
+}
+
+/// The tree, for an administrator's change.
+async fn tree_for(state: &AppState, user: &dvk_shared::user::User) -> Result<UnitTree, ApiError> {
+    if user.role != Role::Admin {
+        return Err(ApiError::Forbidden(Forbidden::Role));
+    }
+    Ok(UnitTree::new(state.store.units().await?))
+}
+
+fn unit_id(text: &str) -> Result<UnitId, ApiError> {
+    UnitId::parse(text).map_err(|_| ApiError::NotFound)
+}
+
+/// A unit under a current one.
+#[utoipa::path(
+    post,
+    path = "/api/units",
+    operation_id = "create_unit",
+    tag = "units",
+    security(("dvk_session" = [])),
+    request_body = NewUnit,
+    responses(
+        (status = 201, description = "The new unit.", body = Unit),
+        (status = 403, description = "Only administrators (`role_not_allowed`).", body = ErrorBody),
+        (status = 422, description = "No name, or a parent that is not a current unit (`validation_failed`).", body = ErrorBody),
+    )
+)]
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    CurrentUser(admin): CurrentUser,
+    ApiJson(new): ApiJson<NewUnit>,
+) -> Result<(StatusCode, Json<Unit>), ApiError> {
+    let tree = tree_for(&state, &admin).await?;
+    let unit = apply(&state, &admin, tree.add(UnitId::new(), &new), None).await?;
+    Ok((StatusCode::CREATED, Json(unit)))
+}
+
+/// A new name from a date; the former name stays for earlier dates and for search.
+#[utoipa::path(
+    post,
+    path = "/api/units/{id}/rename",
+    operation_id = "rename_unit",
+    tag = "units",
+    security(("dvk_session" = [])),
+    params(("id" = String, Path, description = "The unit's id")),
+    request_body = UnitRename,
+    responses(
+        (status = 200, description = "The unit as it is now.", body = Unit),
+        (status = 403, description = "Only administrators (`role_not_allowed`).", body = ErrorBody),
+        (status = 404, description = "No such unit (`not_found`).", body = ErrorBody),
+        (status = 409, description = "The unit was merged or closed (`unit_not_current`).", body = ErrorBody),
+        (status = 422, description = "No name, the same name, or a date before the last rename (`validation_failed`).", body = ErrorBody),
+    )
+)]
+pub(crate) async fn rename(
+    State(state): State<AppState>,
+    CurrentUser(admin): CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(rename): ApiJson<UnitRename>,
+) -> Result<Json<Unit>, ApiError> {
+    let id = unit_id(&id)?;
+    let tree = tree_for(&state, &admin).await?;
+    tree.get(id).ok_or(ApiError::NotFound)?;
+    Ok(Json(
+        apply(&state, &admin, tree.rename(id, &rename), None).await?,
+    ))
+}
+
+/// Merged into another unit from a date: its units below and its accounts move to the
+/// successor; its records stay its own and count under the successor from then on.
+#[utoipa::path(
+    post,
+    path = "/api/units/{id}/merge",
+    operation_id = "merge_unit",
+    tag = "units",
+    security(("dvk_session" = [])),
+    params(("id" = String, Path, description = "The unit's id")),
+    request_body = UnitMerge,
+    responses(
+        (status = 200, description = "The merged unit.", body = Unit),
+        (status = 403, description = "Only administrators (`role_not_allowed`).", body = ErrorBody),
+        (status = 404, description = "No such unit (`not_found`).", body = ErrorBody),
+        (status = 409, description = "The top unit (`top_unit`), a unit merged or closed already (`unit_not_current`), or into itself or a unit below it (`merge_into_own_tree`).", body = ErrorBody),
+        (status = 422, description = "A successor that is not a current unit (`validation_failed`).", body = ErrorBody),
+    )
+)]
+pub(crate) async fn merge(
+    State(state): State<AppState>,
+    CurrentUser(admin): CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(merge): ApiJson<UnitMerge>,
+) -> Result<Json<Unit>, ApiError> {
+    let id = unit_id(&id)?;
+    let tree = tree_for(&state, &admin).await?;
+    tree.get(id).ok_or(ApiError::NotFound)?;
+    let change = tree.merge(id, &merge);
+    Ok(Json(
+        apply(&state, &admin, change, Some((id, merge.into))).await?,
+    ))
+}
+
+/// Closed from a date, once nothing current is left in it.
+#[utoipa::path(
+    post,
+    path = "/api/units/{id}/close",
+    operation_id = "close_unit",
+    tag = "units",
+    security(("dvk_session" = [])),
+    params(("id" = String, Path, description = "The unit's id")),
+    request_body = UnitClose,
+    responses(
+        (status = 200, description = "The closed unit.", body = Unit),
+        (status = 403, description = "Only administrators (`role_not_allowed`).", body = ErrorBody),
+        (status = 404, description = "No such unit (`not_found`).", body = ErrorBody),
+        (status = 409, description = "The top unit (`top_unit`), one merged or closed already (`unit_not_current`), with current units below (`unit_has_units`) or active accounts (`unit_has_accounts`).", body = ErrorBody),
+    )
+)]
+pub(crate) async fn close(
+    State(state): State<AppState>,
+    CurrentUser(admin): CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(close): ApiJson<UnitClose>,
+) -> Result<Json<Unit>, ApiError> {
+    let id = unit_id(&id)?;
+    let tree = tree_for(&state, &admin).await?;
+    tree.get(id).ok_or(ApiError::NotFound)?;
+    let change = tree.close(id, &close);
+    if matches!(change, TreeChange::Write(_)) {
+        let accounts = state.store.accounts().await?;
+        if accounts.iter().any(|a| a.active && a.user.unit_id == id) {
+            return Err(ApiError::Unit(UnitRefusal::HasAccounts));
+        }
+    }
+    Ok(Json(apply(&state, &admin, change, None).await?))
 }
 
 /// The units the user sees, as a forest in Vietnamese order.

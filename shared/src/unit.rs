@@ -96,9 +96,119 @@ pub struct Unit {
     pub merged_into: Option<UnitId>,
     #[serde(default)]
     pub merged_on: Option<Date>,
+    /// The day the unit stopped existing without a successor. A closed unit keeps its records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_on: Option<Date>,
 }
 
 pub const UNIT_NAME_MAX: usize = 200;
+
+/// `POST /api/units`: a unit under another.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewUnit {
+    pub name: String,
+    pub kind: UnitKind,
+    pub parent_id: UnitId,
+}
+
+/// `POST /api/units/{id}/rename`: the new name and the day it took effect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UnitRename {
+    pub name: String,
+    pub on: Date,
+}
+
+/// `POST /api/units/{id}/merge`: merged into `into` from `on`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UnitMerge {
+    pub into: UnitId,
+    pub on: Date,
+}
+
+/// `POST /api/units/{id}/close`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UnitClose {
+    pub on: Date,
+}
+
+/// Why a change to the tree is refused, beyond a field's own rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnitRefusal {
+    /// The top unit is never merged or closed: the tree always keeps one.
+    TopUnit,
+    /// The unit was merged or closed already.
+    NotCurrent,
+    /// A unit cannot be merged into itself or into a unit below it.
+    IntoItsOwnTree,
+    /// A unit with current units below it is not closed (merge or close them first).
+    HasUnits,
+    /// A unit with active accounts is not closed (move or deactivate them first).
+    HasAccounts,
+}
+
+impl UnitRefusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            UnitRefusal::TopUnit => "top_unit",
+            UnitRefusal::NotCurrent => "unit_not_current",
+            UnitRefusal::IntoItsOwnTree => "merge_into_own_tree",
+            UnitRefusal::HasUnits => "unit_has_units",
+            UnitRefusal::HasAccounts => "unit_has_accounts",
+        }
+    }
+
+    pub fn message_vi(self) -> &'static str {
+        match self {
+            UnitRefusal::TopUnit => {
+                "Không thể sáp nhập hay giải thể đơn vị cấp cao nhất: hệ thống luôn cần một đơn vị gốc."
+            }
+            UnitRefusal::NotCurrent => {
+                "Đơn vị này đã được sáp nhập hoặc giải thể nên không thay đổi được nữa."
+            }
+            UnitRefusal::IntoItsOwnTree => {
+                "Không thể sáp nhập một đơn vị vào chính nó hoặc vào đơn vị trực thuộc nó."
+            }
+            UnitRefusal::HasUnits => {
+                "Đơn vị còn đơn vị trực thuộc: hãy sáp nhập hoặc giải thể các đơn vị đó trước."
+            }
+            UnitRefusal::HasAccounts => {
+                "Đơn vị còn tài khoản đang hoạt động: hãy chuyển hoặc khoá các tài khoản đó trước."
+            }
+        }
+    }
+
+    pub fn message_en(self) -> &'static str {
+        match self {
+            UnitRefusal::TopUnit => {
+                "The top unit is never merged or closed: the tree always needs one."
+            }
+            UnitRefusal::NotCurrent => "This unit was merged or closed and cannot change any more.",
+            UnitRefusal::IntoItsOwnTree => {
+                "A unit cannot be merged into itself or into a unit below it."
+            }
+            UnitRefusal::HasUnits => {
+                "The unit still has units below it: merge or close them first."
+            }
+            UnitRefusal::HasAccounts => {
+                "The unit still has active accounts: move or deactivate them first."
+            }
+        }
+    }
+}
+
+/// What a change to the tree writes, or why not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TreeChange {
+    /// The units as they are after the change (the unit, and for a merge its children moved
+    /// under the successor).
+    Write(Vec<Unit>),
+    Invalid(FieldErrors),
+    Refused(UnitRefusal),
+}
 
 impl Unit {
     pub fn validate(&self) -> Result<(), FieldErrors> {
@@ -115,6 +225,11 @@ impl Unit {
 
     pub fn is_merged(&self) -> bool {
         self.merged_into.is_some()
+    }
+
+    /// Neither merged nor closed: records and accounts may be placed in it.
+    pub fn is_current(&self) -> bool {
+        self.merged_into.is_none() && self.closed_on.is_none()
     }
 
     /// The name the unit had on `date`.
@@ -208,6 +323,122 @@ impl UnitTree {
     }
 }
 
+impl UnitTree {
+    fn current_unit(&self, id: UnitId) -> Result<&Unit, UnitRefusal> {
+        match self.get(id) {
+            Some(unit) if unit.is_current() => Ok(unit),
+            _ => Err(UnitRefusal::NotCurrent),
+        }
+    }
+
+    /// A new unit `id` under a current parent.
+    pub fn add(&self, id: UnitId, new: &NewUnit) -> TreeChange {
+        let mut errors = FieldErrors::default();
+        errors.text("name", &new.name, UNIT_NAME_MAX, true);
+        if self.get(new.parent_id).is_none_or(|p| !p.is_current()) {
+            errors.add("parent_id", Problem::InvalidChoice);
+        }
+        if !errors.is_empty() {
+            return TreeChange::Invalid(errors);
+        }
+        TreeChange::Write(vec![Unit {
+            id,
+            name: new.name.trim().to_owned(),
+            kind: new.kind,
+            parent_id: Some(new.parent_id),
+            former_names: Vec::new(),
+            merged_into: None,
+            merged_on: None,
+            closed_on: None,
+        }])
+    }
+
+    /// The unit under its new name from `on`; the old name is kept for earlier dates.
+    pub fn rename(&self, id: UnitId, rename: &UnitRename) -> TreeChange {
+        let unit = match self.current_unit(id) {
+            Ok(unit) => unit,
+            Err(refusal) => return TreeChange::Refused(refusal),
+        };
+        let mut errors = FieldErrors::default();
+        errors.text("name", &rename.name, UNIT_NAME_MAX, true);
+        if rename.name.trim() == unit.name {
+            errors.add("name", Problem::Unchanged);
+        }
+        // Names follow each other in time: a new one starts after the last change.
+        if unit
+            .former_names
+            .last()
+            .is_some_and(|last| rename.on <= last.until)
+        {
+            errors.add("on", Problem::OutOfRange);
+        }
+        if !errors.is_empty() {
+            return TreeChange::Invalid(errors);
+        }
+        let mut renamed = unit.clone();
+        renamed.former_names.push(FormerName {
+            name: unit.name.clone(),
+            until: rename.on,
+        });
+        renamed.name = rename.name.trim().to_owned();
+        TreeChange::Write(vec![renamed])
+    }
+
+    /// The unit merged into a current unit outside its own subtree; its units below move under
+    /// the successor.
+    pub fn merge(&self, id: UnitId, merge: &UnitMerge) -> TreeChange {
+        let unit = match self.current_unit(id) {
+            Ok(unit) if unit.parent_id.is_none() => {
+                return TreeChange::Refused(UnitRefusal::TopUnit);
+            }
+            Ok(unit) => unit,
+            Err(refusal) => return TreeChange::Refused(refusal),
+        };
+        if self.get(merge.into).is_none_or(|u| !u.is_current()) {
+            let mut errors = FieldErrors::default();
+            errors.add("into", Problem::InvalidChoice);
+            return TreeChange::Invalid(errors);
+        }
+        if merge.into == id || self.is_within(merge.into, id) {
+            return TreeChange::Refused(UnitRefusal::IntoItsOwnTree);
+        }
+        let mut merged = unit.clone();
+        merged.merged_into = Some(merge.into);
+        merged.merged_on = Some(merge.on);
+        let mut written = vec![merged];
+        for child in self.children(id) {
+            if let Some(child) = self.get(*child).filter(|c| c.is_current()) {
+                let mut moved = child.clone();
+                moved.parent_id = Some(merge.into);
+                written.push(moved);
+            }
+        }
+        TreeChange::Write(written)
+    }
+
+    /// The unit closed from `on`; refused while current units remain below it (accounts are the
+    /// server's to check).
+    pub fn close(&self, id: UnitId, close: &UnitClose) -> TreeChange {
+        let unit = match self.current_unit(id) {
+            Ok(unit) if unit.parent_id.is_none() => {
+                return TreeChange::Refused(UnitRefusal::TopUnit);
+            }
+            Ok(unit) => unit,
+            Err(refusal) => return TreeChange::Refused(refusal),
+        };
+        let has_units = self
+            .children(id)
+            .iter()
+            .any(|c| self.get(*c).is_some_and(Unit::is_current));
+        if has_units {
+            return TreeChange::Refused(UnitRefusal::HasUnits);
+        }
+        let mut closed = unit.clone();
+        closed.closed_on = Some(close.on);
+        TreeChange::Write(vec![closed])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,7 +452,93 @@ mod tests {
             former_names: vec![],
             merged_into: None,
             merged_on: None,
+            closed_on: None,
         }
+    }
+
+    fn date(text: &str) -> Date {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn the_tree_changes_keep_one_top_unit_and_their_history() {
+        let town = unit("Thị xã Điện Bàn", None);
+        let a = unit("Xã Điện An", Some(town.id));
+        let b = unit("Xã Điện Bình", Some(town.id));
+        let hamlet = unit("Thôn 1", Some(a.id));
+        let tree = UnitTree::new([town.clone(), a.clone(), b.clone(), hamlet.clone()]);
+
+        // Merging moves the units below to the successor; the top unit never goes.
+        let merge = UnitMerge {
+            into: b.id,
+            on: date("2025-07-01"),
+        };
+        let TreeChange::Write(written) = tree.merge(a.id, &merge) else {
+            panic!()
+        };
+        assert_eq!(written[0].merged_into, Some(b.id));
+        assert_eq!(
+            (written[1].id, written[1].parent_id),
+            (hamlet.id, Some(b.id))
+        );
+        assert_eq!(
+            tree.merge(town.id, &merge),
+            TreeChange::Refused(UnitRefusal::TopUnit)
+        );
+        let into_own = UnitMerge {
+            into: hamlet.id,
+            on: date("2025-07-01"),
+        };
+        assert_eq!(
+            tree.merge(a.id, &into_own),
+            TreeChange::Refused(UnitRefusal::IntoItsOwnTree)
+        );
+
+        // Renaming keeps the old name for earlier dates, in order.
+        let rename = UnitRename {
+            name: "Phường Điện An".into(),
+            on: date("2025-07-01"),
+        };
+        let TreeChange::Write(renamed) = tree.rename(a.id, &rename) else {
+            panic!()
+        };
+        assert_eq!(renamed[0].name_on(date("2025-06-30")), "Xã Điện An");
+        assert_eq!(renamed[0].name_on(date("2025-07-01")), "Phường Điện An");
+        let again = UnitTree::new([town.clone(), renamed[0].clone()]);
+        let earlier = UnitRename {
+            name: "Khác".into(),
+            on: date("2025-01-01"),
+        };
+        let TreeChange::Invalid(errors) = again.rename(a.id, &earlier) else {
+            panic!()
+        };
+        assert_eq!(errors.get("on"), Some(Problem::OutOfRange));
+
+        // Closing waits for the units below; a closed unit changes no more.
+        let close = UnitClose {
+            on: date("2025-07-01"),
+        };
+        assert_eq!(
+            tree.close(a.id, &close),
+            TreeChange::Refused(UnitRefusal::HasUnits)
+        );
+        let TreeChange::Write(closed) = tree.close(b.id, &close) else {
+            panic!()
+        };
+        let after = UnitTree::new([town.clone(), a.clone(), closed[0].clone()]);
+        assert_eq!(
+            after.rename(b.id, &rename),
+            TreeChange::Refused(UnitRefusal::NotCurrent)
+        );
+        let new = NewUnit {
+            name: "Thôn 2".into(),
+            kind: UnitKind::Commune,
+            parent_id: b.id,
+        };
+        let TreeChange::Invalid(errors) = after.add(UnitId::new(), &new) else {
+            panic!()
+        };
+        assert_eq!(errors.get("parent_id"), Some(Problem::InvalidChoice));
     }
 
     #[test]

@@ -25,6 +25,7 @@ fn unit(name: &str, parent: Option<UnitId>) -> Unit {
         former_names: vec![],
         merged_into: None,
         merged_on: None,
+        closed_on: None,
     }
 }
 

@@ -522,6 +522,16 @@ pub trait RecordStore: Send + Sync {
     /// Creates or replaces a unit, with an audit entry.
     async fn put_unit(&self, unit: &Unit, actor: &Actor, at: Timestamp) -> Result<i64, StoreError>;
 
+    /// Writes a change of the tree in one transaction (each unit audited and given a version, so
+    /// it reaches the devices that see it); a merge also moves the accounts of `from` to `into`.
+    async fn put_units(
+        &self,
+        units: &[Unit],
+        move_accounts: Option<(UnitId, UnitId)>,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
+
     async fn model(&self, id: ModelId) -> Result<Option<StoredModel>, StoreError>;
 
     /// One page of models (not deleted) in Vietnamese order of their names, and how many match.

@@ -229,6 +229,28 @@ macro_rules! sql_records {
                 Ok(version)
             }
 
+            async fn put_units(
+                &self,
+                units: &[dvk_shared::unit::Unit],
+                move_accounts: Option<(dvk_shared::ids::UnitId, dvk_shared::ids::UnitId)>,
+                actor: &$crate::store::Actor,
+                at: dvk_shared::date::Timestamp,
+            ) -> Result<(), $crate::store::StoreError> {
+                let (mut tx, _lock) = self.begin_write().await?;
+                for unit in units {
+                    Self::write_unit(&mut tx, unit, actor, at).await?;
+                }
+                if let Some((from, into)) = move_accounts {
+                    sqlx::query("UPDATE users SET unit_id = $1 WHERE unit_id = $2")
+                        .bind(into.to_string())
+                        .bind(from.to_string())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn model(
                 &self,
                 id: dvk_shared::ids::ModelId,
