@@ -20,6 +20,7 @@ use crate::{
         problems::Problems,
         sign_in::SignIn,
         surveys::{SurveyPage, Surveys},
+        units::Units,
     },
     platform,
     route::Location,
@@ -94,7 +95,8 @@ pub fn App() -> impl IntoView {
 /// The page for a path: `/`, `/mo-hinh`, `/mo-hinh/moi`, `/mo-hinh/{id}`, `/duyet`,
 /// `/tong-quan`, `/khao-sat`, `/khao-sat/{campaign}/{model}`, `/khao-sat/dot/moi`,
 /// `/khao-sat/dot/{campaign}`, `/dong-bo`, `/tai-khoan` (one's own account),
-/// `/quan-tri/tai-khoan` (the accounts), `/quan-tri/loi-moi` (invitations), `/tham-gia`
+/// `/quan-tri/tai-khoan` (the accounts), `/quan-tri/loi-moi` (invitations), `/quan-tri/don-vi`
+/// (the unit tree), `/tham-gia`
 /// (joining through one, also before anyone signed in); anything else is "not found".
 fn page(path: &str) -> AnyView {
     match path.trim_end_matches('/') {
@@ -108,6 +110,7 @@ fn page(path: &str) -> AnyView {
         "/tai-khoan" => view! { <MyAccount /> }.into_any(),
         "/quan-tri/tai-khoan" => view! { <Accounts /> }.into_any(),
         "/quan-tri/loi-moi" => view! { <Invitations /> }.into_any(),
+        "/quan-tri/don-vi" => view! { <Units /> }.into_any(),
         "/tham-gia" => view! { <Join /> }.into_any(),
         other => {
             let id = |text: &str| uuid::Uuid::parse_str(text).ok();

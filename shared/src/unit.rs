@@ -118,6 +118,9 @@ pub struct NewUnit {
 pub struct UnitRename {
     pub name: String,
     pub on: Date,
+    /// A new kind with the name (a commune that becomes a ward), if it changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<UnitKind>,
 }
 
 /// `POST /api/units/{id}/merge`: merged into `into` from `on`.
@@ -381,6 +384,9 @@ impl UnitTree {
             until: rename.on,
         });
         renamed.name = rename.name.trim().to_owned();
+        if let Some(kind) = rename.kind {
+            renamed.kind = kind;
+        }
         TreeChange::Write(vec![renamed])
     }
 
@@ -498,16 +504,19 @@ mod tests {
         let rename = UnitRename {
             name: "Phường Điện An".into(),
             on: date("2025-07-01"),
+            kind: Some(UnitKind::Ward),
         };
         let TreeChange::Write(renamed) = tree.rename(a.id, &rename) else {
             panic!()
         };
         assert_eq!(renamed[0].name_on(date("2025-06-30")), "Xã Điện An");
         assert_eq!(renamed[0].name_on(date("2025-07-01")), "Phường Điện An");
+        assert_eq!(renamed[0].kind, UnitKind::Ward);
         let again = UnitTree::new([town.clone(), renamed[0].clone()]);
         let earlier = UnitRename {
             name: "Khác".into(),
             on: date("2025-01-01"),
+            kind: None,
         };
         let TreeChange::Invalid(errors) = again.rename(a.id, &earlier) else {
             panic!()

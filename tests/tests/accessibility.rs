@@ -205,6 +205,8 @@ async fn every_screen_passes_axe_at_tablet_size_in_both_orientations() {
         check("overview").await?;
         open(&client, &base, "/quan-tri/tai-khoan", "li.account").await?;
         check("the accounts, as the Board reads them").await?;
+        open(&client, &base, "/quan-tri/don-vi", "li.unit").await?;
+        check("the unit tree, as the Board reads it").await?;
         open(&client, &base, "/quan-tri/loi-moi", "li.account").await?;
         client
             .execute(
@@ -296,6 +298,22 @@ async fn every_screen_passes_axe_at_tablet_size_in_both_orientations() {
             .for_element(Locator::Css("form.account-edit"))
             .await?;
         check("the accounts, as an administrator runs them").await?;
+        open(&client, &base, "/quan-tri/don-vi", "li.unit").await?;
+        // A merge form opened and sent empty: its mistakes are marked.
+        client
+            .execute(
+                r#"const row = document.querySelectorAll("li.unit")[1];
+                   [...row.querySelectorAll(".row-actions button")].find((b) => b.textContent.trim() === "Sáp nhập").click();"#,
+                vec![],
+            )
+            .await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("form.account-edit"))
+            .await?;
+        client.find(Locator::Css("form.account-edit button[type=submit]")).await?.click().await?;
+        check("the unit tree, a merge form with mistakes").await?;
 
         assert!(
             problems.is_empty(),

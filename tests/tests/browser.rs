@@ -1243,3 +1243,114 @@ async fn a_person_joins_through_an_invitation_and_registers_offline() {
         "the model registered offline reached the server once"
     );
 }
+
+/// Clicks the button saying `label` in the unit tree's row of `name`.
+async fn click_in_unit_row(client: &Client, name: &str, label: &str) -> anyhow::Result<()> {
+    let clicked = client
+        .execute(
+            r#"const [name, label] = arguments;
+               const row = [...document.querySelectorAll("li.unit")]
+                 .find((li) => li.querySelector(".account-name strong").textContent === name);
+               const button = row && [...row.querySelectorAll(".row-actions button")].find((b) => b.textContent.trim() === label);
+               if (!button) return false;
+               button.click();
+               return true;"#,
+            vec![serde_json::json!(name), serde_json::json!(label)],
+        )
+        .await?;
+    anyhow::ensure!(clicked == true, "no {label:?} in the row of {name}");
+    Ok(())
+}
+
+/// Fills the open unit form's field ending in `field` (`name`, `on`) with `text`.
+async fn fill_unit_form(client: &Client, field: &str, text: &str) -> anyhow::Result<()> {
+    type_into(client, &format!("form.account-edit [id$='-{field}']"), text).await
+}
+
+/// An administrator builds a little of the tree on the units screen — a hamlet under a commune —
+/// merges that commune into Điện Hòa and renames Điện Hòa a ward from a date; the tree shows the
+/// merge and the former name (found by it, without diacritics), and the overview counts the
+/// merged commune's models under the ward.
+#[tokio::test]
+async fn an_admin_merges_two_communes_and_the_overview_follows() {
+    let server = TestServer::start_demo(Backend::Sqlite).await.unwrap();
+    let admin_api = server.client();
+    admin_api.login_demo("admin").await.unwrap();
+    let before: dvk_shared::api::Stats = admin_api.get_json("/api/stats").await.unwrap();
+    let count = |name: &str| {
+        before
+            .by_unit
+            .iter()
+            .find(|u| u.name == name)
+            .map_or(0, |u| u.total)
+    };
+    let together = count("Xã Điện Hòa") + count("Xã Điện Phong");
+    let base = server.base.clone();
+    with_browser(move |client| async move {
+        client.goto(&base).await?;
+        sign_in(&client, "admin").await?;
+        synced(&client).await?;
+        click_text(&client, "nav a", "Tài khoản").await?;
+        click_text(&client, "main a", "Đơn vị").await?;
+        wait_for_text(&client, "li.unit", "Xã Điện Phong").await?;
+
+        click_in_unit_row(&client, "Xã Điện Phong", "Thêm đơn vị trực thuộc").await?;
+        fill_unit_form(&client, "name", "Thôn Phong Nhất").await?;
+        click_text(&client, "form.account-edit button", "Lưu").await?;
+        wait_for_text(&client, "li.unit", "Thôn Phong Nhất").await?;
+
+        click_in_unit_row(&client, "Xã Điện Phong", "Sáp nhập").await?;
+        // No date, no successor: both named before anything is sent.
+        click_text(&client, "form.account-edit button", "Lưu").await?;
+        wait_for_text(&client, "form.account-edit .field-error", "Vui lòng điền").await?;
+        client
+            .execute(
+                r#"const into = document.querySelector("form.account-edit select");
+                   into.value = [...into.options].find((o) => o.textContent === "Xã Điện Hòa").value;
+                   into.dispatchEvent(new Event("change"));"#,
+                vec![],
+            )
+            .await?;
+        fill_unit_form(&client, "on", "01/07/2025").await?;
+        click_text(&client, "form.account-edit button", "Lưu").await?;
+        wait_for_text(&client, "li.unit", "Đã sáp nhập vào Xã Điện Hòa từ 01/07/2025").await?;
+
+        click_in_unit_row(&client, "Xã Điện Hòa", "Đổi tên").await?;
+        fill_unit_form(&client, "name", "Phường Điện Hòa").await?;
+        client
+            .execute(
+                r#"const kind = document.querySelector("form.account-edit [id$='-kind']");
+                   kind.value = "ward";
+                   kind.dispatchEvent(new Event("change"));"#,
+                vec![],
+            )
+            .await?;
+        fill_unit_form(&client, "on", "01/07/2025").await?;
+        click_text(&client, "form.account-edit button", "Lưu").await?;
+        wait_for_text(&client, "li.unit", "Phường Điện Hòa").await?;
+        // Found by its former name, typed without diacritics.
+        type_into(&client, "#unit-filter", "xa dien hoa").await?;
+        wait_for_text(&client, "li.unit", "Tên cũ: Xã Điện Hòa (01/07/2025)").await?;
+        wait_for_text(&client, "li.unit .account-name", "Phường Điện Hòa · Phường").await?;
+        screenshot(&client, "20-units").await?;
+
+        client.goto(&format!("{base}/tong-quan")).await?;
+        let expected = format!("Phường Điện Hòa{together}");
+        wait_until("the overview to count the merged commune under the ward", Duration::from_secs(30), || async {
+            let text = client
+                .execute(
+                    r##"return [...document.querySelectorAll("section[aria-labelledby=chart-unit] .bar")].map((b) =>
+                         b.querySelector(".bar-label").textContent + b.querySelector(".bar-value").textContent.replace(/\./g, ""));"##,
+                    vec![],
+                )
+                .await?;
+            let bars: Vec<String> = serde_json::from_value(text)?;
+            anyhow::ensure!(!bars.iter().any(|b| b.starts_with("Xã Điện Phong")), "{bars:?}");
+            Ok(bars.contains(&expected))
+        })
+        .await?;
+        Ok(())
+    })
+    .await
+    .unwrap();
+}

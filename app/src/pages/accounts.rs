@@ -102,14 +102,19 @@ pub fn Accounts() -> impl IntoView {
         <section class="card">
             <h2>{tr(|t| t.accounts_title)}</h2>
             <p>{move || if is_admin() { t().accounts_intro_admin } else { t().accounts_intro_board }}</p>
-            <p><a href="/quan-tri/loi-moi">{tr(|t| t.nav_invitations)}</a></p>
+            <p class="row-actions">
+                <a href="/quan-tri/loi-moi">{tr(|t| t.nav_invitations)}</a>
+                <a href="/quan-tri/don-vi">{tr(|t| t.nav_units)}</a>
+            </p>
         </section>
         {move || code.get().map(|handed| view! { <CodeCard handed on_close=move || code.set(None) /> })}
         {move || is_admin().then(|| view! { <NewAccountForm units on_created=move |handed| { code.set(Some(handed)); reload(); } /> })}
         <section class="card" aria-labelledby="account-list-title">
             <h3 id="account-list-title">{tr(|t| t.account_list_title)}</h3>
-            <label for="account-filter">{tr(|t| t.account_filter)}</label>
-            <input id="account-filter" type="search" bind:value=filter />
+            <div class="field">
+                <label for="account-filter">{tr(|t| t.account_filter)}</label>
+                <input id="account-filter" type="search" bind:value=filter />
+            </div>
             <p role="status" class="error">{move || action_note.get()}</p>
             {move || match accounts.get() {
                 None => view! { <p class="muted" role="status">{t().loading}</p> }.into_any(),
@@ -265,7 +270,7 @@ fn RoleAndUnit(
         <select id=unit_id prop:value=move || unit.get() on:change=move |e| unit.set(event_target_value(&e))
             aria-describedby=unit_problem.clone()>
             <option value="">"—"</option>
-            {move || units.get().into_iter().filter(|u| u.merged_into.is_none()).map(|u| {
+            {move || units.get().into_iter().filter(|u| u.is_current()).map(|u| {
                 let id = u.id.clone();
                 view! { <option value=u.id.clone() selected=move || unit.get() == id>{u.name}</option> }
             }).collect_view()}

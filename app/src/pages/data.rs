@@ -186,6 +186,27 @@ pub struct UnitView {
     pub id: String,
     pub name: String,
     pub merged_into: Option<String>,
+    pub parent_id: Option<String>,
+    pub kind: String,
+    /// Earlier names, oldest first, with the day each stopped (dd/mm/yyyy).
+    pub former_names: Vec<(String, String)>,
+    pub merged_on: Option<String>,
+    pub closed_on: Option<String>,
+}
+
+impl UnitView {
+    /// Neither merged nor closed: people and records may be placed in it.
+    pub fn is_current(&self) -> bool {
+        self.merged_into.is_none() && self.closed_on.is_none()
+    }
+}
+
+/// A stored date (YYYY-MM-DD) as a person reads it.
+fn shown_date(value: &Value) -> Option<String> {
+    value
+        .as_str()
+        .and_then(|text| dvk_shared::date::Date::parse_any(text).ok())
+        .map(|date| date.to_vietnamese())
 }
 
 /// Every unit this device knows, in Vietnamese order.
@@ -202,6 +223,21 @@ pub async fn units() -> Vec<UnitView> {
             id: r.id.to_string(),
             name: r.data["name"].as_str().unwrap_or_default().to_owned(),
             merged_into: r.data["merged_into"].as_str().map(str::to_owned),
+            parent_id: r.data["parent_id"].as_str().map(str::to_owned),
+            kind: r.data["kind"].as_str().unwrap_or_default().to_owned(),
+            former_names: r.data["former_names"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|f| {
+                    (
+                        f["name"].as_str().unwrap_or_default().to_owned(),
+                        shown_date(&f["until"]).unwrap_or_default(),
+                    )
+                })
+                .collect(),
+            merged_on: shown_date(&r.data["merged_on"]),
+            closed_on: shown_date(&r.data["closed_on"]),
         })
         .collect();
     sort_by_name(&mut units, |u| u.name.clone());

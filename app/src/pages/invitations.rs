@@ -232,7 +232,7 @@ fn NewInvitationForm(
                 <select id="inv-unit" prop:value=move || unit.get() on:change=move |e| unit.set(event_target_value(&e))
                     aria-describedby="inv-unit-problem">
                     <option value="">"—"</option>
-                    {move || units.get().into_iter().filter(|u| u.merged_into.is_none()).map(|u| {
+                    {move || units.get().into_iter().filter(|u| u.is_current()).map(|u| {
                         let id = u.id.clone();
                         view! { <option value=u.id.clone() selected=move || unit.get() == id>{u.name}</option> }
                     }).collect_view()}

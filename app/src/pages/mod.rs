@@ -14,3 +14,4 @@ pub mod overview;
 pub mod problems;
 pub mod sign_in;
 pub mod surveys;
+pub mod units;

@@ -505,10 +505,7 @@ fn ModelForm(
         .as_ref()
         .map(|m| m.data["location"].clone())
         .unwrap_or(Value::Null);
-    let current: Vec<UnitView> = units
-        .into_iter()
-        .filter(|u| u.merged_into.is_none())
-        .collect();
+    let current: Vec<UnitView> = units.into_iter().filter(|u| u.is_current()).collect();
     let initial = match &model {
         Some(model) => Draft::of(&model.data),
         None => Draft {

@@ -7,10 +7,11 @@ use dvk_shared::{
         Account, AccountChange, NewAccount, OneTimeCode, PasswordChange, SessionsEnded, SignedIn,
     },
     api::{AwardItem, ErrorBody, ModelDetail, Stats},
-    ids::{InvitationId, UserId},
+    ids::{InvitationId, UnitId, UserId},
     invitation::{
         Invitation, InvitationInfo, InvitationLookup, InvitationMade, JoinRequest, NewInvitation,
     },
+    unit::{NewUnit, Unit, UnitClose, UnitMerge, UnitRename},
     validation::FieldErrors,
 };
 use gloo_net::http::{Method, RequestBuilder};
@@ -178,4 +179,36 @@ pub async fn lookup_invitation(code: &str) -> Result<InvitationInfo, OnlineError
 /// Joins through an invitation; the server signs the person in.
 pub async fn join(request: &JoinRequest) -> Result<SignedIn, OnlineError> {
     send_as(Method::POST, "/api/invitations/join", json_of(request)).await
+}
+
+/// The tree's changes (administrators): the devices learn the result through sync.
+pub async fn create_unit(new: &NewUnit) -> Result<Unit, OnlineError> {
+    send_as(Method::POST, "/api/units", json_of(new)).await
+}
+
+pub async fn rename_unit(id: UnitId, rename: &UnitRename) -> Result<Unit, OnlineError> {
+    send_as(
+        Method::POST,
+        &format!("/api/units/{id}/rename"),
+        json_of(rename),
+    )
+    .await
+}
+
+pub async fn merge_unit(id: UnitId, merge: &UnitMerge) -> Result<Unit, OnlineError> {
+    send_as(
+        Method::POST,
+        &format!("/api/units/{id}/merge"),
+        json_of(merge),
+    )
+    .await
+}
+
+pub async fn close_unit(id: UnitId, close: &UnitClose) -> Result<Unit, OnlineError> {
+    send_as(
+        Method::POST,
+        &format!("/api/units/{id}/close"),
+        json_of(close),
+    )
+    .await
 }
