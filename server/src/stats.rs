@@ -1,6 +1,7 @@
 //! `GET /api/stats?year=&unit=`: the numbers of the leadership overview, over the units the
 //! user sees. Drafts are not registered yet and are not counted; merged units are counted under
-//! the unit that absorbed them.
+//! the unit that absorbed them — for one year's figures, only merges that had happened by its
+//! end, under the names of that time.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -72,6 +73,9 @@ pub(crate) async fn stats(
         typical: Vec::new(),
     };
     let mut by_unit: BTreeMap<UnitId, UnitStats> = BTreeMap::new();
+    let as_of = query
+        .year
+        .and_then(|year| dvk_shared::date::Date::new(year, 12, 31));
     for row in state.store.model_counts(query.year).await? {
         if !counted(&row.unit_id) {
             continue;
@@ -80,14 +84,28 @@ pub(crate) async fn stats(
         *stats.by_field.entry(row.field).or_default() += row.count;
         *stats.by_status.entry(row.status).or_default() += row.count;
         *stats.by_year.entry(row.year.to_string()).or_default() += row.count;
-        let current = viewer.tree.current(row.unit_id);
+        // A year's report shows the units as they were at its end (merges and names of that
+        // time); the overview of every year, as they are now.
+        let (current, name) = match as_of {
+            Some(date) => {
+                let unit = viewer.tree.current_on(row.unit_id, date);
+                (unit, viewer.tree.name_on(unit, date))
+            }
+            None => {
+                let unit = viewer.tree.current(row.unit_id);
+                (
+                    unit,
+                    viewer
+                        .tree
+                        .get(unit)
+                        .map(|u| u.name.clone())
+                        .unwrap_or_default(),
+                )
+            }
+        };
         let line = by_unit.entry(current).or_insert_with(|| UnitStats {
             unit_id: current,
-            name: viewer
-                .tree
-                .get(current)
-                .map(|u| u.name.clone())
-                .unwrap_or_default(),
+            name,
             total: 0,
             by_field: zero_fields(),
         });

@@ -38,31 +38,44 @@ pub fn router() -> Router<AppState> {
         .route("/units/{id}/close", post(close))
 }
 
-/// Writes what a change of the tree answered, or says why not; answers the changed unit.
+/// Decides `change` on the tree under the write lock and writes it, or says why not; answers
+/// the changed unit. Only administrators change the tree.
 async fn apply(
     state: &AppState,
     admin: &dvk_shared::user::User,
-    change: TreeChange,
+    change: &(dyn for<'t> Fn(&'t UnitTree) -> TreeChange + Send + Sync),
     move_accounts: Option<(UnitId, UnitId)>,
 ) -> Result<Unit, ApiError> {
-    let units = match change {
-        TreeChange::Write(units) => units,
-        TreeChange::Invalid(errors) => return Err(errors.into()),
-        TreeChange::Refused(refusal) => return Err(ApiError::Unit(refusal)),
-    };
-    state
-        .store
-        .put_units(&units, move_accounts, &Actor::user(admin), now())
-        .await?;
-    units.into_iter().next().ok_or(ApiError::NotFound)
-}
-
-/// The tree, for an administrator's change.
-async fn tree_for(state: &AppState, user: &dvk_shared::user::User) -> Result<UnitTree, ApiError> {
-    if user.role != Role::Admin {
+    if admin.role != Role::Admin {
         return Err(ApiError::Forbidden(Forbidden::Role));
     }
-    Ok(UnitTree::new(state.store.units().await?))
+    let decided = state
+        .store
+        .change_tree(change, move_accounts, &Actor::user(admin), now())
+        .await?;
+    match decided {
+        TreeChange::Write(units) => units.into_iter().next().ok_or(ApiError::NotFound),
+        TreeChange::Invalid(errors) => Err(errors.into()),
+        TreeChange::Refused(refusal) => Err(ApiError::Unit(refusal)),
+    }
+}
+
+/// Only administrators change the tree; a unit that is not in it answers 404 before anything
+/// is decided.
+async fn known(
+    state: &AppState,
+    admin: &dvk_shared::user::User,
+    id: UnitId,
+) -> Result<(), ApiError> {
+    if admin.role != Role::Admin {
+        return Err(ApiError::Forbidden(Forbidden::Role));
+    }
+    let units = state.store.units().await?;
+    units
+        .iter()
+        .any(|u| u.id == id)
+        .then_some(())
+        .ok_or(ApiError::NotFound)
 }
 
 fn unit_id(text: &str) -> Result<UnitId, ApiError> {
@@ -88,8 +101,8 @@ pub(crate) async fn create(
     CurrentUser(admin): CurrentUser,
     ApiJson(new): ApiJson<NewUnit>,
 ) -> Result<(StatusCode, Json<Unit>), ApiError> {
-    let tree = tree_for(&state, &admin).await?;
-    let unit = apply(&state, &admin, tree.add(UnitId::new(), &new), None).await?;
+    let id = UnitId::new();
+    let unit = apply(&state, &admin, &|tree| tree.add(id, &new), None).await?;
     Ok((StatusCode::CREATED, Json(unit)))
 }
 
@@ -117,10 +130,9 @@ pub(crate) async fn rename(
     ApiJson(rename): ApiJson<UnitRename>,
 ) -> Result<Json<Unit>, ApiError> {
     let id = unit_id(&id)?;
-    let tree = tree_for(&state, &admin).await?;
-    tree.get(id).ok_or(ApiError::NotFound)?;
+    known(&state, &admin, id).await?;
     Ok(Json(
-        apply(&state, &admin, tree.rename(id, &rename), None).await?,
+        apply(&state, &admin, &|tree| tree.rename(id, &rename), None).await?,
     ))
 }
 
@@ -149,11 +161,16 @@ pub(crate) async fn merge(
     ApiJson(merge): ApiJson<UnitMerge>,
 ) -> Result<Json<Unit>, ApiError> {
     let id = unit_id(&id)?;
-    let tree = tree_for(&state, &admin).await?;
-    tree.get(id).ok_or(ApiError::NotFound)?;
-    let change = tree.merge(id, &merge);
+    known(&state, &admin, id).await?;
+    let into = merge.into;
     Ok(Json(
-        apply(&state, &admin, change, Some((id, merge.into))).await?,
+        apply(
+            &state,
+            &admin,
+            &|tree| tree.merge(id, &merge),
+            Some((id, into)),
+        )
+        .await?,
     ))
 }
 
@@ -180,16 +197,19 @@ pub(crate) async fn close(
     ApiJson(close): ApiJson<UnitClose>,
 ) -> Result<Json<Unit>, ApiError> {
     let id = unit_id(&id)?;
-    let tree = tree_for(&state, &admin).await?;
-    tree.get(id).ok_or(ApiError::NotFound)?;
-    let change = tree.close(id, &close);
-    if matches!(change, TreeChange::Write(_)) {
-        let accounts = state.store.accounts().await?;
-        if accounts.iter().any(|a| a.active && a.user.unit_id == id) {
+    known(&state, &admin, id).await?;
+    // Accounts are checked first: one made in the unit a moment later is caught by the unit
+    // check of account creation, which refuses a closed unit.
+    let accounts = state.store.accounts().await?;
+    if accounts.iter().any(|a| a.active && a.user.unit_id == id) {
+        let tree = UnitTree::new(state.store.units().await?);
+        if matches!(tree.close(id, &close), TreeChange::Write(_)) {
             return Err(ApiError::Unit(UnitRefusal::HasAccounts));
         }
     }
-    Ok(Json(apply(&state, &admin, change, None).await?))
+    Ok(Json(
+        apply(&state, &admin, &|tree| tree.close(id, &close), None).await?,
+    ))
 }
 
 /// The units the user sees, as a forest in Vietnamese order.

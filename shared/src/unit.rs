@@ -324,6 +324,33 @@ impl UnitTree {
         }
         current
     }
+
+    /// The unit `id`'s records counted under on `date`: merges from later dates do not apply
+    /// yet, so a report of an earlier year shows the units as they were.
+    pub fn current_on(&self, id: UnitId, date: Date) -> UnitId {
+        let mut current = id;
+        let mut hops = 0;
+        while let Some(next) = self
+            .units
+            .get(&current)
+            .filter(|u| u.merged_on.is_some_and(|on| on <= date))
+            .and_then(|u| u.merged_into)
+        {
+            current = next;
+            hops += 1;
+            if hops > self.units.len() {
+                break; // a cycle in bad data: stop rather than loop
+            }
+        }
+        current
+    }
+
+    /// The unit's name on `date`.
+    pub fn name_on(&self, id: UnitId, date: Date) -> String {
+        self.get(id)
+            .map(|u| u.name_on(date).to_owned())
+            .unwrap_or_default()
+    }
 }
 
 impl UnitTree {

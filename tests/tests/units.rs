@@ -50,6 +50,18 @@ async fn the_tree_changes_and_everything_follows(backend: Backend) {
             .find(|(n, _)| n == name)
             .map(|(_, t)| t)
     };
+    // A year before the merge, whose report must not change.
+    let early: u16 = before
+        .by_year
+        .keys()
+        .filter_map(|y| y.parse().ok())
+        .min()
+        .unwrap();
+    assert!(early < 2025);
+    let early_before: Stats = admin
+        .get_json(&format!("/api/stats?year={early}"))
+        .await
+        .unwrap();
     let (hoa_before, phong_before) = (
         count(&before, "Xã Điện Hòa").unwrap(),
         count(&before, "Xã Điện Phong").unwrap(),
@@ -106,6 +118,12 @@ async fn the_tree_changes_and_everything_follows(backend: Backend) {
     );
     assert_eq!(count(&after, "Xã Điện Phong"), None);
     assert_eq!(after.total, before.total, "nothing counted twice or lost");
+    // The report of an earlier year still shows the units as they were, under their names then.
+    let early_after: Stats = admin
+        .get_json(&format!("/api/stats?year={early}"))
+        .await
+        .unwrap();
+    assert_eq!(units_in(&early_after), units_in(&early_before));
     let moved = server
         .store()
         .account(server.user_id("canbo.phong").await)
@@ -301,4 +319,43 @@ async fn every_refusal_of_the_tree_on_sqlite() {
 #[tokio::test]
 async fn every_refusal_of_the_tree_on_postgres() {
     every_refusal_of_the_tree(Backend::Postgres).await;
+}
+
+/// Two administrators merging two communes into each other at once: one merge happens, the
+/// other is refused — never a cycle.
+async fn crossed_merges_leave_one(backend: Backend) {
+    let server = TestServer::start_demo(backend).await.unwrap();
+    let (first, second) = (server.client(), server.client());
+    first.login_demo("admin").await.unwrap();
+    second.login_demo("admin").await.unwrap();
+    let hoa = server.unit("Xã Điện Hòa").await.id;
+    let phong = server.unit("Xã Điện Phong").await.id;
+    let (a, b) = (
+        format!("/api/units/{phong}/merge"),
+        format!("/api/units/{hoa}/merge"),
+    );
+    let ((sa, _), (sb, body)) = tokio::join!(
+        post(&first, &a, json!({"into": hoa, "on": "2025-07-01"})),
+        post(&second, &b, json!({"into": phong, "on": "2025-07-01"})),
+    );
+    // The later one finds its successor merged away (422 `into`) or itself merged (409).
+    let mut statuses = [sa, sb];
+    statuses.sort_unstable();
+    assert!(matches!(statuses, [200, 409 | 422]), "{statuses:?} {body}");
+    let units = server.store().units().await.unwrap();
+    let merged = units
+        .iter()
+        .filter(|u| (u.id == hoa || u.id == phong) && u.merged_into.is_some())
+        .count();
+    assert_eq!(merged, 1);
+}
+
+#[tokio::test]
+async fn crossed_merges_leave_one_on_sqlite() {
+    crossed_merges_leave_one(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn crossed_merges_leave_one_on_postgres() {
+    crossed_merges_leave_one(Backend::Postgres).await;
 }

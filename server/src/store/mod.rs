@@ -522,15 +522,21 @@ pub trait RecordStore: Send + Sync {
     /// Creates or replaces a unit, with an audit entry.
     async fn put_unit(&self, unit: &Unit, actor: &Actor, at: Timestamp) -> Result<i64, StoreError>;
 
-    /// Writes a change of the tree in one transaction (each unit audited and given a version, so
-    /// it reaches the devices that see it); a merge also moves the accounts of `from` to `into`.
-    async fn put_units(
+    /// Decides a change of the tree with `change` on the tree as it stands under the write
+    /// lock, and writes what it answers in the same transaction (each unit audited and given a
+    /// version, so it reaches the devices that see it; a merge also moves the accounts of `from`
+    /// to `into`). Answers the decision.
+    async fn change_tree(
         &self,
-        units: &[Unit],
+        change: &(
+             dyn for<'t> Fn(&'t dvk_shared::unit::UnitTree) -> dvk_shared::unit::TreeChange
+                 + Send
+                 + Sync
+         ),
         move_accounts: Option<(UnitId, UnitId)>,
         actor: &Actor,
         at: Timestamp,
-    ) -> Result<(), StoreError>;
+    ) -> Result<dvk_shared::unit::TreeChange, StoreError>;
 
     async fn model(&self, id: ModelId) -> Result<Option<StoredModel>, StoreError>;
 

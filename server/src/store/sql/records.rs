@@ -229,15 +229,29 @@ macro_rules! sql_records {
                 Ok(version)
             }
 
-            async fn put_units(
+            async fn change_tree(
                 &self,
-                units: &[dvk_shared::unit::Unit],
+                change: &(dyn for<'t> Fn(&'t dvk_shared::unit::UnitTree) -> dvk_shared::unit::TreeChange + Send + Sync),
                 move_accounts: Option<(dvk_shared::ids::UnitId, dvk_shared::ids::UnitId)>,
                 actor: &$crate::store::Actor,
                 at: dvk_shared::date::Timestamp,
-            ) -> Result<(), $crate::store::StoreError> {
+            ) -> Result<dvk_shared::unit::TreeChange, $crate::store::StoreError> {
                 let (mut tx, _lock) = self.begin_write().await?;
-                for unit in units {
+                // Decided on the tree as it is under the write lock: two administrators changing
+                // it at once each see the other's change.
+                sqlx::query(Self::LOCK_COUNTER).fetch_one(&mut *tx).await?;
+                let rows: Vec<String> = sqlx::query_scalar("SELECT data FROM units")
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let units = rows
+                    .iter()
+                    .map(|data| serde_json::from_str(data))
+                    .collect::<Result<Vec<dvk_shared::unit::Unit>, _>>()?;
+                let decided = change(&dvk_shared::unit::UnitTree::new(units));
+                let dvk_shared::unit::TreeChange::Write(written) = &decided else {
+                    return Ok(decided);
+                };
+                for unit in written {
                     Self::write_unit(&mut tx, unit, actor, at).await?;
                 }
                 if let Some((from, into)) = move_accounts {
@@ -248,7 +262,7 @@ macro_rules! sql_records {
                         .await?;
                 }
                 tx.commit().await?;
-                Ok(())
+                Ok(decided)
             }
 
             async fn model(
