@@ -78,17 +78,22 @@ pub async fn post_sync(
     url: &str,
     request: &SyncRequest,
 ) -> Result<(u16, Vec<u8>), TransportError> {
+    // A request given up after the client's timeout says so (the chaos run counts them).
+    let unreachable = |e: reqwest::Error| {
+        TransportError::Unreachable(if e.is_timeout() {
+            format!("timed out: {e}")
+        } else {
+            e.to_string()
+        })
+    };
     let response = http
         .post(url)
         .json(request)
         .send()
         .await
-        .map_err(|e| TransportError::Unreachable(e.to_string()))?;
+        .map_err(unreachable)?;
     let status = response.status().as_u16();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| TransportError::Unreachable(e.to_string()))?;
+    let body = response.bytes().await.map_err(unreachable)?;
     Ok((status, body.to_vec()))
 }
 

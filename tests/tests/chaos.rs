@@ -49,6 +49,8 @@ struct Log {
     requests: u64,
     lost: u64,
     doubled: u64,
+    /// Requests given up after the client's timeout.
+    timed_out: u64,
 }
 
 /// How the next request travels.
@@ -74,7 +76,13 @@ impl ChaosTransport<'_> {
     async fn once(&self, request: &SyncRequest) -> Result<SyncResponse, TransportError> {
         let base = &self.bases[self.pick % self.bases.len()];
         self.log.borrow_mut().requests += 1;
-        let (status, body) = post_sync(self.http, &format!("{base}/api/sync"), request).await?;
+        let sent = post_sync(self.http, &format!("{base}/api/sync"), request).await;
+        if let Err(TransportError::Unreachable(why)) = &sent
+            && why.contains("timed out")
+        {
+            self.log.borrow_mut().timed_out += 1;
+        }
+        let (status, body) = sent?;
         if status >= 500 {
             let text = String::from_utf8_lossy(&body).into_owned();
             self.log
@@ -136,8 +144,10 @@ impl Tablet {
         base: &str,
         seed: u64,
     ) -> Tablet {
+        // A browser gives up on a request that never answers; so does a simulated tablet.
         let http = reqwest::Client::builder()
             .cookie_store(true)
+            .timeout(Duration::from_secs(60))
             .build()
             .unwrap();
         let response = http
@@ -424,15 +434,23 @@ async fn run(backend: Backend) {
     let per_tablet = ops.div_ceil(tablets.len());
     let backup = database_dir(&database).join(format!("backup-{}.sqlite", Uuid::now_v7()));
     let restored = Cell::new(false);
+    // Where each tablet stands (step, and what it is doing), so a run that stops moving says
+    // which tablet waits on what instead of hanging until CI's limit.
+    let standing: Vec<Cell<(usize, &'static str)>> = (0..tablets.len())
+        .map(|_| Cell::new((0, "starting")))
+        .collect();
     let work = tablets.iter_mut().enumerate().map(|(i, tablet)| {
         let (bases, log, done, hoa, ngoc) = (&bases, &log, &done, &hoa, &ngoc);
+        let standing = &standing[i];
         async move {
             for step in 0..per_tablet {
                 if tablet.rng.usize(..100) < 45 {
                     if let Some(change) = tablet.change(step, hoa, ngoc) {
+                        standing.set((step, "saving a change"));
                         tablet.store.enqueue(change).await.unwrap();
                     }
                 } else {
+                    standing.set((step, "syncing"));
                     let fault = match tablet.rng.usize(..100) {
                         0..=11 => Fault::LoseAnswer,
                         12..=19 => Fault::Double,
@@ -440,6 +458,7 @@ async fn run(backend: Backend) {
                     };
                     let _ = tablet.sync(bases, fault, log).await;
                 }
+                standing.set((step, "between steps"));
                 done.set(done.get() + 1);
                 // Let the others move: a tablet that only saves never yields by itself.
                 if step % 8 == i % 8 {
@@ -453,10 +472,25 @@ async fn run(backend: Backend) {
         let mut rng = Rng::with_seed(seed.rotate_left(17));
         let mut backed_up = false;
         let mut told = 0;
+        let mut last_moved = (done.get(), Instant::now());
         while !finished.get() {
             tokio::time::sleep(Duration::from_millis(800 + rng.usize(..2_500) as u64)).await;
             if finished.get() {
                 break;
+            }
+            if done.get() != last_moved.0 {
+                last_moved = (done.get(), Instant::now());
+            } else if last_moved.1.elapsed() > STALLED_AFTER {
+                let waiting: Vec<String> = standing
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| format!("tablet {i}: step {} {}", s.get().0, s.get().1))
+                    .collect();
+                panic!(
+                    "{backend:?}: no tablet moved for {STALLED_AFTER:?} at {} of {ops} operations:\n{}",
+                    done.get(),
+                    waiting.join("\n")
+                );
             }
             let progress = done.get() * 100 / ops.max(1);
             // A long run says where it stands (seen with `--nocapture`).
@@ -625,13 +659,14 @@ async fn run(backend: Backend) {
     );
     let changes: usize = tablets.iter().map(|t| t.store.answers().len()).sum();
     println!(
-        "{context}: {} tablets, {} operations in {:.1} s ({} requests, {} answers lost, {} requests doubled, {} kills, a backup restored), {changes} changes answered, {} records on a Board tablet",
+        "{context}: {} tablets, {} operations in {:.1} s ({} requests, {} answers lost, {} requests doubled, {} timed out, {} kills, a backup restored), {changes} changes answered, {} records on a Board tablet",
         tablets.len(),
         done.get(),
         elapsed.as_secs_f64(),
         log.requests,
         log.lost,
         log.doubled,
+        log.timed_out,
         log.down.len(),
         fresh["bandanvan"].len()
     );
@@ -678,6 +713,10 @@ async fn created_twice(url: &str, backend: Backend) -> Vec<String> {
 
 /// Polls every future in turn until all are done, in this task (tablets hold no `Send` state
 /// and need no thread of their own: they wait on the network).
+/// A run in which no tablet finishes a step for this long has stopped: it fails, saying where
+/// each tablet stands.
+const STALLED_AFTER: Duration = Duration::from_secs(180);
+
 async fn futures_join<F: std::future::Future<Output = ()>>(futures: Vec<F>) {
     use std::task::Poll;
     let mut futures: Vec<_> = futures.into_iter().map(Box::pin).map(Some).collect();
