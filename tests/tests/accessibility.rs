@@ -99,6 +99,31 @@ async fn invitation_link(server: &TestServer) -> String {
     format!("/tham-gia#{}", made.code)
 }
 
+/// An invitation the Board made and then revoked; answers the path of its link.
+async fn revoked_invitation_link(server: &TestServer) -> String {
+    let board = server.client();
+    board.login_demo("bandanvan").await.unwrap();
+    let hoa = server.unit("Xã Điện Hòa").await.id;
+    let made: dvk_shared::invitation::InvitationMade = board
+        .http
+        .post(board.url("/api/invitations"))
+        .json(&serde_json::json!({"unit_id": hoa, "days": 30, "max_uses": 5}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let revoked = board
+        .http
+        .post(board.url(&format!("/api/invitations/{}/revoke", made.invitation.id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 200);
+    format!("/tham-gia#{}", made.code)
+}
+
 #[tokio::test]
 async fn every_screen_passes_axe_at_tablet_size_in_both_orientations() {
     let server = TestServer::start_demo(Backend::Sqlite).await.unwrap();
@@ -107,6 +132,7 @@ async fn every_screen_passes_axe_at_tablet_size_in_both_orientations() {
     let submitted = first_model(&server, "bandanvan", "status=submitted").await;
     let code = one_time_code_for_a_new_registrar(&server).await;
     let invitation = invitation_link(&server).await;
+    let revoked = revoked_invitation_link(&server).await;
 
     with_browser(move |client| async move {
         let mut problems = Vec::new();
@@ -146,6 +172,11 @@ async fn every_screen_passes_axe_at_tablet_size_in_both_orientations() {
         // Someone opening an invitation before having any account.
         open(&client, &base, &invitation, "#join-username").await?;
         check("joining through an invitation").await?;
+        // One the Board has revoked says so plainly.
+        open(&client, &base, &revoked, "main [role=alert]").await?;
+        let said = client.find(Locator::Css("main [role=alert]")).await?.text().await?;
+        assert!(said.contains("Lời mời này đã bị thu hồi"), "{said}");
+        check("a revoked invitation").await?;
         open(&client, &base, "/", "#username").await?;
 
         // A person given a one-time code chooses their password.

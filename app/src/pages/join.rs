@@ -30,11 +30,15 @@ pub fn Join() -> impl IntoView {
     let t = use_texts();
     let lang = use_lang();
     let session = expect_context::<Session>();
-    let code = StoredValue::new(code_in_address());
+    let code = RwSignal::new(code_in_address());
+    // Another invitation opened in the same tab changes only the part after `#`: no reload.
+    let listener =
+        window_event_listener(leptos::ev::hashchange, move |_| code.set(code_in_address()));
+    on_cleanup(move || listener.remove());
     let attempt = RwSignal::new(0u32);
     let info = crate::pages::data::Loaded::new(move || {
         attempt.get();
-        let code = code.get_value();
+        let code = code.get();
         async move { online::lookup_invitation(&code).await }
     });
     view! {
@@ -54,7 +58,7 @@ pub fn Join() -> impl IntoView {
                 (None, Some(Ok(info))) if info.state != InvitationState::Open => view! {
                     <p role="alert" class="error">{closed_text(info.state, lang.get())}</p>
                 }.into_any(),
-                (None, Some(Ok(info))) => view! { <JoinForm info code=code.get_value() /> }.into_any(),
+                (None, Some(Ok(info))) => view! { <JoinForm info code=code.get_untracked() /> }.into_any(),
             }}
         </section>
     }
