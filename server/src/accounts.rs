@@ -6,7 +6,6 @@
 //! with it and must choose their own password before anything else (`auth::change_password`).
 //! Only its Argon2 hash is stored, as the password, until it expires.
 
-use argon2::password_hash::rand_core::{OsRng, RngCore};
 use axum::{
     Json, Router,
     extract::{Path, State},
@@ -25,7 +24,7 @@ use dvk_shared::{
 use crate::{
     AppState,
     access::Viewer,
-    auth::{CurrentUser, hash_password},
+    auth::{CurrentUser, hash_password, random_code},
     error::{ApiError, Forbidden},
     extract::ApiJson,
     now,
@@ -41,25 +40,10 @@ pub fn router() -> Router<AppState> {
         .route("/accounts/{id}/reactivate", post(reactivate))
 }
 
-/// The characters of a one-time code: no 0/O, 1/I/L, so it is read aloud and typed without doubt.
-const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
-
-/// A one-time code: 12 characters of 31 (about 59 bits), as `XXXX-XXXX-XXXX`.
+/// A one-time code: 12 characters (about 59 bits), as `XXXX-XXXX-XXXX` to read aloud.
 fn new_code() -> String {
-    let mut code = String::with_capacity(14);
-    let mut bytes = [0u8; 12];
-    OsRng.fill_bytes(&mut bytes);
-    for (i, byte) in bytes.iter().enumerate() {
-        if i > 0 && i % 4 == 0 {
-            code.push('-');
-        }
-        // 256 = 8 × 31 + 8: the first eight characters are a hair likelier, which costs a
-        // fraction of a bit of the code's strength.
-        code.push(char::from(
-            CODE_ALPHABET[usize::from(*byte) % CODE_ALPHABET.len()],
-        ));
-    }
-    code
+    let code = random_code(12);
+    format!("{}-{}-{}", &code[..4], &code[4..8], &code[8..])
 }
 
 /// A fresh code for an account, hashed as its password until it expires.
@@ -320,6 +304,7 @@ async fn set_active(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::CODE_ALPHABET;
 
     #[test]
     fn codes_are_three_groups_of_unambiguous_characters_and_differ() {

@@ -175,6 +175,48 @@ pub(crate) fn new_token() -> String {
     hex(&bytes)
 }
 
+/// The characters of codes people read and type (one-time codes, invitations): no 0/O, 1/I/L.
+pub(crate) const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+
+/// `len` random characters of [`CODE_ALPHABET`]. 256 = 8 × 31 + 8: the first eight characters
+/// are a hair likelier, which costs a fraction of a bit of the code's strength.
+pub(crate) fn random_code(len: usize) -> String {
+    let mut bytes = vec![0u8; len];
+    OsRng.fill_bytes(&mut bytes);
+    bytes
+        .iter()
+        .map(|b| char::from(CODE_ALPHABET[usize::from(*b) % CODE_ALPHABET.len()]))
+        .collect()
+}
+
+/// Counts one attempt under `key` (a failure until it is forgotten) and refuses with 429 when
+/// the window holds more than `limit`; answers the attempt's id, for forgetting it when it
+/// turns out right.
+pub(crate) async fn count_attempt(
+    state: &AppState,
+    key: &str,
+    limit: usize,
+    now: Timestamp,
+) -> Result<String, ApiError> {
+    let attempt = new_token();
+    let since = Timestamp(now.0 - FAILURE_WINDOW_MS);
+    let counts = state
+        .store
+        .count_login_attempt(&[key.to_owned()], &attempt, now, since, since)
+        .await?;
+    let tries = counts.first().cloned().unwrap_or_default();
+    if tries.len() > limit {
+        state
+            .store
+            .forget_login_attempts(key, Some(&attempt))
+            .await?;
+        return Err(ApiError::TooManyAttempts {
+            retry_after_secs: retry_after(&tries, now),
+        });
+    }
+    Ok(attempt)
+}
+
 pub fn token_hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
@@ -433,27 +475,7 @@ pub(crate) async fn change_password(
     // A wrong current password counts like a failed sign-in of the account: a session left
     // open on a shared tablet does not let anyone try passwords without end.
     let key = format!("user:{}", user.username);
-    let attempt = new_token();
-    let counts = state
-        .store
-        .count_login_attempt(
-            std::slice::from_ref(&key),
-            &attempt,
-            now,
-            Timestamp(now.0 - FAILURE_WINDOW_MS),
-            Timestamp(now.0 - FAILURE_WINDOW_MS),
-        )
-        .await?;
-    let failures = counts.first().cloned().unwrap_or_default();
-    if failures.len() > ACCOUNT_LIMIT {
-        state
-            .store
-            .forget_login_attempts(&key, Some(&attempt))
-            .await?;
-        return Err(ApiError::TooManyAttempts {
-            retry_after_secs: retry_after(&failures, now),
-        });
-    }
+    count_attempt(&state, &key, ACCOUNT_LIMIT, now).await?;
     let credentials = state
         .store
         .credentials(&user.username)

@@ -32,7 +32,7 @@ use crate::{
     AppState,
     access::Viewer,
     auth::{
-        ADDRESS_LIMIT, CurrentUser, FAILURE_WINDOW_MS, hash_password, new_token, retry_after,
+        ADDRESS_LIMIT, CODE_ALPHABET, CurrentUser, count_attempt, hash_password, random_code,
         signed_in_response, token_hash,
     },
     error::{ApiError, Forbidden},
@@ -50,19 +50,7 @@ pub fn router() -> Router<AppState> {
         .route("/invitations/join", post(join))
 }
 
-const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 const CODE_LEN: usize = 24;
-
-/// A new code: 24 characters, unambiguous when read from a poster.
-fn new_code() -> String {
-    use argon2::password_hash::rand_core::{OsRng, RngCore};
-    let mut bytes = [0u8; CODE_LEN];
-    OsRng.fill_bytes(&mut bytes);
-    bytes
-        .iter()
-        .map(|b| char::from(CODE_ALPHABET[usize::from(*b) % CODE_ALPHABET.len()]))
-        .collect()
-}
 
 /// A code as typed or scanned: spaces and dashes dropped, upper case; anything else is not one.
 fn normalise(code: &str) -> Option<String> {
@@ -151,7 +139,7 @@ pub(crate) async fn create(
         revoked_at: None,
         joined: Vec::new(),
     };
-    let code = new_code();
+    let code = random_code(CODE_LEN);
     state
         .store
         .create_invitation(&invitation, &token_hash(&code), &Actor::user(&user), now)
@@ -214,32 +202,10 @@ pub(crate) async fn revoke(
         .ok_or(ApiError::NotFound)
 }
 
-/// Counts one try of a code from the person's address; refuses past the limit.
-async fn count_try(state: &AppState, peer: &Peer) -> Result<(String, String), ApiError> {
-    let now = now();
-    let key = format!("invite:{}", peer.ip);
-    let attempt = new_token();
-    let since = Timestamp(now.0 - FAILURE_WINDOW_MS);
-    let counts = state
-        .store
-        .count_login_attempt(std::slice::from_ref(&key), &attempt, now, since, since)
-        .await?;
-    let tries = counts.first().cloned().unwrap_or_default();
-    if tries.len() > ADDRESS_LIMIT {
-        state
-            .store
-            .forget_login_attempts(&key, Some(&attempt))
-            .await?;
-        return Err(ApiError::TooManyAttempts {
-            retry_after_secs: retry_after(&tries, now),
-        });
-    }
-    Ok((key, attempt))
-}
-
 /// The invitation of a code, if it is one; a try that found one is forgotten.
 async fn find(state: &AppState, peer: &Peer, code: &str) -> Result<(Invitation, String), ApiError> {
-    let (key, attempt) = count_try(state, peer).await?;
+    let key = format!("invite:{}", peer.ip);
+    let attempt = count_attempt(state, &key, ADDRESS_LIMIT, now()).await?;
     let found = match normalise(code) {
         Some(code) => state.store.invitation_by_code(&token_hash(&code)).await?,
         None => None,
@@ -350,9 +316,9 @@ mod tests {
 
     #[test]
     fn codes_are_long_unambiguous_and_read_back_however_typed() {
-        let code = new_code();
+        let code = random_code(CODE_LEN);
         assert_eq!(code.len(), CODE_LEN);
-        assert_ne!(code, new_code());
+        assert_ne!(code, random_code(CODE_LEN));
         let typed = format!(" {}-{} ", &code[..12].to_lowercase(), &code[12..]);
         assert_eq!(normalise(&typed), Some(code));
         assert_eq!(normalise("0OIL"), None);

@@ -287,6 +287,20 @@ impl Client {
         Ok(())
     }
 
+    /// POST `body` as JSON; the status and the JSON answer (`Null` if there is none).
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+    ) -> Result<(u16, serde_json::Value)> {
+        let response = self.http.post(self.url(path)).json(&body).send().await?;
+        let status = response.status().as_u16();
+        Ok((
+            status,
+            response.json().await.unwrap_or(serde_json::Value::Null),
+        ))
+    }
+
     pub async fn get(&self, path: &str) -> Result<reqwest::Response> {
         Ok(self.http.get(self.url(path)).send().await?)
     }

@@ -81,46 +81,28 @@ async fn one_time_code_for_a_new_registrar(server: &TestServer) -> String {
     made.code
 }
 
-/// An invitation the Board made through the API; answers the path of its link.
-async fn invitation_link(server: &TestServer) -> String {
+/// An invitation the Board made through the API, revoked if asked; answers the path of its link.
+async fn invitation_link(server: &TestServer, revoked: bool) -> String {
     let board = server.client();
     board.login_demo("bandanvan").await.unwrap();
     let hoa = server.unit("Xã Điện Hòa").await.id;
-    let made: dvk_shared::invitation::InvitationMade = board
-        .http
-        .post(board.url("/api/invitations"))
-        .json(&serde_json::json!({"unit_id": hoa, "days": 30, "max_uses": 5}))
-        .send()
-        .await
-        .unwrap()
-        .json()
+    let (status, made) = board
+        .post_json(
+            "/api/invitations",
+            serde_json::json!({"unit_id": hoa, "days": 30, "max_uses": 5}),
+        )
         .await
         .unwrap();
-    format!("/tham-gia#{}", made.code)
-}
-
-/// An invitation the Board made and then revoked; answers the path of its link.
-async fn revoked_invitation_link(server: &TestServer) -> String {
-    let board = server.client();
-    board.login_demo("bandanvan").await.unwrap();
-    let hoa = server.unit("Xã Điện Hòa").await.id;
-    let made: dvk_shared::invitation::InvitationMade = board
-        .http
-        .post(board.url("/api/invitations"))
-        .json(&serde_json::json!({"unit_id": hoa, "days": 30, "max_uses": 5}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let revoked = board
-        .http
-        .post(board.url(&format!("/api/invitations/{}/revoke", made.invitation.id)))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(revoked.status(), 200);
+    assert_eq!(status, 201, "{made}");
+    let made: dvk_shared::invitation::InvitationMade = serde_json::from_value(made).unwrap();
+    if revoked {
+        let path = format!("/api/invitations/{}/revoke", made.invitation.id);
+        let (status, _) = board
+            .post_json(&path, serde_json::Value::Null)
+            .await
+            .unwrap();
+        assert_eq!(status, 200);
+    }
     format!("/tham-gia#{}", made.code)
 }
 
@@ -131,8 +113,8 @@ async fn every_screen_passes_axe_at_tablet_size_in_both_orientations() {
     let own_model = first_model(&server, "dienhoa", "").await;
     let submitted = first_model(&server, "bandanvan", "status=submitted").await;
     let code = one_time_code_for_a_new_registrar(&server).await;
-    let invitation = invitation_link(&server).await;
-    let revoked = revoked_invitation_link(&server).await;
+    let invitation = invitation_link(&server, false).await;
+    let revoked = invitation_link(&server, true).await;
 
     with_browser(move |client| async move {
         let mut problems = Vec::new();

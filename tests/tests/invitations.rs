@@ -17,15 +17,7 @@ use dvk_tests::{Backend, Client, TestServer};
 use serde_json::{Value, json};
 
 async fn post(client: &Client, path: &str, body: Value) -> (u16, Value) {
-    let response = client
-        .http
-        .post(client.url(path))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+    client.post_json(path, body).await.unwrap()
 }
 
 async fn signed_in(server: &TestServer, username: &str) -> Client {

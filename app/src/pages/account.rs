@@ -103,7 +103,7 @@ pub fn MyAccount() -> impl IntoView {
                     aria-invalid=move || current_problem.get().is_some().to_string()
                     bind:value=current />
                 <p class="field-error" id="current-password-problem">
-                    {move || current_problem.get().map(|p| match lang.get() { Lang::Vi => p.message_vi(), Lang::En => p.message_en() })}
+                    {move || crate::pages::data::problem_text(current_problem.get(), lang.get())}
                 </p>
                 <PasswordFields new again current=String::new() />
                 <p role="status" class:ok=move || note.get().is_some_and(|(ok, _)| ok) class:error=move || note.get().is_some_and(|(ok, _)| !ok)>

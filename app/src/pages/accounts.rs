@@ -17,7 +17,7 @@ use crate::{
     format::time_and_date,
     i18n::{Lang, Texts, tr, use_lang, use_texts},
     pages::{
-        data::{Loaded, UnitView, unit_name, use_replica},
+        data::{Loaded, UnitView, problem_text, unit_name, use_replica},
         sign_in::online_error_text,
     },
     session::Session,
@@ -33,13 +33,6 @@ fn role_label(role: Role, lang: Lang) -> &'static str {
         Lang::Vi => role.label_vi(),
         Lang::En => role.label_en(),
     }
-}
-
-fn problem_text(problem: Option<Problem>, lang: Lang) -> Option<&'static str> {
-    problem.map(|p| match lang {
-        Lang::Vi => p.message_vi(),
-        Lang::En => p.message_en(),
-    })
 }
 
 fn now_ms() -> i64 {

@@ -354,3 +354,14 @@ pub async fn save_change(
     }
     queued
 }
+
+/// What a person reads for a field's problem, in their language.
+pub fn problem_text(
+    problem: Option<dvk_shared::validation::Problem>,
+    lang: Lang,
+) -> Option<&'static str> {
+    problem.map(|p| match lang {
+        Lang::Vi => p.message_vi(),
+        Lang::En => p.message_en(),
+    })
+}

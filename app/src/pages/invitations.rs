@@ -15,22 +15,11 @@ use crate::{
     format::time_and_date,
     i18n::{Lang, tr, use_lang, use_texts},
     pages::{
-        data::{Loaded, UnitView, unit_name, use_replica},
+        data::{Loaded, UnitView, problem_text, unit_name, use_replica},
         sign_in::online_error_text,
     },
     sync::online,
 };
-
-fn problem_text(
-    errors: RwSignal<FieldErrors>,
-    field: &'static str,
-    lang: Lang,
-) -> Option<&'static str> {
-    errors.with(|e| e.get(field)).map(|p| match lang {
-        Lang::Vi => p.message_vi(),
-        Lang::En => p.message_en(),
-    })
-}
 
 fn state_label(state: InvitationState, lang: Lang) -> &'static str {
     let t = lang.texts();
@@ -237,24 +226,24 @@ fn NewInvitationForm(
                         view! { <option value=u.id.clone() selected=move || unit.get() == id>{u.name}</option> }
                     }).collect_view()}
                 </select>
-                <p class="field-error" id="inv-unit-problem">{move || problem_text(errors, "unit_id", lang.get())}</p>
+                <p class="field-error" id="inv-unit-problem">{move || problem_text(errors.with(|e| e.get("unit_id")), lang.get())}</p>
                 <div class="grid-2">
                     <div class="field">
                         <label for="inv-days">{tr(|t| t.invitation_days)}</label>
                         <input id="inv-days" type="number" inputmode="numeric" min="1" max="90" bind:value=days
                             aria-describedby="inv-days-problem" />
-                        <p class="field-error" id="inv-days-problem">{move || problem_text(errors, "days", lang.get())}</p>
+                        <p class="field-error" id="inv-days-problem">{move || problem_text(errors.with(|e| e.get("days")), lang.get())}</p>
                     </div>
                     <div class="field">
                         <label for="inv-uses">{tr(|t| t.invitation_max_uses)}</label>
                         <input id="inv-uses" type="number" inputmode="numeric" min="1" max="500" bind:value=max_uses
                             aria-describedby="inv-uses-problem" />
-                        <p class="field-error" id="inv-uses-problem">{move || problem_text(errors, "max_uses", lang.get())}</p>
+                        <p class="field-error" id="inv-uses-problem">{move || problem_text(errors.with(|e| e.get("max_uses")), lang.get())}</p>
                     </div>
                 </div>
                 <label for="inv-note">{tr(|t| t.invitation_note)}</label>
                 <input id="inv-note" bind:value=note_text aria-describedby="inv-note-problem" />
-                <p class="field-error" id="inv-note-problem">{move || problem_text(errors, "note", lang.get())}</p>
+                <p class="field-error" id="inv-note-problem">{move || problem_text(errors.with(|e| e.get("note")), lang.get())}</p>
                 <p role="status" class="error">{move || note.get()}</p>
                 <button type="submit" class="button" disabled=move || busy.get()>{move || t().make_invitation}</button>
             </form>

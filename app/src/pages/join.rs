@@ -12,7 +12,10 @@ use leptos::prelude::*;
 use crate::{
     format::time_and_date,
     i18n::{Lang, tr, use_lang, use_texts},
-    pages::sign_in::{Entry, PasswordFields, online_error_text},
+    pages::{
+        data::problem_text,
+        sign_in::{Entry, PasswordFields, online_error_text},
+    },
     session::Session,
     sync::online,
 };
@@ -86,14 +89,8 @@ fn JoinForm(info: InvitationInfo, code: String) -> impl IntoView {
     let errors = RwSignal::new(FieldErrors::default());
     let note = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
-    let problem = move |field: &'static str| {
-        move || {
-            errors.with(|e| e.get(field)).map(|p| match lang.get() {
-                Lang::Vi => p.message_vi(),
-                Lang::En => p.message_en(),
-            })
-        }
-    };
+    let problem =
+        move |field: &'static str| move || problem_text(errors.with(|e| e.get(field)), lang.get());
     let until = time_and_date(info.expires_at.0);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

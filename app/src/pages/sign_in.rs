@@ -183,15 +183,12 @@ pub fn PasswordFields(
             new_password: new.get(),
         };
         let typed = !new.get().is_empty();
-        change
+        let problem = change
             .validate()
             .err()
             .and_then(|e| e.get("new_password"))
-            .filter(|_| typed)
-            .map(|p| match lang.get() {
-                Lang::Vi => p.message_vi(),
-                Lang::En => p.message_en(),
-            })
+            .filter(|_| typed);
+        crate::pages::data::problem_text(problem, lang.get())
     };
     let mismatch = move || !again.get().is_empty() && again.get() != new.get();
     view! {

@@ -16,7 +16,7 @@ use leptos::prelude::*;
 use crate::{
     i18n::{Lang, tr, use_lang, use_texts},
     pages::{
-        data::{UnitView, use_replica},
+        data::{UnitView, problem_text, use_replica},
         sign_in::online_error_text,
     },
     session::Session,
@@ -237,14 +237,8 @@ fn UnitForm(
     };
     let this_unit = unit_text.clone();
     let field_id = move |field: &str| format!("{prefix}-{unit_text}-{field}");
-    let problem = move |field: &'static str| {
-        move || {
-            errors.with(|e| e.get(field)).map(|p| match lang.get() {
-                Lang::Vi => p.message_vi(),
-                Lang::En => p.message_en(),
-            })
-        }
-    };
+    let problem =
+        move |field: &'static str| move || problem_text(errors.with(|e| e.get(field)), lang.get());
     let which_for_submit = which.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
