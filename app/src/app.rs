@@ -8,6 +8,7 @@ use crate::{
     pages::{
         account::MyAccount,
         accounts::Accounts,
+        awards::Awards,
         campaign_editor::CampaignEditor,
         data::Replica,
         home::Home,
@@ -94,7 +95,7 @@ pub fn App() -> impl IntoView {
 
 /// The page for a path: `/`, `/mo-hinh`, `/mo-hinh/moi`, `/mo-hinh/{id}`, `/duyet`,
 /// `/tong-quan`, `/khao-sat`, `/khao-sat/{campaign}/{model}`, `/khao-sat/dot/moi`,
-/// `/khao-sat/dot/{campaign}`, `/dong-bo`, `/tai-khoan` (one's own account),
+/// `/khao-sat/dot/{campaign}`, `/khen-thuong` (commendation), `/dong-bo`, `/tai-khoan` (one's own account),
 /// `/quan-tri/tai-khoan` (the accounts), `/quan-tri/loi-moi` (invitations), `/quan-tri/don-vi`
 /// (the unit tree), `/tham-gia`
 /// (joining through one, also before anyone signed in); anything else is "not found".
@@ -106,6 +107,7 @@ fn page(path: &str) -> AnyView {
         "/duyet" => view! { <Review /> }.into_any(),
         "/tong-quan" => view! { <Overview /> }.into_any(),
         "/khao-sat" => view! { <Surveys /> }.into_any(),
+        "/khen-thuong" => view! { <Awards /> }.into_any(),
         "/dong-bo" => view! { <Problems /> }.into_any(),
         "/tai-khoan" => view! { <MyAccount /> }.into_any(),
         "/quan-tri/tai-khoan" => view! { <Accounts /> }.into_any(),

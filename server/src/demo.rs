@@ -20,7 +20,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use dvk_shared::{
-    award::{Award, AwardKind, AwardStage, RecipientType},
+    award::{Award, AwardKind, AwardStatus, RecipientType},
     date::{Date, Timestamp},
     ids::{AwardId, CampaignId, ModelId, RecordId, SurveyId, UnitId, UserId},
     model::{Contact, Field, Location, Model, Results, Status},
@@ -1024,6 +1024,7 @@ impl<'a> Generator<'a> {
                     RecipientType::Individual => Some(model.contact.name.clone()),
                     RecipientType::Collective => None,
                 };
+                // Entered as the Board does: a proposal for the model, agreed, then decided.
                 awards.push(Award {
                     id: AwardId::new(),
                     kind,
@@ -1034,10 +1035,21 @@ impl<'a> Generator<'a> {
                     recipient_type,
                     unit_id: model.unit_id,
                     recipient_name,
-                    model_id: Some(model.id),
+                    birth_year: None,
+                    position: String::new(),
+                    model_ids: vec![model.id],
+                    reason: format!(
+                        "Mô hình “{}” được công nhận điển hình năm {REPORT_YEAR}.",
+                        model.name
+                    ),
+                    attachments: Vec::new(),
+                    status: AwardStatus::Decided,
+                    proposed_by: None,
+                    review_comment: None,
                     decision_number: Some(decision_number.clone()),
                     decision_date: Some(decision_date),
-                    stage: AwardStage::Decided,
+                    signer: Some(wording.signer.to_owned()),
+                    override_reason: None,
                 });
             }
         }
@@ -1090,6 +1102,8 @@ struct Wording {
     issuing_body: &'static str,
     /// The issuing body's abbreviation in a decision number.
     decision_suffix: &'static str,
+    /// Who signs such decisions.
+    signer: &'static str,
 }
 
 impl Wording {
@@ -1100,12 +1114,14 @@ impl Wording {
                 level: "Trung ương",
                 issuing_body: "Ban Dân vận Trung ương",
                 decision_suffix: "BDVTW",
+                signer: "Trưởng Ban Dân vận Trung ương",
             }),
             AwardKind::CertificateOfMerit => Some(Wording {
                 title: "Giấy khen của Ban Thường vụ Thị ủy",
                 level: "Thị ủy",
                 issuing_body: "Ban Thường vụ Thị ủy Điện Bàn",
                 decision_suffix: "TU",
+                signer: "T/M Ban Thường vụ Thị ủy",
             }),
             AwardKind::DiplomaOfMerit | AwardKind::Other => None,
         }
@@ -1329,10 +1345,11 @@ mod tests {
             seed.models.iter().map(|(m, _)| (m.id, m)).collect();
         let mut recognised = BTreeSet::new();
         for award in &seed.awards {
-            assert_eq!(award.stage, AwardStage::Decided);
+            assert_eq!(award.status, AwardStatus::Decided);
+            assert_eq!(award.validate_for_submit(), Ok(()));
             assert_eq!(award.year, 2020);
             assert_eq!(award.decision_date.map(Date::year), Some(2020));
-            let model = models[&award.model_id.unwrap()];
+            let model = models[&award.model_ids[0]];
             assert_eq!(model.status, Status::Typical);
             assert_eq!(award.unit_id, model.unit_id);
             assert!(recognised.insert(model.id), "one award per model");

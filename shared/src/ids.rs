@@ -112,10 +112,6 @@ id_type!(
     AwardId
 );
 id_type!(
-    /// A replication link (nhân rộng).
-    ReplicationId
-);
-id_type!(
     /// An invitation for people to join a unit by themselves.
     InvitationId
 );

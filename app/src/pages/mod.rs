@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod accounts;
+pub mod awards;
 pub mod campaign_editor;
 pub mod data;
 pub mod home;

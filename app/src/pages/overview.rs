@@ -258,13 +258,13 @@ fn AwardList(awards: Vec<AwardItem>) -> impl IntoView {
                 <ul class="plain-list award-list">
                     {list.into_iter().map(|item| {
                         let award = item.award;
-                        let href = match award.model_id {
+                        let href = match award.model_ids.first() {
                             Some(model) => format!("/mo-hinh/{model}"),
                             None => format!("/mo-hinh?unit={}", award.unit_id),
                         };
                         let decision = award.decision_number.clone().map(|n| format!(" · {n}")).unwrap_or_default();
                         // A person by name, a collective by its unit's: always a name to read.
-                        let recipient = award.recipient_name.clone().unwrap_or(item.unit_name);
+                        let recipient = award.recipient(&item.unit_name);
                         view! {
                             <li>
                                 <a href=href>{recipient}</a>

@@ -663,6 +663,13 @@ pub trait PushTx: Send {
     ) -> Result<Vec<StoredRecord>, StoreError>;
     /// The surveys of these models (they follow their model's unit).
     async fn surveys_of(&mut self, models: &[Uuid]) -> Result<Vec<StoredRecord>, StoreError>;
+    /// The ids of the decided awards of `kind`, of `year` if given: whom the duplicate guard
+    /// compares a proposal with.
+    async fn decided_awards(
+        &mut self,
+        kind: AwardKind,
+        year: Option<u16>,
+    ) -> Result<Vec<Uuid>, StoreError>;
     /// Whose each of these devices is: (device, user, display name).
     async fn device_owners(
         &mut self,

@@ -3,9 +3,10 @@
 //!
 //! Every kind of record takes the same path (`record.rs`: find, merge, conflict, stamp,
 //! audit, notify, write); what differs is each kind's rules — `model.rs`, `campaign.rs`,
-//! `survey.rs`, `notice.rs`. The vocabulary (kinds, fields, how edits merge) is `shared`'s.
+//! `survey.rs`, `notice.rs`, `award.rs`. The vocabulary (kinds, fields, how edits merge) is `shared`'s.
 
 mod answer;
+mod award;
 mod campaign;
 mod model;
 mod notice;

@@ -11,7 +11,13 @@ use dvk_shared::{
 use uuid::Uuid;
 
 use super::{
-    answer, campaign::Campaigns, model::Models, notice::Notices, pull::Cursor, record, survey,
+    answer,
+    award::{self, Awards},
+    campaign::Campaigns,
+    model::Models,
+    notice::Notices,
+    pull::Cursor,
+    record, survey,
     survey::Surveys,
 };
 use crate::{
@@ -123,6 +129,10 @@ pub(crate) async fn push(
             }
             Entity::Notice => {
                 record::decide::<Notices>(tx, &mut batch, viewer, &actor, mutation, now).await?
+            }
+            Entity::Award => {
+                award::load_candidates(tx, &mut batch, mutation).await?;
+                record::decide::<Awards>(tx, &mut batch, viewer, &actor, mutation, now).await?
             }
             Entity::Unit => answer::role_not_allowed(),
         };

@@ -154,6 +154,14 @@ impl Batch {
         self.records.get(&(entity, id)).and_then(Option::as_ref)
     }
 
+    /// Every record of `entity` loaded or written so far.
+    pub fn all(&self, entity: Entity) -> impl Iterator<Item = &StoredRecord> {
+        self.records
+            .iter()
+            .filter(move |((e, _), _)| *e == entity)
+            .filter_map(|(_, record)| record.as_ref())
+    }
+
     /// Loads the records not loaded yet, one query per kind.
     pub async fn load(
         &mut self,

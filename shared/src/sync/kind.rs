@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::Action;
+use crate::{award::AwardAction, model::Action};
 
 /// A kind of record a device holds a replica of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -20,15 +20,18 @@ pub enum Entity {
     Survey,
     /// A person's own notice that someone else's later edit replaced their value.
     Notice,
+    /// A proposal for a commendation, and once decided the award.
+    Award,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 5] = [
+    pub const ALL: [Entity; 6] = [
         Entity::Unit,
         Entity::Model,
         Entity::Campaign,
         Entity::Survey,
         Entity::Notice,
+        Entity::Award,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -38,6 +41,7 @@ impl Entity {
             Entity::Campaign => "campaign",
             Entity::Survey => "survey",
             Entity::Notice => "notice",
+            Entity::Award => "award",
         }
     }
 
@@ -53,6 +57,7 @@ impl Entity {
             Entity::Campaign => "đợt khảo sát",
             Entity::Survey => "phiếu khảo sát",
             Entity::Notice => "thông báo",
+            Entity::Award => "đề nghị khen thưởng",
         }
     }
 
@@ -63,6 +68,7 @@ impl Entity {
             Entity::Campaign => "survey campaign",
             Entity::Survey => "survey",
             Entity::Notice => "notice",
+            Entity::Award => "commendation proposal",
         }
     }
 
@@ -71,6 +77,7 @@ impl Entity {
     pub fn since_schema(self) -> u32 {
         match self {
             Entity::Notice => 2,
+            Entity::Award => 3,
             _ => 1,
         }
     }
@@ -126,6 +133,30 @@ impl Entity {
                 ("status", Server),
             ],
             Entity::Notice => &[],
+            // Who and what is proposed are authoritative: two people changing them at once
+            // settle it together, nothing is overwritten (SYNC.md: awards).
+            Entity::Award => &[
+                ("recipient_type", Fixed),
+                ("kind", Hard),
+                ("year", Hard),
+                ("unit_id", Hard),
+                ("recipient_name", Hard),
+                ("birth_year", Hard),
+                ("position", Soft),
+                ("title", Soft),
+                ("level", Soft),
+                ("issuing_body", Soft),
+                ("model_ids", Soft),
+                ("reason", Soft),
+                ("attachments", Soft),
+                ("status", Server),
+                ("proposed_by", Server),
+                ("review_comment", Server),
+                ("decision_number", Server),
+                ("decision_date", Server),
+                ("signer", Server),
+                ("override_reason", Server),
+            ],
         }
     }
 
@@ -181,10 +212,16 @@ pub enum Kind {
     SurveyReopen,
     /// The person has read a notice of theirs; it leaves all their devices.
     NoticeDismiss,
+    AwardCreate,
+    AwardUpdate,
+    /// A draft proposal thrown away.
+    AwardDelete,
+    /// A move of a proposal (`award.submit`, `award.decide`, …).
+    AwardAct(AwardAction),
 }
 
 impl Kind {
-    pub const ALL: [Kind; 19] = [
+    pub const ALL: [Kind; 28] = [
         Kind::ModelCreate,
         Kind::ModelUpdate,
         Kind::ModelDelete,
@@ -204,6 +241,15 @@ impl Kind {
         Kind::SurveySubmit,
         Kind::SurveyReopen,
         Kind::NoticeDismiss,
+        Kind::AwardCreate,
+        Kind::AwardUpdate,
+        Kind::AwardDelete,
+        Kind::AwardAct(AwardAction::Submit),
+        Kind::AwardAct(AwardAction::Approve),
+        Kind::AwardAct(AwardAction::Return),
+        Kind::AwardAct(AwardAction::Refuse),
+        Kind::AwardAct(AwardAction::Decide),
+        Kind::AwardAct(AwardAction::Reopen),
     ];
 
     pub fn entity(self) -> Entity {
@@ -216,17 +262,26 @@ impl Kind {
                 Entity::Survey
             }
             Kind::NoticeDismiss => Entity::Notice,
+            Kind::AwardCreate | Kind::AwardUpdate | Kind::AwardDelete | Kind::AwardAct(_) => {
+                Entity::Award
+            }
         }
     }
 
     pub fn verb(self) -> Verb {
         match self {
-            Kind::ModelCreate | Kind::CampaignCreate | Kind::SurveyCreate => Verb::Create,
-            Kind::ModelUpdate | Kind::CampaignUpdate | Kind::SurveyUpdate => Verb::Update,
-            Kind::ModelDelete => Verb::Delete,
-            Kind::ModelAct(_) | Kind::SurveySubmit | Kind::SurveyReopen | Kind::NoticeDismiss => {
-                Verb::Act
+            Kind::ModelCreate | Kind::CampaignCreate | Kind::SurveyCreate | Kind::AwardCreate => {
+                Verb::Create
             }
+            Kind::ModelUpdate | Kind::CampaignUpdate | Kind::SurveyUpdate | Kind::AwardUpdate => {
+                Verb::Update
+            }
+            Kind::ModelDelete | Kind::AwardDelete => Verb::Delete,
+            Kind::ModelAct(_)
+            | Kind::SurveySubmit
+            | Kind::SurveyReopen
+            | Kind::NoticeDismiss
+            | Kind::AwardAct(_) => Verb::Act,
         }
     }
 
@@ -253,6 +308,17 @@ impl Kind {
             Kind::SurveySubmit => "survey.submit",
             Kind::SurveyReopen => "survey.reopen",
             Kind::NoticeDismiss => "notice.dismiss",
+            Kind::AwardCreate => "award.create",
+            Kind::AwardUpdate => "award.update",
+            Kind::AwardDelete => "award.delete",
+            Kind::AwardAct(action) => match action {
+                AwardAction::Submit => "award.submit",
+                AwardAction::Approve => "award.approve",
+                AwardAction::Return => "award.return",
+                AwardAction::Refuse => "award.refuse",
+                AwardAction::Decide => "award.decide",
+                AwardAction::Reopen => "award.reopen",
+            },
         }
     }
 
@@ -266,6 +332,12 @@ impl Kind {
         match self {
             Kind::ModelAct(Action::Return) => &["comment"],
             Kind::ModelAct(Action::Evaluate) => &["year", "rating"],
+            Kind::AwardAct(AwardAction::Return | AwardAction::Refuse | AwardAction::Reopen) => {
+                &["comment"]
+            }
+            Kind::AwardAct(AwardAction::Decide) => {
+                &["number", "date", "signer", "level", "override_reason"]
+            }
             _ => &[],
         }
     }
@@ -292,6 +364,7 @@ impl Kind {
             Entity::Model => Some(Kind::ModelUpdate),
             Entity::Campaign => Some(Kind::CampaignUpdate),
             Entity::Survey => Some(Kind::SurveyUpdate),
+            Entity::Award => Some(Kind::AwardUpdate),
             Entity::Unit | Entity::Notice => None,
         }
     }
@@ -344,5 +417,15 @@ mod tests {
         assert!(!Kind::SurveyUpdate.allows("model_id"), "fixed once made");
         assert!(Kind::ModelAct(Action::Return).allows("comment"));
         assert!(!Kind::ModelAct(Action::Approve).allows("comment"));
+        assert!(Kind::AwardCreate.allows("recipient_type"));
+        assert!(
+            !Kind::AwardUpdate.allows("recipient_type"),
+            "fixed once made"
+        );
+        assert!(
+            !Kind::AwardUpdate.allows("decision_number"),
+            "only award.decide sets it"
+        );
+        assert!(Kind::AwardAct(AwardAction::Decide).allows("override_reason"));
     }
 }

@@ -17,6 +17,7 @@ pub use kind::{Entity, FieldPolicy, Kind, Verb};
 pub use merge::{Base, FieldVersions, FieldWriters, Merge, changed_fields, merge_fields};
 
 use crate::{
+    award::AwardAction,
     date::Timestamp,
     ids::{NoticeId, RecordId, UserId},
     model::Action,
@@ -24,8 +25,9 @@ use crate::{
 };
 
 /// The protocol version. 2 added notices, `kept_through` and answers that repeat themselves;
-/// the server still answers 1 (without the records 1 cannot read).
-pub const SCHEMA: u32 = 2;
+/// 3 added commendation proposals (`award.*`). The server still answers 1 and 2 (without the
+/// records they cannot read).
+pub const SCHEMA: u32 = 3;
 /// The oldest protocol version the server answers.
 pub const SCHEMA_MIN: u32 = 1;
 /// Most changes one request may push.
@@ -312,15 +314,43 @@ pub fn apply_locally(record: Option<Value>, mutation: &Mutation) -> Option<Value
         }
         Some(Value::Object(fields))
     };
+    let param = |key: &str| mutation.fields.get(key).cloned().unwrap_or(Value::Null);
     match mutation.kind {
-        Kind::ModelCreate | Kind::SurveyCreate => created(Some("draft")),
+        Kind::ModelCreate | Kind::SurveyCreate | Kind::AwardCreate => created(Some("draft")),
         Kind::CampaignCreate => created(None),
-        Kind::ModelUpdate | Kind::CampaignUpdate | Kind::SurveyUpdate => edited(record),
-        Kind::ModelDelete | Kind::NoticeDismiss => None,
+        Kind::ModelUpdate | Kind::CampaignUpdate | Kind::SurveyUpdate | Kind::AwardUpdate => {
+            edited(record)
+        }
+        Kind::ModelDelete | Kind::NoticeDismiss | Kind::AwardDelete => None,
+        Kind::AwardAct(action) => {
+            let mut entries = vec![("status", Value::String(action.to().as_str().into()))];
+            match action {
+                AwardAction::Submit | AwardAction::Approve => {
+                    entries.push(("review_comment", Value::Null));
+                }
+                AwardAction::Return | AwardAction::Refuse => {
+                    entries.push(("review_comment", param("comment")));
+                }
+                AwardAction::Decide => entries.extend([
+                    ("decision_number", param("number")),
+                    ("decision_date", param("date")),
+                    ("signer", param("signer")),
+                    ("level", param("level")),
+                    ("override_reason", param("override_reason")),
+                ]),
+                AwardAction::Reopen => entries.extend([
+                    ("review_comment", param("comment")),
+                    ("decision_number", Value::Null),
+                    ("decision_date", Value::Null),
+                    ("signer", Value::Null),
+                    ("override_reason", Value::Null),
+                ]),
+            }
+            with(record, entries)
+        }
         Kind::SurveySubmit => status(record, "submitted"),
         Kind::SurveyReopen => status(record, "draft"),
         Kind::ModelAct(action) => {
-            let param = |key: &str| mutation.fields.get(key).cloned().unwrap_or(Value::Null);
             let mut entries = vec![("status", Value::String(action.to().as_str().into()))];
             match action {
                 Action::Return => entries.push(("review_comment", param("comment"))),

@@ -103,13 +103,14 @@ pub(crate) fn table(entity: Entity) -> &'static str {
         Entity::Campaign => "campaigns",
         Entity::Survey => "surveys",
         Entity::Notice => "notices",
+        Entity::Award => "awards",
     }
 }
 
 /// The column of a record kind's table that holds the unit whose people see it, or NULL.
 pub(crate) fn unit_column(entity: Entity) -> &'static str {
     match entity {
-        Entity::Model | Entity::Survey => "unit_id",
+        Entity::Model | Entity::Survey | Entity::Award => "unit_id",
         Entity::Unit => "id",
         Entity::Campaign | Entity::Notice => "CAST(NULL AS TEXT)",
     }
@@ -168,6 +169,16 @@ impl Columns {
                 text("status")?,
             ],
             Entity::Notice => vec![text("user_id")?],
+            Entity::Award => {
+                let award: dvk_shared::award::Award = serde_json::from_value(data.clone())?;
+                vec![
+                    Text(award.kind.as_str().to_owned()),
+                    Text(award.recipient_type.as_str().to_owned()),
+                    Text(award.unit_id.to_string()),
+                    Int(i32::from(award.year)),
+                    Text(award.status.as_str().to_owned()),
+                ]
+            }
             Entity::Unit => Vec::new(),
         }))
     }

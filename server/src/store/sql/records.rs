@@ -173,16 +173,15 @@ macro_rules! sql_records {
                 let version = Self::next_version(tx).await?;
                 let data = serde_json::to_string(award)?;
                 sqlx::query(
-                    "INSERT INTO awards (id, kind, recipient_type, unit_id, model_id, year, stage, data, version, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                    "INSERT INTO awards (id, kind, recipient_type, unit_id, year, status, data, version, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
                 )
                 .bind(award.id.to_string())
                 .bind(award.kind.as_str())
                 .bind(award.recipient_type.as_str())
                 .bind(award.unit_id.to_string())
-                .bind(award.model_id.map(|id| id.to_string()))
                 .bind(i32::from(award.year))
-                .bind($crate::store::enum_name(&award.stage))
+                .bind(award.status.as_str())
                 .bind(&data)
                 .bind(version)
                 .bind(at.0)
@@ -193,7 +192,7 @@ macro_rules! sql_records {
                     &$crate::store::AuditRow {
                         entity: "award",
                         entity_id: award.id.to_string(),
-                        action: "award.create".to_owned(),
+                        action: "award.decide".to_owned(),
                         actor: actor.clone(),
                         at,
                         before: None,
@@ -395,7 +394,7 @@ macro_rules! sql_records {
                 year: Option<u16>,
             ) -> Result<Vec<dvk_shared::award::Award>, $crate::store::StoreError> {
                 let mut query = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT data FROM awards WHERE deleted = FALSE AND stage = 'decided'",
+                    "SELECT data FROM awards WHERE deleted = FALSE AND status = 'decided'",
                 );
                 if let Some(year) = year {
                     query.push(" AND year = ").push_bind(i32::from(year));
@@ -423,7 +422,7 @@ macro_rules! sql_records {
                 use sqlx::Row;
                 let rows = sqlx::query(
                     "SELECT unit_id, kind, recipient_type, year, COUNT(*) AS n FROM awards \
-                     WHERE deleted = FALSE AND stage = 'decided' AND ($1 IS NULL OR year = $1) \
+                     WHERE deleted = FALSE AND status = 'decided' AND ($1 IS NULL OR year = $1) \
                      GROUP BY unit_id, kind, recipient_type, year",
                 )
                 .bind(year.map(i32::from))

@@ -136,6 +136,7 @@ macro_rules! sql_sync {
                         Entity::Campaign => ("campaigns", &["year"]),
                         Entity::Survey => ("surveys", &["campaign_id", "model_id", "unit_id", "surveyor_id", "status"]),
                         Entity::Notice => ("notices", &["user_id"]),
+                        Entity::Award => ("awards", &["kind", "recipient_type", "unit_id", "year", "status"]),
                         Entity::Unit => {
                             return Err($crate::store::StoreError::Corrupt("units are not written by a push".into()))
                         }
@@ -326,6 +327,27 @@ macro_rules! sql_sync {
                 Ok(records)
             }
 
+            async fn decided_awards(
+                &mut self,
+                kind: dvk_shared::award::AwardKind,
+                year: Option<u16>,
+            ) -> Result<Vec<uuid::Uuid>, $crate::store::StoreError> {
+                let mut query = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT id FROM awards WHERE deleted = FALSE AND status = 'decided' AND kind = ",
+                );
+                query.push_bind(kind.as_str());
+                if let Some(year) = year {
+                    query.push(" AND year = ").push_bind(i32::from(year));
+                }
+                let ids: Vec<String> = query.build_query_scalar().fetch_all(&mut *self.tx).await?;
+                ids.iter()
+                    .map(|id| {
+                        id.parse()
+                            .map_err(|_| $crate::store::StoreError::Corrupt(format!("an award id {id:?}")))
+                    })
+                    .collect()
+            }
+
             async fn device_owners(
                 &mut self,
                 devices: &[String],
@@ -497,7 +519,9 @@ macro_rules! sql_sync {
                     sql.push_bind(query.cursor);
                     let visible = match entity {
                         Entity::Unit => Self::in_units(&mut sql, "id", units),
-                        Entity::Model | Entity::Survey => Self::in_units(&mut sql, "unit_id", units),
+                        Entity::Model | Entity::Survey | Entity::Award => {
+                            Self::in_units(&mut sql, "unit_id", units)
+                        }
                         // The year's plan is the whole organisation's: everyone sees every campaign.
                         Entity::Campaign => true,
                         Entity::Notice => {
