@@ -451,6 +451,8 @@ pub struct Texts {
     pub position: &'static str,
     pub proposal_reason: &'static str,
     pub save_draft: &'static str,
+    pub recipient_search: &'static str,
+    pub proposed_for: &'static str,
 }
 
 pub static VI: Texts = Texts {
@@ -825,6 +827,8 @@ pub static VI: Texts = Texts {
     position: "Chức vụ",
     proposal_reason: "Thành tích, lý do đề nghị",
     save_draft: "Lưu nháp",
+    recipient_search: "Tìm theo tên",
+    proposed_for: "Đối tượng được đề nghị",
 };
 
 pub static EN: Texts = Texts {
@@ -1199,4 +1203,6 @@ pub static EN: Texts = Texts {
     position: "Position",
     proposal_reason: "Achievements and reason",
     save_draft: "Save as draft",
+    recipient_search: "Search by name",
+    proposed_for: "Who is proposed",
 };

@@ -1354,3 +1354,214 @@ async fn an_admin_merges_two_communes_and_the_overview_follows() {
     .await
     .unwrap();
 }
+
+/// Clicks the button saying `label` on the card of the proposal for `name` in `status`.
+async fn click_on_award(
+    client: &Client,
+    name: &str,
+    status: &str,
+    label: &str,
+) -> anyhow::Result<()> {
+    wait_until(
+        &format!("{label:?} on the {status} proposal for {name}"),
+        Duration::from_secs(30),
+        || async {
+            let clicked = client
+                .execute(
+                    r#"const [name, status, label] = arguments;
+                       const card = [...document.querySelectorAll("article.award")]
+                         .find((a) => a.dataset.status === status && a.querySelector("h3").textContent.includes(name));
+                       const button = card && [...card.querySelectorAll("button")].find((b) => b.textContent.trim() === label);
+                       if (!button) return false;
+                       button.click();
+                       return true;"#,
+                    vec![
+                        serde_json::json!(name),
+                        serde_json::json!(status),
+                        serde_json::json!(label),
+                    ],
+                )
+                .await?;
+            Ok(clicked == true)
+        },
+    )
+    .await
+}
+
+/// Waits for the decision form a click opened.
+async fn decision_form(client: &Client) -> anyhow::Result<()> {
+    client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css("[id^=aw-number-]"))
+        .await?;
+    Ok(())
+}
+
+/// The statuses the server holds for the proposals naming `name`.
+async fn award_statuses(server: &TestServer, name: &str) -> anyhow::Result<Vec<String>> {
+    let mut board = Device::of_demo(server, "bandanvan").await?;
+    board.sync().await?;
+    Ok(board
+        .replica()
+        .into_iter()
+        .filter(|((entity, _), held)| {
+            entity == "award"
+                && held.data["recipient_name"]
+                    .as_str()
+                    .is_some_and(|n| n.contains(name))
+        })
+        .map(|(_, held)| held.data["status"].as_str().unwrap_or_default().to_owned())
+        .collect())
+}
+
+/// Commendation end to end: a commune proposes a person for the medal with the server down;
+/// the proposal reaches the Board by itself; the Board agrees and records the decision; the
+/// register and the overview show it; a second medal for the same person, typed without
+/// diacritics, is flagged while it is written and cannot be decided without a reason.
+#[tokio::test]
+async fn a_commune_proposes_offline_and_the_board_decides() {
+    let mut server = TestServer::start_demo(Backend::Sqlite).await.unwrap();
+    let base = server.base.clone();
+    with_browser(move |client| async move {
+        client.goto(&base).await?;
+        sign_in(&client, "dienhoa").await?;
+        synced(&client).await?;
+        service_worker_active(&client).await?;
+
+        // Offline: the proposal is written and kept on the tablet.
+        server.stop().await?;
+        click_text(&client, "nav a", "Khen thưởng").await?;
+        click_text(&client, ".list-head button", "Đề nghị khen thưởng").await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css("#p-name"))
+            .await?;
+        // Nothing is sent without the reason and a model.
+        type_into(&client, "#p-name", "Nguyễn Văn Hùng").await?;
+        click_text(&client, ".proposal-form button", "Gửi đề nghị").await?;
+        wait_for_text(&client, ".proposal-form .field-error", "Vui lòng điền").await?;
+        type_into(&client, "#p-birth", "1962").await?;
+        type_into(&client, "#p-position", "Trưởng thôn Thanh Chiêm").await?;
+        client
+            .find(Locator::Css(".model-choices input[type=checkbox]"))
+            .await?
+            .click()
+            .await?;
+        type_into(
+            &client,
+            "#p-reason",
+            "Vận động nhân dân hiến 1.200 m² đất mở rộng đường thôn.",
+        )
+        .await?;
+        screenshot(&client, "21-proposal-form").await?;
+        click_text(&client, ".proposal-form button", "Gửi đề nghị").await?;
+        wait_for_text(&client, "article.award", "Nguyễn Văn Hùng").await?;
+        wait_for_text(&client, "article.award .award-status", "chờ gửi").await?;
+
+        // The server comes back; nobody presses anything.
+        server.restart().await?;
+        nothing_pending(&client).await?;
+        wait_until("the proposal on the server", Duration::from_secs(30), || async {
+            Ok(award_statuses(&server, "Nguyễn Văn Hùng").await? == ["proposed"])
+        })
+        .await?;
+
+        // The Board agrees and records the decision.
+        sign_out(&client).await?;
+        sign_in(&client, "bandanvan").await?;
+        synced(&client).await?;
+        client.goto(&format!("{base}/khen-thuong")).await?;
+        click_on_award(&client, "Nguyễn Văn Hùng", "proposed", "Thống nhất đề nghị").await?;
+        click_on_award(&client, "Nguyễn Văn Hùng", "approved", "Ghi quyết định khen thưởng").await?;
+        decision_form(&client).await?;
+        client
+            .execute(
+                r#"const set = (prefix, value) => {
+                     const input = document.querySelector(`[id^="${prefix}"]`);
+                     input.value = value;
+                     input.dispatchEvent(new Event("input"));
+                   };
+                   set("aw-number-", "215-QĐ/BDVTW");
+                   set("aw-signer-", "Trưởng Ban Dân vận Trung ương");"#,
+                vec![],
+            )
+            .await?;
+        click_text(&client, ".award-action button[type=submit]", "Ghi quyết định").await?;
+        wait_for_text(&client, "article.award[data-status=decided]", "215-QĐ/BDVTW").await?;
+        nothing_pending(&client).await?;
+        assert_eq!(award_statuses(&server, "Nguyễn Văn Hùng").await?, ["decided"]);
+        screenshot(&client, "22-awards-register").await?;
+
+        // The register filtered to what was decided, and the overview count it.
+        client
+            .execute(
+                r#"const stage = document.getElementById("aw-stage");
+                   stage.value = "decided";
+                   stage.dispatchEvent(new Event("change"));"#,
+                vec![],
+            )
+            .await?;
+        wait_for_text(&client, "[role=status]", "11 đề nghị và khen thưởng").await?;
+        client.goto(&format!("{base}/tong-quan")).await?;
+        wait_for_text(&client, ".award-list li", "Nguyễn Văn Hùng").await?;
+        let listed = client.find_all(Locator::Css(".award-list li")).await?.len();
+        assert_eq!(listed, 11, "the report's ten awards and the new one");
+
+        // The same person again, without diacritics: flagged while written, and the decision
+        // needs a reason.
+        client.goto(&format!("{base}/khen-thuong")).await?;
+        click_text(&client, ".list-head button", "Đề nghị khen thưởng").await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css("#p-name"))
+            .await?;
+        client
+            .execute(
+                r#"const unit = document.getElementById("p-unit");
+                   unit.value = [...unit.options].find((o) => o.textContent === "Xã Điện Hòa").value;
+                   unit.dispatchEvent(new Event("change"));"#,
+                vec![],
+            )
+            .await?;
+        type_into(&client, "#p-name", "nguyen van  hung").await?;
+        type_into(&client, "#p-birth", "1962").await?;
+        wait_for_text(&client, ".proposal-form .repeats", "215-QĐ/BDVTW").await?;
+        screenshot_at(&client, "23-repeat-caught", "#p-name").await?;
+        client
+            .find(Locator::Css(".model-choices input[type=checkbox]"))
+            .await?
+            .click()
+            .await?;
+        type_into(&client, "#p-reason", "Đề nghị lần hai").await?;
+        click_text(&client, ".proposal-form button", "Gửi đề nghị").await?;
+        click_on_award(&client, "nguyen van  hung", "proposed", "Thống nhất đề nghị").await?;
+        click_on_award(&client, "nguyen van  hung", "approved", "Ghi quyết định khen thưởng").await?;
+        wait_for_text(&client, "article.award[data-status=approved] .repeats", "215-QĐ/BDVTW").await?;
+        decision_form(&client).await?;
+        client
+            .execute(
+                r#"const input = document.querySelector('[id^="aw-number-"]');
+                   input.value = "216-QĐ/BDVTW";
+                   input.dispatchEvent(new Event("input"));
+                   const signer = document.querySelector('[id^="aw-signer-"]');
+                   signer.value = "Trưởng Ban";
+                   signer.dispatchEvent(new Event("input"));"#,
+                vec![],
+            )
+            .await?;
+        click_text(&client, ".award-action button[type=submit]", "Ghi quyết định").await?;
+        wait_for_text(&client, ".award-action [role=alert]", "hãy ghi lý do").await?;
+        nothing_pending(&client).await?;
+        assert_eq!(
+            award_statuses(&server, "nguyen van").await?,
+            ["approved"],
+            "nothing was decided"
+        );
+        Ok(())
+    })
+    .await
+    .unwrap();
+}

@@ -64,12 +64,74 @@ fn use_awards() -> Loaded<Vec<Held<Award>>> {
     })
 }
 
+/// The Board's form for one move of one proposal (a comment, or the decision). It lives with
+/// the page, not the card: a sync that lands while someone types redraws the cards, and must
+/// not close the form or lose what was typed.
+#[derive(Clone, Copy)]
+struct ActionForm {
+    open: RwSignal<Option<(Uuid, AwardAction)>>,
+    comment: RwSignal<String>,
+    number: RwSignal<String>,
+    date: RwSignal<String>,
+    signer: RwSignal<String>,
+    level: RwSignal<String>,
+    reason: RwSignal<String>,
+    error: RwSignal<Option<String>>,
+}
+
+impl ActionForm {
+    fn new() -> Self {
+        Self {
+            open: RwSignal::new(None),
+            comment: RwSignal::new(String::new()),
+            number: RwSignal::new(String::new()),
+            date: RwSignal::new(String::new()),
+            signer: RwSignal::new(String::new()),
+            level: RwSignal::new(String::new()),
+            reason: RwSignal::new(String::new()),
+            error: RwSignal::new(None),
+        }
+    }
+
+    /// Opens the form for `action` on `award`, empty but for the day and the deciding level.
+    fn start(self, award: &Award, action: AwardAction) {
+        for text in [self.comment, self.number, self.signer, self.reason] {
+            text.set(String::new());
+        }
+        self.date.set(today().to_vietnamese());
+        self.level.set(if award.level.is_empty() {
+            award.kind.decided_by_vi().to_owned()
+        } else {
+            award.level.clone()
+        });
+        self.error.set(None);
+        self.open.set(Some((award.id.as_uuid(), action)));
+    }
+}
+
 /// What the earlier awards a proposal repeats say, one sentence each.
 fn repeat_lines(found: &[Repeat<'_>], units: &[UnitView]) -> Vec<String> {
     found
         .iter()
         .map(|r| r.describe_vi(&unit_name(units, &r.earlier.unit_id.to_string())))
         .collect()
+}
+
+/// `unit` and every unit below it.
+fn subtree(units: &[UnitView], unit: &str) -> Vec<String> {
+    let mut found = vec![unit.to_owned()];
+    let mut at = 0;
+    while at < found.len() {
+        let parent = found[at].clone();
+        found.extend(
+            units
+                .iter()
+                .filter(|u| u.parent_id.as_deref() == Some(parent.as_str()))
+                .map(|u| u.id.clone()),
+        );
+        at += 1;
+    }
+    found
 }
 
 /// `/khen-thuong`.
@@ -83,7 +145,10 @@ pub fn Awards() -> impl IntoView {
     let kind = RwSignal::new(String::new());
     let recipient = RwSignal::new(String::new());
     let stage = RwSignal::new(String::new());
+    let unit = RwSignal::new(String::new());
+    let q = RwSignal::new(String::new());
     let writing = RwSignal::new(false);
+    let form = ActionForm::new();
     let role = move || session.user.get().map(|u| u.role);
     let may_propose = move || role().is_some_and(|r| r.reviews() || r == Role::Registrar);
     let print = move |_| {
@@ -104,6 +169,12 @@ pub fn Awards() -> impl IntoView {
     };
     let shown = move || -> Vec<Held<Award>> {
         let (year, kind, recipient, stage) = (year.get(), kind.get(), recipient.get(), stage.get());
+        let (needle, unit) = (q.get(), unit.get());
+        // A unit stands for its whole subtree, as everywhere in the app.
+        let within = match replica.data.get() {
+            Some((_, units)) if !unit.is_empty() => Some(subtree(&units, &unit)),
+            _ => None,
+        };
         awards
             .get()
             .unwrap_or_default()
@@ -111,6 +182,21 @@ pub fn Awards() -> impl IntoView {
             .filter(|h| year.is_empty() || h.record.year.to_string() == year)
             .filter(|h| kind.is_empty() || h.record.kind.as_str() == kind)
             .filter(|h| recipient.is_empty() || h.record.recipient_type.as_str() == recipient)
+            .filter(|h| {
+                within
+                    .as_ref()
+                    .is_none_or(|units| units.contains(&h.record.unit_id.to_string()))
+            })
+            .filter(|h| {
+                needle.trim().is_empty()
+                    || dvk_shared::text::matches(
+                        h.record
+                            .recipient_name
+                            .as_deref()
+                            .unwrap_or(&h.record.title),
+                        &needle,
+                    )
+            })
             .filter(|h| match stage.as_str() {
                 "decided" => h.record.status == AwardStatus::Decided,
                 "open" => !h.record.status.locked(),
@@ -130,42 +216,53 @@ pub fn Awards() -> impl IntoView {
             </div>
         </div>
         {move || writing.get().then(|| view! { <ProposalForm awards done=move || writing.set(false) /> })}
-        <section class="card filters no-print" aria-label=tr(|t| t.filters)>
-            <div class="grid-4">
-                <div class="field-row">
-                    <label for="aw-year">{tr(|t| t.year)}</label>
-                    <select id="aw-year" on:change=move |e| year.set(event_target_value(&e))>
-                        <option value="">{tr(|t| t.all)}</option>
-                        {move || years().into_iter().map(|y| view! { <option value=y.to_string()>{y}</option> }).collect_view()}
-                    </select>
-                </div>
-                <div class="field-row">
-                    <label for="aw-kind">{tr(|t| t.award_kind)}</label>
-                    <select id="aw-kind" on:change=move |e| kind.set(event_target_value(&e))>
-                        <option value="">{tr(|t| t.all)}</option>
-                        {AwardKind::ALL.into_iter().map(|k| view! {
-                            <option value=k.as_str()>{move || kind_label(k, lang.get())}</option>
-                        }).collect_view()}
-                    </select>
-                </div>
-                <div class="field-row">
-                    <label for="aw-recipient">{tr(|t| t.recipient_type)}</label>
-                    <select id="aw-recipient" on:change=move |e| recipient.set(event_target_value(&e))>
-                        <option value="">{tr(|t| t.all)}</option>
-                        <option value="individual">{tr(|t| t.individual)}</option>
-                        <option value="collective">{tr(|t| t.collective)}</option>
-                    </select>
-                </div>
-                <div class="field-row">
-                    <label for="aw-stage">{tr(|t| t.award_stage)}</label>
-                    <select id="aw-stage" on:change=move |e| stage.set(event_target_value(&e))>
-                        <option value="">{tr(|t| t.all)}</option>
-                        <option value="open">{tr(|t| t.awards_open)}</option>
-                        <option value="decided">{tr(|t| t.awards_decided)}</option>
-                    </select>
-                </div>
+        <form class="filters no-print" role="search" aria-label=tr(|t| t.filters) on:submit=|e| e.prevent_default()>
+            <div class="filter">
+                <label for="aw-q">{tr(|t| t.recipient_search)}</label>
+                <input id="aw-q" type="search" prop:value=move || q.get() on:input=move |e| q.set(event_target_value(&e)) />
             </div>
-        </section>
+            <div class="filter">
+                <label for="aw-year">{tr(|t| t.year)}</label>
+                <select id="aw-year" on:change=move |e| year.set(event_target_value(&e))>
+                    <option value="">{tr(|t| t.all)}</option>
+                    {move || years().into_iter().map(|y| view! { <option value=y.to_string()>{y}</option> }).collect_view()}
+                </select>
+            </div>
+            <div class="filter">
+                <label for="aw-unit">{tr(|t| t.unit)}</label>
+                <select id="aw-unit" on:change=move |e| unit.set(event_target_value(&e))>
+                    <option value="">{tr(|t| t.all)}</option>
+                    {move || replica.data.get().map(|(_, units)| units.into_iter().map(|u| view! {
+                        <option value=u.id.clone()>{u.name.clone()}</option>
+                    }).collect_view())}
+                </select>
+            </div>
+            <div class="filter">
+                <label for="aw-kind">{tr(|t| t.award_kind)}</label>
+                <select id="aw-kind" on:change=move |e| kind.set(event_target_value(&e))>
+                    <option value="">{tr(|t| t.all)}</option>
+                    {AwardKind::ALL.into_iter().map(|k| view! {
+                        <option value=k.as_str()>{move || kind_label(k, lang.get())}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="filter">
+                <label for="aw-recipient">{tr(|t| t.recipient_type)}</label>
+                <select id="aw-recipient" on:change=move |e| recipient.set(event_target_value(&e))>
+                    <option value="">{tr(|t| t.all)}</option>
+                    <option value="individual">{tr(|t| t.individual)}</option>
+                    <option value="collective">{tr(|t| t.collective)}</option>
+                </select>
+            </div>
+            <div class="filter">
+                <label for="aw-stage">{tr(|t| t.award_stage)}</label>
+                <select id="aw-stage" on:change=move |e| stage.set(event_target_value(&e))>
+                    <option value="">{tr(|t| t.all)}</option>
+                    <option value="open">{tr(|t| t.awards_open)}</option>
+                    <option value="decided">{tr(|t| t.awards_decided)}</option>
+                </select>
+            </div>
+        </form>
         {move || {
             let list = shown();
             let all: Vec<Award> = awards.get().unwrap_or_default().into_iter().map(|h| h.record).collect();
@@ -178,7 +275,7 @@ pub fn Awards() -> impl IntoView {
                     <p class="muted" role="status">{list.len()} " " {tr(|t| t.awards_shown)}</p>
                     <ul class="plain-list award-cards">
                         {list.into_iter().map(|held| view! {
-                            <li><AwardCard held all=all.clone() models=models.clone() units=units.clone() role /></li>
+                            <li><AwardCard held all=all.clone() models=models.clone() units=units.clone() role form /></li>
                         }).collect_view()}
                     </ul>
                 }.into_any()
@@ -195,6 +292,7 @@ fn AwardCard(
     models: Vec<ModelView>,
     units: Vec<UnitView>,
     role: Role,
+    form: ActionForm,
 ) -> impl IntoView {
     let status = expect_context::<SyncStatus>();
     let lang = use_lang();
@@ -204,18 +302,22 @@ fn AwardCard(
     let base = held.version;
     let unit = unit_name(&units, &award.unit_id.to_string());
     let recipient = award.recipient(&unit);
-    let acting: RwSignal<Option<AwardAction>> = RwSignal::new(None);
-    let comment = RwSignal::new(String::new());
-    let number = RwSignal::new(String::new());
-    let date = RwSignal::new(today().to_vietnamese());
-    let signer = RwSignal::new(String::new());
-    let level = RwSignal::new(if award.level.is_empty() {
-        award.kind.decided_by_vi().to_owned()
-    } else {
-        award.level.clone()
-    });
-    let reason = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
+    let ActionForm {
+        comment,
+        number,
+        date,
+        signer,
+        level,
+        reason,
+        error,
+        ..
+    } = form;
+    let acting = move || {
+        form.open
+            .get()
+            .filter(|(open, _)| *open == id)
+            .map(|(_, action)| action)
+    };
     let found = repeat_lines(&repeats(&award, &all), &units);
     let repeats_something = !found.is_empty();
     let reviews = role.reviews();
@@ -288,7 +390,7 @@ fn AwardCard(
                 params,
             )
             .await;
-            acting.try_set(None);
+            form.open.try_set(None);
         });
     };
     let model_links: Vec<(String, String)> = award
@@ -305,6 +407,7 @@ fn AwardCard(
         .collect();
     let kind = award.kind;
     let status_now = award.status;
+    let starting = award.clone();
     view! {
         <article class="card award" data-status=status_now.as_str() aria-labelledby=format!("aw-{id}")>
             <h3 id=format!("aw-{id}")>{recipient}</h3>
@@ -338,33 +441,35 @@ fn AwardCard(
             })}
             {(!actions.is_empty()).then(|| view! {
                 <div class="review-actions no-print">
-                    {actions.iter().copied().map(|action| view! {
+                    {actions.iter().copied().map(|action| {
+                        let starting = starting.clone();
+                        view! {
                         <button
                             type="button"
-                            class=if matches!(action, AwardAction::Refuse | AwardAction::Return) { "button secondary" } else { "button" }
+                            class=if matches!(action, AwardAction::Refuse | AwardAction::Return | AwardAction::Reopen) { "button secondary" } else { "button" }
                             on:click=move |_| match action {
                                 AwardAction::Submit | AwardAction::Approve => send(action),
-                                _ => { error.set(None); acting.set(Some(action)); }
+                                _ => form.start(&starting, action),
                             }
                         >{move || label(action)}</button>
-                    }).collect_view()}
+                    }}).collect_view()}
                 </div>
             })}
-            {move || acting.get().map(|action| {
+            {move || acting().map(|action| {
                 let decide = action == AwardAction::Decide;
                 view! {
                     <form class="award-action no-print" on:submit=move |e| { e.prevent_default(); send(action); }>
                         {(!decide).then(|| view! {
                             <div class="field-row">
                                 <label for=format!("aw-comment-{id}")>{tr(|t| t.reason_for_unit)}</label>
-                                <textarea id=format!("aw-comment-{id}") rows="3" on:input=move |e| comment.set(event_target_value(&e))></textarea>
+                                <textarea id=format!("aw-comment-{id}") rows="3" prop:value=move || comment.get() on:input=move |e| comment.set(event_target_value(&e))></textarea>
                             </div>
                         })}
                         {decide.then(|| view! {
                             <div class="grid-2">
                                 <div class="field-row">
                                     <label for=format!("aw-number-{id}")>{tr(|t| t.decision_number)}</label>
-                                    <input id=format!("aw-number-{id}") on:input=move |e| number.set(event_target_value(&e)) />
+                                    <input id=format!("aw-number-{id}") prop:value=move || number.get() on:input=move |e| number.set(event_target_value(&e)) />
                                 </div>
                                 <div class="field-row">
                                     <label for=format!("aw-date-{id}")>{tr(|t| t.decision_date)} " (dd/mm/yyyy)"</label>
@@ -372,7 +477,7 @@ fn AwardCard(
                                 </div>
                                 <div class="field-row">
                                     <label for=format!("aw-signer-{id}")>{tr(|t| t.signer)}</label>
-                                    <input id=format!("aw-signer-{id}") on:input=move |e| signer.set(event_target_value(&e)) />
+                                    <input id=format!("aw-signer-{id}") prop:value=move || signer.get() on:input=move |e| signer.set(event_target_value(&e)) />
                                 </div>
                                 <div class="field-row">
                                     <label for=format!("aw-level-{id}")>{tr(|t| t.decided_by)}</label>
@@ -382,14 +487,14 @@ fn AwardCard(
                             {repeats_something.then(|| view! {
                                 <div class="field-row">
                                     <label for=format!("aw-override-{id}")>{tr(|t| t.override_reason)}</label>
-                                    <textarea id=format!("aw-override-{id}") rows="2" on:input=move |e| reason.set(event_target_value(&e))></textarea>
+                                    <textarea id=format!("aw-override-{id}") rows="2" prop:value=move || reason.get() on:input=move |e| reason.set(event_target_value(&e))></textarea>
                                 </div>
                             })}
                         })}
                         <p class="field-error" role="alert">{move || error.get()}</p>
                         <button type="submit" class="button">{move || label(action)}</button>
                         " "
-                        <button type="button" class="button secondary" on:click=move |_| acting.set(None)>{tr(|t| t.cancel)}</button>
+                        <button type="button" class="button secondary" on:click=move |_| form.open.set(None)>{tr(|t| t.cancel)}</button>
                     </form>
                 }
             })}
@@ -531,7 +636,7 @@ fn ProposalForm(
         <form class="card model-form proposal-form" on:submit=|e| e.prevent_default() aria-labelledby="proposal-title">
             <h3 id="proposal-title">{tr(|t| t.new_proposal)}</h3>
             <fieldset>
-                <legend>{tr(|t| t.recipient_type)}</legend>
+                <legend>{tr(|t| t.proposed_for)}</legend>
                 <div class="grid-2">
                     <div class="field-row">
                         <label for="p-recipient">{tr(|t| t.recipient_type)}</label>
@@ -588,6 +693,13 @@ fn ProposalForm(
                     })}
                 </div>
             </fieldset>
+            // Right under who is proposed: the person sees it while typing the name.
+            {move || warnings().map(|lines| view! {
+                <div class="notice warning repeats" role="alert">
+                    <p><strong>{tr(|t| t.repeats_heading)}</strong></p>
+                    <ul>{lines.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}</ul>
+                </div>
+            })}
             <fieldset>
                 <legend>{tr(|t| t.justifying_models)}</legend>
                 <p class="field-error">{problem("model_ids")}</p>
@@ -614,12 +726,6 @@ fn ProposalForm(
                 <textarea id="p-reason" rows="4" prop:value=move || reason.get() on:input=move |e| reason.set(event_target_value(&e))></textarea>
                 <p class="field-error">{problem("reason")}</p>
             </div>
-            {move || warnings().map(|lines| view! {
-                <div class="notice warning repeats" role="alert">
-                    <p><strong>{tr(|t| t.repeats_heading)}</strong></p>
-                    <ul>{lines.into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}</ul>
-                </div>
-            })}
             <div class="form-actions">
                 <button type="button" class="button" on:click=move |_| save(true)>{tr(|t| t.send_proposal)}</button>
                 " "
