@@ -14,6 +14,7 @@ use crate::{
         home::Home,
         invitations::Invitations,
         join::Join,
+        library::Library,
         model_page::{ModelById, NewModel},
         models::{Models, Review},
         not_found::NotFound,
@@ -95,7 +96,7 @@ pub fn App() -> impl IntoView {
 
 /// The page for a path: `/`, `/mo-hinh`, `/mo-hinh/moi`, `/mo-hinh/{id}`, `/duyet`,
 /// `/tong-quan`, `/khao-sat`, `/khao-sat/{campaign}/{model}`, `/khao-sat/dot/moi`,
-/// `/khao-sat/dot/{campaign}`, `/khen-thuong` (commendation), `/dong-bo`, `/tai-khoan` (one's own account),
+/// `/khao-sat/dot/{campaign}`, `/khen-thuong` (commendation), `/thu-vien` (typical models), `/dong-bo`, `/tai-khoan` (one's own account),
 /// `/quan-tri/tai-khoan` (the accounts), `/quan-tri/loi-moi` (invitations), `/quan-tri/don-vi`
 /// (the unit tree), `/tham-gia`
 /// (joining through one, also before anyone signed in); anything else is "not found".
@@ -108,6 +109,7 @@ fn page(path: &str) -> AnyView {
         "/tong-quan" => view! { <Overview /> }.into_any(),
         "/khao-sat" => view! { <Surveys /> }.into_any(),
         "/khen-thuong" => view! { <Awards /> }.into_any(),
+        "/thu-vien" => view! { <Library /> }.into_any(),
         "/dong-bo" => view! { <Problems /> }.into_any(),
         "/tai-khoan" => view! { <MyAccount /> }.into_any(),
         "/quan-tri/tai-khoan" => view! { <Accounts /> }.into_any(),

@@ -740,6 +740,10 @@ impl<'a> Generator<'a> {
                 Status::Typical | Status::Replicated => [(year, Rating::Excellent)].into(),
                 _ => Default::default(),
             },
+            adopted_from: None,
+            replicated_outside: Vec::new(),
+            published: false,
+            public_photos: Vec::new(),
         };
         Ok((model, instant))
     }

@@ -142,6 +142,13 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
     if settings.demo && store.is_empty().await? {
         load_demo(store.as_ref()).await?;
     }
+    // Typical models of a seed or of a database older than the library get their entries.
+    let entries = sync::rebuild_library(store.as_ref(), now())
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot build the library of typical models: {e:?}"))?;
+    if entries > 0 {
+        tracing::info!(entries, "library of typical models brought up to date");
+    }
     let listener = TcpListener::bind(settings.addr).await?;
     let addr = listener.local_addr()?;
     let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();

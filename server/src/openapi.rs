@@ -537,6 +537,7 @@ mod tests {
                     name: seed.models[0].0.name.clone(),
                     unit_name: seed.units[0].name.clone(),
                 }],
+                replication: Default::default(),
             }),
         );
         // Every demo award, individual and collective, with and without a decision number.

@@ -71,6 +71,7 @@ pub(crate) async fn stats(
         by_unit: Vec::new(),
         awards: Vec::new(),
         typical: Vec::new(),
+        replication: Default::default(),
     };
     let mut by_unit: BTreeMap<UnitId, UnitStats> = BTreeMap::new();
     let as_of = query
@@ -147,5 +148,12 @@ pub(crate) async fn stats(
                 .unwrap_or_default(),
         })
         .collect();
+    let library = state.store.library_entries().await?;
+    stats.replication = dvk_shared::library::replication_stats(
+        library
+            .iter()
+            .filter(|e| counted(&e.unit_id) && query.year.is_none_or(|y| e.year == y)),
+        5,
+    );
     Ok(Json(stats))
 }

@@ -224,6 +224,9 @@ pub struct Stats {
     /// The typical models counted, in Vietnamese order of their names.
     #[serde(default)]
     pub typical: Vec<TypicalModel>,
+    /// How far the typical models counted were replicated.
+    #[serde(default)]
+    pub replication: crate::library::ReplicationStats,
 }
 
 /// A decided award as `GET /api/awards` lists it: the award, and the name of its unit (the one

@@ -10,6 +10,7 @@ pub mod award;
 pub mod date;
 pub mod ids;
 pub mod invitation;
+pub mod library;
 pub mod model;
 pub mod photo;
 pub mod progress;

@@ -368,7 +368,38 @@ pub struct Model {
     // On the wire the years are object keys, so text.
     #[cfg_attr(feature = "openapi", schema(value_type = std::collections::BTreeMap<String, crate::survey::Rating>))]
     pub ratings: std::collections::BTreeMap<u16, crate::survey::Rating>,
+    /// The typical model this one was adopted from ("Áp dụng mô hình này"): its lineage.
+    #[serde(default)]
+    pub adopted_from: Option<ModelId>,
+    /// Replication the Board recorded outside the app (a neighbouring locality, a unit outside
+    /// the installation).
+    #[serde(default)]
+    pub replicated_outside: Vec<OutsideReplication>,
+    /// Published by the Board on the public page (no sign-in): its name, unit, aims, ways of
+    /// working, results and the chosen photos — never its contact or survey notes.
+    #[serde(default)]
+    pub published: bool,
+    /// The survey photos the Board chose for the public page (content hashes).
+    #[serde(default)]
+    pub public_photos: Vec<String>,
 }
+
+/// The most photos a published model shows.
+pub const PUBLIC_PHOTOS_MAX: usize = 6;
+
+/// A model's replication somewhere the app does not reach, as the Board recorded it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OutsideReplication {
+    /// Where, e.g. "Xã Duy Phước, huyện Duy Xuyên".
+    pub place: String,
+    pub date: Date,
+    #[serde(default)]
+    pub notes: String,
+}
+
+/// The most outside replications one model records.
+pub const OUTSIDE_MAX: usize = 50;
 
 pub const NAME_MAX: usize = 200;
 pub const OBJECTIVES_MAX: usize = 4_000;
@@ -417,6 +448,10 @@ impl Model {
             status: Status::Draft,
             review_comment: None,
             ratings: std::collections::BTreeMap::new(),
+            adopted_from: None,
+            replicated_outside: Vec::new(),
+            published: false,
+            public_photos: Vec::new(),
         }
     }
 
@@ -454,6 +489,34 @@ impl Model {
 
     fn check_shape(&self, errors: &mut FieldErrors) {
         errors.text("name", &self.name, NAME_MAX, true);
+        if self.adopted_from == Some(self.id) {
+            errors.add("adopted_from", Problem::InvalidChoice);
+        }
+        if self.public_photos.len() > PUBLIC_PHOTOS_MAX
+            || self
+                .public_photos
+                .iter()
+                .any(|h| !crate::photo::hash_is_valid(h))
+        {
+            errors.add("public_photos", Problem::InvalidFormat);
+        }
+        if self.replicated_outside.len() > OUTSIDE_MAX {
+            errors.add("replicated_outside", Problem::OutOfRange);
+        }
+        for (i, outside) in self.replicated_outside.iter().enumerate() {
+            errors.text(
+                &format!("replicated_outside.{i}.place"),
+                &outside.place,
+                300,
+                true,
+            );
+            errors.text(
+                &format!("replicated_outside.{i}.notes"),
+                &outside.notes,
+                1_000,
+                false,
+            );
+        }
         if !(YEAR_MIN..=YEAR_MAX).contains(&self.year) {
             errors.add("year", Problem::OutOfRange);
         }

@@ -69,6 +69,10 @@ prop_compose! {
             status,
             review_comment: None,
             ratings: Default::default(),
+            adopted_from: None,
+            replicated_outside: Vec::new(),
+            published: false,
+            public_photos: Vec::new(),
         }
     }
 }

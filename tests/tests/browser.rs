@@ -960,17 +960,46 @@ async fn conflicts_reach_the_right_person_and_each_choice_does_what_it_says() {
         )
         .await?;
 
-        // 5. With the browser online but the server gone, the header says so.
+        // 5. With the browser online but the server gone, the header says so; once it is
+        // back, the next sync says that too.
         server.stop().await?;
-        click_text(&client, ".sync-bar button", "Đồng bộ ngay").await?;
-        wait_for_text(&client, ".net-state", "Không kết nối được máy chủ").await?;
+        sync_until_header_says(&client, "Không kết nối được máy chủ").await?;
         server.restart().await?;
-        click_text(&client, ".sync-bar button", "Đồng bộ ngay").await?;
-        wait_for_text(&client, ".net-state", "Đang trực tuyến").await?;
+        sync_until_header_says(&client, "Đang trực tuyến").await?;
         Ok(())
     })
     .await
     .unwrap();
+}
+
+/// Presses "Đồng bộ ngay" as a person would, again whenever it can be pressed, until the
+/// header says `text`. A press while a sync runs does nothing (the button is disabled then),
+/// and the app's own retries grow further apart the longer the server was gone: waiting for
+/// one press to show the result made this step fail on a slow machine, where a retry was under
+/// way when the single press came.
+async fn sync_until_header_says(client: &Client, text: &str) -> anyhow::Result<()> {
+    let outcome = wait_until(
+        &format!("the header to say {text:?}"),
+        Duration::from_secs(90),
+        || async {
+            if first_with_text(client, ".net-state", text).await? {
+                return Ok(true);
+            }
+            let button = client
+                .find(Locator::XPath("//section[contains(@class,'sync-bar')]//button[normalize-space()='Đồng bộ ngay']"))
+                .await?;
+            if button.attr("disabled").await?.is_none() {
+                button.click().await?;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            Ok(false)
+        },
+    )
+    .await;
+    if outcome.is_err() {
+        dvk_tests::browser::save_png(client, "failed").await.ok();
+    }
+    outcome
 }
 
 /// Clicks the button saying `label` in the account row of `username`.
@@ -1560,6 +1589,77 @@ async fn a_commune_proposes_offline_and_the_board_decides() {
             ["approved"],
             "nothing was decided"
         );
+        Ok(())
+    })
+    .await
+    .unwrap();
+}
+
+/// Replication end to end: a commune finds a typical model of another commune in the library
+/// with the server down, adopts it, and the draft starts from its ways of working with the link
+/// shown; once the server is back the draft arrives linked, and the library shows the adoption.
+#[tokio::test]
+async fn a_commune_adopts_a_typical_model_offline() {
+    let mut server = TestServer::start_demo(Backend::Sqlite).await.unwrap();
+    let base = server.base.clone();
+    let hoa = server.unit("Xã Điện Hòa").await.id;
+    let looker = Device::of_demo(&server, "dienhoa").await.unwrap();
+    let source: dvk_shared::library::LibraryEntry = looker
+        .replica()
+        .into_iter()
+        .filter(|((entity, _), _)| entity == "library")
+        .map(|(_, held)| {
+            serde_json::from_value::<dvk_shared::library::LibraryEntry>(held.data).unwrap()
+        })
+        .find(|e| e.unit_id != hoa && e.adoptions.is_empty())
+        .unwrap();
+    with_browser(move |client| async move {
+        client.goto(&base).await?;
+        sign_in(&client, "dienhoa").await?;
+        synced(&client).await?;
+        service_worker_active(&client).await?;
+        server.stop().await?;
+
+        click_text(&client, "nav a", "Thư viện điển hình").await?;
+        // Found without diacritics.
+        let folded = dvk_shared::text::fold(&source.name);
+        type_into(&client, "#lib-q", &folded).await?;
+        let card = format!("#m-{}", source.id);
+        wait_for_text(&client, &format!("{card} h3"), &source.name).await?;
+        screenshot_at(&client, "24-library", &card).await?;
+        click_text(&client, &format!("{card} button"), "Áp dụng mô hình này").await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css("#f-name"))
+            .await?;
+        assert_eq!(value_of(&client, "#f-name").await?, source.name);
+        assert_eq!(value_of(&client, "#f-objectives").await?, source.objectives);
+        assert_eq!(
+            value_of(&client, "#f-results-money_vnd").await?,
+            "",
+            "figures cleared"
+        );
+        wait_for_text(&client, ".lineage", &source.name).await?;
+        screenshot(&client, "25-adopted-draft").await?;
+        let url = client.current_url().await?;
+        let adopted: Uuid = url.path().trim_start_matches("/mo-hinh/").parse()?;
+
+        // The server comes back; nobody presses anything.
+        server.restart().await?;
+        nothing_pending(&client).await?;
+        let stored = server
+            .store()
+            .model(ModelId::from_uuid(adopted)?)
+            .await?
+            .expect("the adopted draft on the server");
+        assert_eq!(stored.model.adopted_from, Some(source.id));
+        assert_eq!(stored.model.unit_id, hoa);
+
+        // The library on the tablet shows where the model went.
+        click_text(&client, "nav a", "Thư viện điển hình").await?;
+        type_into(&client, "#lib-q", &folded).await?;
+        wait_for_text(&client, &format!("{card} .replication-tree"), "Xã Điện Hòa").await?;
         Ok(())
     })
     .await

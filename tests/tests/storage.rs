@@ -62,6 +62,10 @@ fn model(unit: UnitId, name: &str) -> Model {
         status: Status::Draft,
         review_comment: None,
         ratings: Default::default(),
+        adopted_from: None,
+        replicated_outside: Vec::new(),
+        published: false,
+        public_photos: Vec::new(),
     }
 }
 

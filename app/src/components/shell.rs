@@ -75,6 +75,7 @@ pub fn Shell(children: Children) -> impl IntoView {
             <NavLink href="/duyet">{tr(|t| t.nav_review)}</NavLink>
             <NavLink href="/tong-quan">{tr(|t| t.nav_overview)}</NavLink>
             <NavLink href="/khao-sat">{tr(|t| t.nav_survey)}</NavLink>
+            <NavLink href="/thu-vien">{tr(|t| t.nav_library)}</NavLink>
             <NavLink href="/khen-thuong">{tr(|t| t.nav_awards)}</NavLink>
             <NavLink href="/dong-bo">{tr(|t| t.nav_sync)}</NavLink>
             {move || session.user.get().is_some_and(|u| u.role.reviews()).then(|| view! {

@@ -118,7 +118,7 @@ fn repeat_lines(found: &[Repeat<'_>], units: &[UnitView]) -> Vec<String> {
 }
 
 /// `unit` and every unit below it.
-fn subtree(units: &[UnitView], unit: &str) -> Vec<String> {
+pub(crate) fn subtree(units: &[UnitView], unit: &str) -> Vec<String> {
     let mut found = vec![unit.to_owned()];
     let mut at = 0;
     while at < found.len() {

@@ -8,6 +8,7 @@ pub mod data;
 pub mod home;
 pub mod invitations;
 pub mod join;
+pub mod library;
 pub mod model_page;
 pub mod models;
 pub mod not_found;

@@ -148,6 +148,7 @@ fn ModelPage(id: Option<Uuid>) -> impl IntoView {
                     let model_id = model.id;
                     view! {
                         <ReturnedComment model=model.clone() />
+                        <Lineage model=model.clone() />
                         {if editable {
                             view! { <ModelForm model=Some(model.clone()) units=units.clone() reload page_id editing base /> }.into_any()
                         } else {
@@ -161,6 +162,48 @@ fn ModelPage(id: Option<Uuid>) -> impl IntoView {
                 }
             }
         })}
+    }
+}
+
+/// Where a model comes from and where it went: the typical model it was adopted from, and
+/// for a typical model, how many units adopted it (the library has the tree).
+#[component]
+fn Lineage(model: ModelView) -> impl IntoView {
+    let source: Option<Uuid> = model.data["adopted_from"]
+        .as_str()
+        .and_then(|s| s.parse().ok());
+    let own = model.id;
+    let entries = data::Loaded::new(move || async move {
+        data::held::<dvk_shared::library::LibraryEntry>(Entity::Library).await
+    });
+    let replica = data::use_replica();
+    move || {
+        let entries = entries.get()?;
+        let units = replica.data.get().map(|(_, u)| u).unwrap_or_default();
+        let from = source.and_then(|s| entries.iter().find(|e| e.record.id.as_uuid() == s));
+        let mine = entries.iter().find(|e| e.record.id.as_uuid() == own);
+        if from.is_none() && mine.is_none() && source.is_none() {
+            return None;
+        }
+        Some(view! {
+            <aside class="card lineage" role="note">
+                {source.map(|s| match from {
+                    Some(entry) => view! {
+                        <p>{tr(|t| t.adopted_from_label)} ": "
+                            <a href=format!("/thu-vien#m-{s}")>{entry.record.name.clone()}</a>
+                            " (" {super::library::known_or(&units, &entry.record.unit_id.to_string(), &entry.record.unit_name)} ")"
+                        </p>
+                    }.into_any(),
+                    None => view! { <p>{tr(|t| t.adopted_from_label)} ": " {tr(|t| t.no_longer_typical)}</p> }.into_any(),
+                })}
+                {mine.map(|entry| view! {
+                    <p>
+                        <a href=format!("/thu-vien#m-{own}")>{tr(|t| t.nav_library)}</a>
+                        ": " {entry.record.reach()} " " {tr(|t| t.units_reached)}
+                    </p>
+                })}
+            </aside>
+        })
     }
 }
 

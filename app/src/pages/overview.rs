@@ -85,7 +85,24 @@ pub fn Overview() -> impl IntoView {
                 <AwardList awards=awards.unwrap_or_default() />
             }.into_any(),
         }}
-        {move || stats.get().and_then(|(stats, _)| stats.ok()).map(|stats| view! {
+        {move || stats.get().and_then(|(stats, _)| stats.ok()).map(|stats| {
+            let r = stats.replication.clone();
+            view! {
+            <section class="card" aria-labelledby="replication-title">
+                <h3 id="replication-title">{tr(|t| t.replication_title)}</h3>
+                <p class="replication-figures">
+                    <strong>{r.replicated}</strong> " / " {r.typical} " " {tr(|t| t.replicated_of_typical)}
+                    " · " <strong>{r.units_reached}</strong> " " {tr(|t| t.units_reached)}
+                </p>
+                {(!r.most_replicated.is_empty()).then(|| view! {
+                    <h4>{tr(|t| t.most_replicated)}</h4>
+                    <ol class="most-replicated">
+                        {r.most_replicated.into_iter().map(|(id, name, reach)| view! {
+                            <li><a href=format!("/thu-vien#m-{id}")>{name}</a> <span class="muted">" · " {reach} " " {tr(|t| t.units_reached)}</span></li>
+                        }).collect_view()}
+                    </ol>
+                })}
+            </section>
             <section class="card" aria-labelledby="typical-title">
                 <h3 id="typical-title">{tr(|t| t.typical_title)}</h3>
                 {if stats.typical.is_empty() {
@@ -103,7 +120,7 @@ pub fn Overview() -> impl IntoView {
                     }.into_any()
                 }}
             </section>
-        })}
+        }})}
         <section class="card" aria-labelledby="difficulties-title">
             <h3 id="difficulties-title">{tr(|t| t.difficulties_title)}</h3>
             <crate::pages::surveys::DifficultyCounts />

@@ -276,7 +276,8 @@ pub struct PushWrites {
     pub records: Vec<RecordWrite>,
     pub audit: Vec<AuditRow>,
     pub exits: Vec<ScopeExit>,
-    pub device: Device,
+    /// The device that pushed; none for a batch the server makes itself (the library rebuilt).
+    pub device: Option<Device>,
     /// Each change decided now, answered the same way when it is sent again.
     pub results: Vec<PushResult>,
     /// The device learned every answer before this seq: those are forgotten.
@@ -560,6 +561,9 @@ pub trait RecordStore: Send + Sync {
         year: Option<u16>,
     ) -> Result<Vec<Award>, StoreError>;
 
+    /// Every entry of the library of typical models.
+    async fn library_entries(&self) -> Result<Vec<dvk_shared::library::LibraryEntry>, StoreError>;
+
     /// Decided awards counted per unit, kind, recipient type and year.
     async fn award_counts(&self, year: Option<u16>) -> Result<Vec<AwardCount>, StoreError>;
 
@@ -663,6 +667,11 @@ pub trait PushTx: Send {
     ) -> Result<Vec<StoredRecord>, StoreError>;
     /// The surveys of these models (they follow their model's unit).
     async fn surveys_of(&mut self, models: &[Uuid]) -> Result<Vec<StoredRecord>, StoreError>;
+    /// The models adopted from `model` (deleted ones left out).
+    async fn adoptions_of(&mut self, model: Uuid) -> Result<Vec<Uuid>, StoreError>;
+    /// The typical and replicated models, and the models the library holds an entry of: what
+    /// a rebuild of the library reads.
+    async fn library_models(&mut self) -> Result<Vec<Uuid>, StoreError>;
     /// The ids of the decided awards of `kind`, of `year` if given: whom the duplicate guard
     /// compares a proposal with.
     async fn decided_awards(

@@ -8,6 +8,7 @@
 mod answer;
 mod award;
 mod campaign;
+mod library;
 mod model;
 mod notice;
 mod pull;
@@ -15,6 +16,8 @@ mod push;
 mod record;
 mod request;
 mod survey;
+
+pub(crate) use library::rebuild as rebuild_library;
 
 use axum::{
     Json, Router,

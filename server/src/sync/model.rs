@@ -4,6 +4,7 @@
 
 use dvk_shared::{
     ids::UnitId,
+    library::LibraryEntry,
     model::{Action, Model, Status, TransitionError, YEAR_MAX, YEAR_MIN},
     survey::Rating,
     sync::{Entity, FieldConflict, Kind},
@@ -24,6 +25,20 @@ impl Rules for Models {
     type Record = Model;
     const ENTITY: Entity = Entity::Model;
 
+    /// A model adopted from a typical one: the source's library entry, which says it may be.
+    fn needs(
+        _viewer: &crate::access::Viewer,
+        _current: Option<&Model>,
+        mutation: &dvk_shared::sync::Mutation,
+    ) -> Vec<(Entity, Uuid)> {
+        mutation
+            .fields
+            .get("adopted_from")
+            .and_then(|v| v.as_str()?.parse().ok())
+            .map(|source| vec![(Entity::Library, source)])
+            .unwrap_or_default()
+    }
+
     fn create(ctx: &Ctx, id: Uuid, mut fields: Map<String, Value>) -> Decision<Model> {
         if !matches!(
             ctx.viewer.user.role,
@@ -43,6 +58,26 @@ impl Rules for Models {
         if !ctx.viewer.sees(model.unit_id) {
             return Decision::Refuse(answer::outside_units(Entity::Model));
         }
+        // A model is adopted only from one the library holds: a typical one.
+        if let Some(source) = model.adopted_from
+            && ctx
+                .get::<LibraryEntry>(Entity::Library, source.as_uuid())
+                .is_none()
+        {
+            return Decision::Refuse(answer::rejected(
+                "not_typical",
+                "Mô hình gốc không còn là mô hình điển hình nên không áp dụng được; hãy đồng bộ để xem thư viện mới nhất.",
+                "The model adopted is no longer a typical one; sync to see the library as it is now.",
+                None,
+            ));
+        }
+        if (!model.replicated_outside.is_empty()
+            || model.published
+            || !model.public_photos.is_empty())
+            && !ctx.viewer.user.role.reviews()
+        {
+            return Decision::Refuse(answer::role_not_allowed());
+        }
         match model.validate_draft() {
             Ok(()) => Decision::Write(model),
             Err(errors) => Decision::Refuse(answer::invalid(errors)),
@@ -60,6 +95,11 @@ impl Rules for Models {
     }
 
     fn check_edit(ctx: &Ctx, before: &Model, after: &mut Model) -> Decision<()> {
+        // Replication outside the app is the Board's to record.
+        if after.replicated_outside != before.replicated_outside && !ctx.viewer.user.role.reviews()
+        {
+            return Decision::Refuse(answer::role_not_allowed());
+        }
         if after.unit_id != before.unit_id && !ctx.viewer.sees(after.unit_id) {
             return Decision::Refuse(answer::outside_units(Entity::Model));
         }

@@ -14,6 +14,7 @@ use super::{
     answer,
     award::{self, Awards},
     campaign::Campaigns,
+    library,
     model::Models,
     notice::Notices,
     pull::Cursor,
@@ -117,6 +118,8 @@ pub(crate) async fn push(
         let mutation = &push.mutation;
         let tx = tx.as_mut();
         let unit_before = moved_from(&batch, mutation.kind.entity(), mutation.id.as_uuid());
+        let source_before =
+            library::source_of(&batch, mutation.kind.entity(), mutation.id.as_uuid());
         let outcome = match mutation.kind.entity() {
             Entity::Model => {
                 record::decide::<Models>(tx, &mut batch, viewer, &actor, mutation, now).await?
@@ -134,7 +137,8 @@ pub(crate) async fn push(
                 award::load_candidates(tx, &mut batch, mutation).await?;
                 record::decide::<Awards>(tx, &mut batch, viewer, &actor, mutation, now).await?
             }
-            Entity::Unit => answer::role_not_allowed(),
+            // Units change through their own API; the library is the server's to write.
+            Entity::Unit | Entity::Library => answer::role_not_allowed(),
         };
         if outcome.status == PushStatus::Applied
             && mutation.kind.entity() == Entity::Model
@@ -144,6 +148,15 @@ pub(crate) async fn push(
             && unit_before.is_some_and(|before| before != unit)
         {
             survey::follow_model(tx, &mut batch, mutation.id.as_uuid(), unit, now).await?;
+        }
+        if outcome.status == PushStatus::Applied {
+            let touched = library::touched(
+                &batch,
+                mutation.kind.entity(),
+                mutation.id.as_uuid(),
+                source_before,
+            );
+            library::refresh(tx, &mut batch, &viewer.tree, &touched, now).await?;
         }
         // The outcome is final whatever it is: the same seq is answered the same way again.
         last_seq = push.seq;
@@ -158,13 +171,13 @@ pub(crate) async fn push(
         records,
         audit,
         exits,
-        device: Device {
+        device: Some(Device {
             id: device_id,
             user_id: viewer.user.id,
             last_seq,
             epoch: counter.epoch,
             seen_at: now,
-        },
+        }),
         results: decided.clone(),
         // Every request starts at the device's first unanswered change: what is before it, the
         // device has learned.

@@ -22,16 +22,19 @@ pub enum Entity {
     Notice,
     /// A proposal for a commendation, and once decided the award.
     Award,
+    /// A typical model as the library shows it to every device (the server writes it).
+    Library,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 6] = [
+    pub const ALL: [Entity; 7] = [
         Entity::Unit,
         Entity::Model,
         Entity::Campaign,
         Entity::Survey,
         Entity::Notice,
         Entity::Award,
+        Entity::Library,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -42,6 +45,7 @@ impl Entity {
             Entity::Survey => "survey",
             Entity::Notice => "notice",
             Entity::Award => "award",
+            Entity::Library => "library",
         }
     }
 
@@ -58,6 +62,7 @@ impl Entity {
             Entity::Survey => "phiếu khảo sát",
             Entity::Notice => "thông báo",
             Entity::Award => "đề nghị khen thưởng",
+            Entity::Library => "mô hình điển hình",
         }
     }
 
@@ -69,6 +74,7 @@ impl Entity {
             Entity::Survey => "survey",
             Entity::Notice => "notice",
             Entity::Award => "commendation proposal",
+            Entity::Library => "typical model",
         }
     }
 
@@ -77,7 +83,7 @@ impl Entity {
     pub fn since_schema(self) -> u32 {
         match self {
             Entity::Notice => 2,
-            Entity::Award => 3,
+            Entity::Award | Entity::Library => 3,
             _ => 1,
         }
     }
@@ -102,6 +108,11 @@ impl Entity {
                 ("location", Soft),
                 ("field", Hard),
                 ("unit_id", Hard),
+                // Only the Board records or publishes (the server checks who).
+                ("replicated_outside", Hard),
+                ("published", Hard),
+                ("public_photos", Hard),
+                ("adopted_from", Fixed),
                 ("status", Server),
                 ("review_comment", Server),
                 ("ratings", Server),
@@ -132,7 +143,7 @@ impl Entity {
                 ("rating", Server),
                 ("status", Server),
             ],
-            Entity::Notice => &[],
+            Entity::Notice | Entity::Library => &[],
             // Who and what is proposed are authoritative: two people changing them at once
             // settle it together, nothing is overwritten (SYNC.md: awards).
             Entity::Award => &[
@@ -365,7 +376,7 @@ impl Kind {
             Entity::Campaign => Some(Kind::CampaignUpdate),
             Entity::Survey => Some(Kind::SurveyUpdate),
             Entity::Award => Some(Kind::AwardUpdate),
-            Entity::Unit | Entity::Notice => None,
+            Entity::Unit | Entity::Notice | Entity::Library => None,
         }
     }
 

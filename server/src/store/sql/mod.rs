@@ -104,6 +104,7 @@ pub(crate) fn table(entity: Entity) -> &'static str {
         Entity::Survey => "surveys",
         Entity::Notice => "notices",
         Entity::Award => "awards",
+        Entity::Library => "library",
     }
 }
 
@@ -112,13 +113,14 @@ pub(crate) fn unit_column(entity: Entity) -> &'static str {
     match entity {
         Entity::Model | Entity::Survey | Entity::Award => "unit_id",
         Entity::Unit => "id",
-        Entity::Campaign | Entity::Notice => "CAST(NULL AS TEXT)",
+        Entity::Campaign | Entity::Notice | Entity::Library => "CAST(NULL AS TEXT)",
     }
 }
 
 /// A value of one of the columns a record table adds to the core ones.
 pub(crate) enum Column {
     Text(String),
+    OptText(Option<String>),
     Int(i32),
 }
 
@@ -128,7 +130,7 @@ pub(crate) struct Columns(pub Vec<Column>);
 
 impl Columns {
     pub(crate) fn of(write: &RecordWrite) -> Result<Self, StoreError> {
-        use Column::{Int, Text};
+        use Column::{Int, OptText, Text};
         let data = &write.record.data;
         let text = |key: &str| -> Result<Column, StoreError> {
             data[key]
@@ -153,6 +155,7 @@ impl Columns {
                     Text(model.field.as_str().to_owned()),
                     Int(i32::from(model.year)),
                     Text(model.status.as_str().to_owned()),
+                    OptText(model.adopted_from.map(|m| m.to_string())),
                 ]
             }
             Entity::Campaign => vec![Int(data["year"]
@@ -179,7 +182,7 @@ impl Columns {
                     Text(award.status.as_str().to_owned()),
                 ]
             }
-            Entity::Unit => Vec::new(),
+            Entity::Unit | Entity::Library => Vec::new(),
         }))
     }
 }

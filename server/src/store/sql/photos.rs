@@ -251,14 +251,15 @@ macro_rules! sql_photos {
                     .push_bind(hash);
                 if let Some(units) = units {
                     if units.is_empty() {
-                        query.push(" AND 1 = 0");
+                        query.push(" AND unit_id = ''");
                     } else {
-                        query.push(" AND unit_id IN (");
+                        // An empty unit: a photo of the library, which everyone may read.
+                        query.push(" AND (unit_id = '' OR unit_id IN (");
                         let mut list = query.separated(", ");
                         for unit in units {
                             list.push_bind(unit.to_string());
                         }
-                        query.push(")");
+                        query.push("))");
                     }
                 }
                 let rows: Vec<i32> = query.build_query_scalar().fetch_all(&self.pool).await?;

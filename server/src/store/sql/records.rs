@@ -415,6 +415,16 @@ macro_rules! sql_records {
                 rows.iter().map(|data| Ok(serde_json::from_str(data)?)).collect()
             }
 
+            async fn library_entries(
+                &self,
+            ) -> Result<Vec<dvk_shared::library::LibraryEntry>, $crate::store::StoreError> {
+                let rows: Vec<String> =
+                    sqlx::query_scalar("SELECT data FROM library WHERE deleted = FALSE")
+                        .fetch_all(&self.pool)
+                        .await?;
+                rows.iter().map(|data| Ok(serde_json::from_str(data)?)).collect()
+            }
+
             async fn award_counts(
                 &self,
                 year: Option<u16>,

@@ -13,6 +13,16 @@ macro_rules! sql_sync {
         }
 
         impl $store {
+            /// Record ids as the database gave them.
+            fn parse_ids(ids: &[String]) -> Result<Vec<uuid::Uuid>, $crate::store::StoreError> {
+                ids.iter()
+                    .map(|id| {
+                        id.parse()
+                            .map_err(|_| $crate::store::StoreError::Corrupt(format!("a record id {id:?}")))
+                    })
+                    .collect()
+            }
+
             /// The counter, the epoch and what a restore kept, inside `conn`'s transaction.
             pub(crate) async fn counter_in(
                 conn: &mut <$db as sqlx::Database>::Connection,
@@ -132,20 +142,21 @@ macro_rules! sql_sync {
                         columns.push($crate::store::sql::Columns::of(write)?);
                     }
                     let (table, extra): (&str, &[&str]) = match entity {
-                        Entity::Model => ("models", &["unit_id", "name", "name_sort", "search", "field", "year", "status"]),
+                        Entity::Model => ("models", &["unit_id", "name", "name_sort", "search", "field", "year", "status", "adopted_from"]),
                         Entity::Campaign => ("campaigns", &["year"]),
                         Entity::Survey => ("surveys", &["campaign_id", "model_id", "unit_id", "surveyor_id", "status"]),
                         Entity::Notice => ("notices", &["user_id"]),
                         Entity::Award => ("awards", &["kind", "recipient_type", "unit_id", "year", "status"]),
+                        Entity::Library => ("library", &[]),
                         Entity::Unit => {
                             return Err($crate::store::StoreError::Corrupt("units are not written by a push".into()))
                         }
                     };
                     let core = ["id", "data", "version", "field_versions", "field_writers", "created_at", "updated_at", "deleted"];
+                    let names: Vec<&str> = core.iter().chain(extra.iter()).copied().collect();
                     let mut query = sqlx::QueryBuilder::<$db>::new(format!(
-                        "INSERT INTO {table} ({}, {}) ",
-                        core.join(", "),
-                        extra.join(", ")
+                        "INSERT INTO {table} ({}) ",
+                        names.join(", ")
                     ));
                     let mut failed = None;
                     query.push_values(chunk.iter().zip(&columns), |mut row, (write, columns)| {
@@ -167,6 +178,7 @@ macro_rules! sql_sync {
                         for value in &columns.0 {
                             match value {
                                 $crate::store::sql::Column::Text(text) => row.push_bind(text.clone()),
+                                $crate::store::sql::Column::OptText(text) => row.push_bind(text.clone()),
                                 $crate::store::sql::Column::Int(number) => row.push_bind(*number),
                             };
                         }
@@ -182,8 +194,9 @@ macro_rules! sql_sync {
                     query.push(format!(" ON CONFLICT (id) DO UPDATE SET {}", updates.join(", ")));
                     query.build().execute(&mut *conn).await?;
                 }
-                if entity == Entity::Survey {
-                    // The photos each survey shows, and from which unit: who may read them.
+                if matches!(entity, Entity::Survey | Entity::Library) {
+                    // The photos each survey shows, and from which unit: who may read them. A
+                    // library entry's photos are everyone's (an empty unit).
                     let mut forget = sqlx::QueryBuilder::<$db>::new("DELETE FROM photo_links WHERE survey_id IN (");
                     let mut list = forget.separated(", ");
                     for write in rows {
@@ -200,7 +213,7 @@ macro_rules! sql_sync {
                                 .as_array()
                                 .into_iter()
                                 .flatten()
-                                .filter_map(|p| p["hash"].as_str().map(str::to_owned))
+                                .filter_map(|p| p["hash"].as_str().or(p.as_str()).map(str::to_owned))
                                 .collect();
                             hashes.sort();
                             hashes.dedup();
@@ -327,6 +340,31 @@ macro_rules! sql_sync {
                 Ok(records)
             }
 
+            async fn adoptions_of(
+                &mut self,
+                model: uuid::Uuid,
+            ) -> Result<Vec<uuid::Uuid>, $crate::store::StoreError> {
+                let ids: Vec<String> = sqlx::query_scalar(
+                    "SELECT id FROM models WHERE deleted = FALSE AND adopted_from = $1",
+                )
+                .bind(model.to_string())
+                .fetch_all(&mut *self.tx)
+                .await?;
+                <$store>::parse_ids(&ids)
+            }
+
+            async fn library_models(
+                &mut self,
+            ) -> Result<Vec<uuid::Uuid>, $crate::store::StoreError> {
+                let ids: Vec<String> = sqlx::query_scalar(
+                    "SELECT id FROM models WHERE deleted = FALSE AND status IN ('typical', 'replicated') \
+                     UNION SELECT id FROM library WHERE deleted = FALSE",
+                )
+                .fetch_all(&mut *self.tx)
+                .await?;
+                <$store>::parse_ids(&ids)
+            }
+
             async fn decided_awards(
                 &mut self,
                 kind: dvk_shared::award::AwardKind,
@@ -340,12 +378,7 @@ macro_rules! sql_sync {
                     query.push(" AND year = ").push_bind(i32::from(year));
                 }
                 let ids: Vec<String> = query.build_query_scalar().fetch_all(&mut *self.tx).await?;
-                ids.iter()
-                    .map(|id| {
-                        id.parse()
-                            .map_err(|_| $crate::store::StoreError::Corrupt(format!("an award id {id:?}")))
-                    })
-                    .collect()
+                <$store>::parse_ids(&ids)
             }
 
             async fn device_owners(
@@ -432,7 +465,9 @@ macro_rules! sql_sync {
                     });
                     query.build().execute(&mut *conn).await?;
                 }
-                let device = &writes.device;
+                let Some(device) = &writes.device else {
+                    return Ok(());
+                };
                 sqlx::query(
                     "INSERT INTO devices (id, user_id, last_seq, epoch, created_at, seen_at) VALUES ($1, $2, $3, $4, $5, $5) \
                      ON CONFLICT (id) DO UPDATE SET last_seq = excluded.last_seq, epoch = excluded.epoch, seen_at = excluded.seen_at",
@@ -523,7 +558,8 @@ macro_rules! sql_sync {
                             Self::in_units(&mut sql, "unit_id", units)
                         }
                         // The year's plan is the whole organisation's: everyone sees every campaign.
-                        Entity::Campaign => true,
+                        // Typical models are there to be learnt from: every device holds the library.
+                        Entity::Campaign | Entity::Library => true,
                         Entity::Notice => {
                             sql.push(" AND user_id = ").push_bind(query.user.to_string());
                             true
