@@ -1,6 +1,6 @@
 // The service worker: keeps the app shell (HTML, JS, wasm, CSS, icons) so the app opens with no
 // network at all after its first visit. Data never goes through here: records live in IndexedDB
-// and /api/ always goes to the network.
+// and /api/ always goes to the network, as does the public page (/cong-khai).
 //
 // scripts/trunk-post-build.sh fills in the two placeholders at build time from the files Trunk
 // produced; this template is never served as it is.
@@ -35,7 +35,14 @@ self.addEventListener("fetch", (event) => {
   const request = event.request;
   if (request.method !== "GET") return;
   const url = new URL(request.url);
-  if (url.origin !== self.location.origin || url.pathname.startsWith("/api/")) return;
+  // The API and the public page (/cong-khai, plain HTML for anyone) are never the app's shell.
+  if (
+    url.origin !== self.location.origin ||
+    url.pathname.startsWith("/api/") ||
+    url.pathname === "/cong-khai" ||
+    url.pathname.startsWith("/cong-khai/")
+  )
+    return;
   if (request.mode === "navigate") {
     // Every client route is the same single page: answer it with the cached shell.
     event.respondWith(

@@ -17,6 +17,7 @@ pub mod models;
 pub mod openapi;
 pub mod peer;
 pub mod photos;
+pub mod public;
 pub mod stats;
 pub mod store;
 pub mod sync;
@@ -105,6 +106,9 @@ pub fn router(state: AppState, dist_dir: &std::path::Path) -> Router {
         .layer(middleware::from_fn(error::json_errors));
     Router::new()
         .nest("/api", api)
+        // The public page needs no sign-in and is not the app: it comes before the app's
+        // fallback, and the service worker leaves it to the network.
+        .merge(public::router())
         .with_state(state.clone())
         .fallback_service(web::app_service(dist_dir))
         // Outside the API's layers: the same-origin check and sign-in read the `Peer` it sets.

@@ -32,6 +32,50 @@ async fn open(client: &Client, base: &str, path: &str, ready: &str) -> anyhow::R
     Ok(())
 }
 
+/// Clicks the first element matching `css`.
+async fn click(client: &Client, css: &str) -> anyhow::Result<()> {
+    client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css(css))
+        .await?
+        .click()
+        .await?;
+    Ok(())
+}
+
+/// Waits for a form a click opened.
+async fn open_form(client: &Client, ready: &str) -> anyhow::Result<()> {
+    client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css(ready))
+        .await?;
+    Ok(())
+}
+
+/// The Board publishes one typical model; the path of its public page.
+async fn publish_one(server: &TestServer) -> String {
+    let mut board = dvk_tests::device::Device::of_demo(server, "bandanvan")
+        .await
+        .unwrap();
+    let id = board
+        .replica()
+        .into_iter()
+        .find(|((entity, _), _)| entity == "library")
+        .map(|((_, id), _)| id)
+        .unwrap();
+    let version = board.version_of(id);
+    board.save(
+        "model.update",
+        id,
+        version,
+        serde_json::json!({"published": true}),
+    );
+    board.sync().await.unwrap();
+    format!("/cong-khai/{id}")
+}
+
 /// The address of the first link matching `css`, once the page shows one.
 async fn first_link(client: &Client, css: &str) -> anyhow::Result<String> {
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
@@ -115,6 +159,7 @@ async fn every_screen_passes_axe_at_tablet_size_in_both_orientations() {
     let code = one_time_code_for_a_new_registrar(&server).await;
     let invitation = invitation_link(&server, false).await;
     let revoked = invitation_link(&server, true).await;
+    let published = publish_one(&server).await;
 
     with_browser(move |client| async move {
         let mut problems = Vec::new();
@@ -159,6 +204,11 @@ async fn every_screen_passes_axe_at_tablet_size_in_both_orientations() {
         let said = client.find(Locator::Css("main [role=alert]")).await?.text().await?;
         assert!(said.contains("Lời mời này đã bị thu hồi"), "{said}");
         check("a revoked invitation").await?;
+        // The public page, for anyone (plain HTML from the server, not the app).
+        open(&client, &base, "/cong-khai", "main li.m a").await?;
+        check("the public page").await?;
+        open(&client, &base, &published, "main article h2").await?;
+        check("a published model").await?;
         open(&client, &base, "/", "#username").await?;
 
         // A person given a one-time code chooses their password.
@@ -193,6 +243,12 @@ async fn every_screen_passes_axe_at_tablet_size_in_both_orientations() {
         check("to resolve").await?;
         open(&client, &base, "/tai-khoan", "#current-password").await?;
         check("my account").await?;
+        open(&client, &base, "/thu-vien", "article.library-entry").await?;
+        check("the library of typical models").await?;
+        open(&client, &base, "/khen-thuong", "main h2").await?;
+        click(&client, ".list-head button").await?;
+        open_form(&client, "#p-name").await?;
+        check("a commendation proposal").await?;
         sign_out(&client).await?;
 
         // The Board: its queue, a submitted model with approve/return, campaigns, the overview.
@@ -216,6 +272,10 @@ async fn every_screen_passes_axe_at_tablet_size_in_both_orientations() {
         check("a new campaign").await?;
         open(&client, &base, "/tong-quan", "main svg.bar-track").await?;
         check("overview").await?;
+        open(&client, &base, "/khen-thuong", "article.award").await?;
+        check("the awards register, as the Board reads it").await?;
+        open(&client, &base, "/thu-vien", "article.library-entry").await?;
+        check("the library, with the Board's controls").await?;
         open(&client, &base, "/quan-tri/tai-khoan", "li.account").await?;
         check("the accounts, as the Board reads them").await?;
         open(&client, &base, "/quan-tri/don-vi", "li.unit").await?;

@@ -258,6 +258,37 @@ fn EntryCard(
             recording.try_set(false);
         });
     };
+    let published = entry.published;
+    let chosen = StoredValue::new(entry.public_photos.clone());
+    // A Board change to the model itself (publishing, the photos it shows), sent by sync.
+    let set_model = move |fields: Map<String, Value>| {
+        let Some(source) = source.get_value() else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            save_change(
+                status,
+                Kind::ModelUpdate,
+                source.id,
+                Some(source.version.unwrap_or(0)),
+                fields,
+            )
+            .await;
+        });
+    };
+    let toggle_photo = move |hash: String, on: bool| {
+        let mut list = chosen.get_value();
+        list.retain(|h| *h != hash);
+        if on {
+            list.push(hash);
+        }
+        list.truncate(dvk_shared::model::PUBLIC_PHOTOS_MAX);
+        set_model(Map::from_iter([(
+            "public_photos".to_owned(),
+            serde_json::to_value(&list).unwrap_or(Value::Null),
+        )]));
+    };
+    let may_choose = role.reviews() && source_present(&models, id);
     let tree = replication_tree(id, &everything, &BTreeMap::new());
     let rating = entry.latest_rating;
     let field = entry.field;
@@ -279,8 +310,22 @@ fn EntryCard(
             {(!lines.is_empty()).then(|| view! { <p>{lines.join(" · ")}</p> })}
             {(!photos.is_empty()).then(|| view! {
                 <ul class="photo-strip">
-                    {photos.into_iter().enumerate().map(|(n, hash)| view! {
-                        <li><img loading="lazy" src=format!("/api/photos/{hash}") alt=move || format!("{} {}", t().photo, n + 1) width="160" height="120" /></li>
+                    {photos.into_iter().enumerate().map(|(n, hash)| {
+                        let shown = chosen.with_value(|c| c.contains(&hash));
+                        let box_id = format!("pub-{id}-{n}");
+                        let choice = hash.clone();
+                        view! {
+                            <li>
+                                <img loading="lazy" src=format!("/api/photos/{hash}") alt=move || format!("{} {}", t().photo, n + 1) width="160" height="120" />
+                                {may_choose.then(|| view! {
+                                    <span class="photo-choice">
+                                        <input type="checkbox" id=box_id.clone() prop:checked=shown
+                                            on:change=move |e| toggle_photo(choice.clone(), event_target_checked(&e)) />
+                                        " " <label for=box_id>{tr(|t| t.show_publicly)}</label>
+                                    </span>
+                                })}
+                            </li>
+                        }
                     }).collect_view()}
                 </ul>
             })}
@@ -317,6 +362,12 @@ fn EntryCard(
                 })}
                 {(board && source_present(&models, id)).then(|| view! {
                     <button type="button" class="button secondary" on:click=move |_| recording.set(true)>{tr(|t| t.record_outside)}</button>
+                    <button type="button" class="button secondary" on:click=move |_| set_model(Map::from_iter([("published".to_owned(), Value::Bool(!published))]))>
+                        {if published { tr(|t| t.unpublish) } else { tr(|t| t.publish) }}
+                    </button>
+                })}
+                {published.then(|| view! {
+                    <a class="button secondary" href=format!("/cong-khai/{id}") target="_blank" rel="noopener">{tr(|t| t.public_page)}</a>
                 })}
             </div>
             {move || recording.get().then(|| view! {

@@ -26,17 +26,22 @@ impl Rules for Models {
     const ENTITY: Entity = Entity::Model;
 
     /// A model adopted from a typical one: the source's library entry, which says it may be.
+    /// A model published with photos: its own entry, which lists the photos it may show.
     fn needs(
         _viewer: &crate::access::Viewer,
         _current: Option<&Model>,
         mutation: &dvk_shared::sync::Mutation,
     ) -> Vec<(Entity, Uuid)> {
-        mutation
+        let mut needed: Vec<(Entity, Uuid)> = mutation
             .fields
             .get("adopted_from")
             .and_then(|v| v.as_str()?.parse().ok())
             .map(|source| vec![(Entity::Library, source)])
-            .unwrap_or_default()
+            .unwrap_or_default();
+        if mutation.fields.contains_key("public_photos") {
+            needed.push((Entity::Library, mutation.id.as_uuid()));
+        }
+        needed
     }
 
     fn create(ctx: &Ctx, id: Uuid, mut fields: Map<String, Value>) -> Decision<Model> {
@@ -95,10 +100,35 @@ impl Rules for Models {
     }
 
     fn check_edit(ctx: &Ctx, before: &Model, after: &mut Model) -> Decision<()> {
-        // Replication outside the app is the Board's to record.
-        if after.replicated_outside != before.replicated_outside && !ctx.viewer.user.role.reviews()
-        {
+        // Replication outside the app is the Board's to record, publishing the Board's to decide.
+        let boards_own = after.replicated_outside != before.replicated_outside
+            || after.published != before.published
+            || after.public_photos != before.public_photos;
+        if boards_own && !ctx.viewer.user.role.reviews() {
             return Decision::Refuse(answer::role_not_allowed());
+        }
+        // Only a typical model is published, and only with photos of its own surveys.
+        if after.published && !dvk_shared::library::is_recognised(after.status) {
+            return Decision::Refuse(answer::rejected(
+                "not_typical",
+                "Chỉ công bố được mô hình điển hình.",
+                "Only a typical model can be published.",
+                None,
+            ));
+        }
+        if after.public_photos != before.public_photos {
+            let own = ctx
+                .get::<LibraryEntry>(Entity::Library, after.id.as_uuid())
+                .map(|e| e.photos)
+                .unwrap_or_default();
+            if after.public_photos.iter().any(|h| !own.contains(h)) {
+                let mut errors = dvk_shared::validation::FieldErrors::default();
+                errors.add(
+                    "public_photos",
+                    dvk_shared::validation::Problem::InvalidChoice,
+                );
+                return Decision::Refuse(answer::invalid(errors));
+            }
         }
         if after.unit_id != before.unit_id && !ctx.viewer.sees(after.unit_id) {
             return Decision::Refuse(answer::outside_units(Entity::Model));
