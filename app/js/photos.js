@@ -49,7 +49,9 @@ function hex(buffer) {
 
 // Resizes `file` so its longest side is at most `longest` pixels, as JPEG; keeps it; returns
 // {hash, bytes, width, height}. Throws an Error whose code is "not_image" or "too_large".
-export async function keepPhoto(file, longest, maxBytes, maxInput) {
+// With `documents`, a PDF (a scanned report or decision) is kept as it is, width and height 0.
+export async function keepPhoto(file, longest, maxBytes, maxInput, documents) {
+  if (documents && file.type === "application/pdf") return keepDocument(file, maxBytes);
   if (!file.type.startsWith("image/")) throw fail("not_image");
   if (file.size > maxInput) throw fail("too_large");
   let bitmap;
@@ -74,6 +76,19 @@ export async function keepPhoto(file, longest, maxBytes, maxInput) {
     }
   });
   return { hash, bytes: blob.size, width, height };
+}
+
+async function keepDocument(file, maxBytes) {
+  if (file.size > maxBytes) throw fail("too_large");
+  const bytes = await file.arrayBuffer();
+  const blob = new Blob([bytes], { type: "application/pdf" });
+  const hash = hex(await crypto.subtle.digest("SHA-256", bytes));
+  await inStore("readwrite", async (store) => {
+    if (!(await request(store.get(hash)))) {
+      store.put({ hash, blob, width: 0, height: 0, done: false, error: "" });
+    }
+  });
+  return { hash, bytes: blob.size, width: 0, height: 0 };
 }
 
 // The photos the server does not have yet (and that it did not refuse): [{hash, bytes}].

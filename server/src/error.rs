@@ -199,8 +199,8 @@ fn photo_refusal(refusal: PhotoRefusal) -> Response {
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             body(
                 "not_a_photo",
-                "Chỉ nhận ảnh (JPEG, PNG hoặc WebP); tệp này không phải là ảnh. Hãy chọn hoặc chụp một ảnh.",
-                "Only photos are accepted (JPEG, PNG or WebP); this file is not one. Choose or take a photo.",
+                "Chỉ nhận ảnh (JPEG, PNG hoặc WebP) hoặc tệp PDF; tệp này không phải. Hãy chọn hoặc chụp một ảnh, hoặc chọn tệp PDF.",
+                "Only photos (JPEG, PNG or WebP) or PDF files are accepted; this file is neither. Choose or take a photo, or choose a PDF.",
             ),
         ),
         PhotoRefusal::Changed => (

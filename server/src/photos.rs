@@ -45,9 +45,10 @@ pub fn router() -> Router<AppState> {
     )
 }
 
-/// Whether a role sends photos (those who make surveys).
+/// Whether a role sends files: photos of surveys, and the scans a registrar attaches to a
+/// commendation proposal.
 fn may_upload(role: Role) -> bool {
-    role == Role::Surveyor || role.reviews()
+    matches!(role, Role::Surveyor | Role::Registrar) || role.reviews()
 }
 
 /// The photo's name from the path, if it is one.
@@ -185,7 +186,7 @@ pub(crate) async fn put_chunk(
     }
     // Checked on the first chunk already, so a tablet does not send megabytes of something
     // that is not a photo; the whole photo is checked again when it is complete.
-    if query.offset == 0 && dvk_shared::photo::image_type(&chunk).is_none() {
+    if query.offset == 0 && dvk_shared::photo::file_type(&chunk).is_none() {
         return Err(ApiError::Photo(PhotoRefusal::NotAPhoto));
     }
     let outcome = state

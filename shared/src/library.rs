@@ -226,6 +226,41 @@ pub fn replication_stats<'a>(
     stats
 }
 
+/// Replication counted per unit: how many models it adopted from elsewhere, and how many of
+/// its own typical models were replicated elsewhere (adopted by another unit, or outside).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnitReplication {
+    pub unit_name: String,
+    pub adopted_in: u64,
+    pub spread_out: u64,
+}
+
+/// [`UnitReplication`] for every unit that adopted or spread a model, by unit.
+pub fn replication_by_unit<'a>(
+    entries: impl IntoIterator<Item = &'a LibraryEntry>,
+) -> BTreeMap<UnitId, UnitReplication> {
+    let mut units: BTreeMap<UnitId, UnitReplication> = BTreeMap::new();
+    for entry in entries {
+        if entry.reach() > 0 {
+            let line = units.entry(entry.unit_id).or_default();
+            line.unit_name.clone_from(&entry.unit_name);
+            line.spread_out += 1;
+        }
+        for adoption in entry
+            .adoptions
+            .iter()
+            .filter(|a| a.unit_id != entry.unit_id)
+        {
+            let line = units.entry(adoption.unit_id).or_default();
+            if line.unit_name.is_empty() {
+                line.unit_name.clone_from(&adoption.unit_name);
+            }
+            line.adopted_in += 1;
+        }
+    }
+    units
+}
+
 /// The replication tree under `root`: each model with the models adopted from it, depth first,
 /// as (depth, adoption). A model adopted from an adoption appears under it; a cycle (which the
 /// server never makes) stops where it would repeat.
@@ -375,6 +410,13 @@ mod tests {
         });
         let outside = LibraryEntry::of(&outside, "Xã A", &[], &[]).unwrap();
         assert!(outside.is_replicated());
+        let by_unit = replication_by_unit([&alone, &spread, &outside]);
+        assert_eq!(
+            by_unit[&home].spread_out, 2,
+            "two of its models went elsewhere"
+        );
+        assert_eq!(by_unit[&a].adopted_in, 2);
+        assert_eq!(by_unit[&b].adopted_in, 1);
         let stats = replication_stats([&alone, &spread, &outside], 5);
         assert_eq!(
             (stats.typical, stats.replicated, stats.units_reached),

@@ -61,6 +61,15 @@ pub fn image_type(first_bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// The types a file sent through the upload may have: the photos' images, and PDF for the
+/// scanned reports and decisions attached to a commendation proposal.
+pub fn file_type(first_bytes: &[u8]) -> Option<&'static str> {
+    match first_bytes {
+        [b'%', b'P', b'D', b'F', b'-', ..] => Some("application/pdf"),
+        other => image_type(other),
+    }
+}
+
 /// A photo as a survey lists it: its name (the SHA-256 of its bytes) and what the tablet knew
 /// of it when it was taken, so a placeholder of the right shape shows until the photo arrives.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -160,6 +169,10 @@ mod tests {
         assert_eq!(image_type(b"RIFF\x24\0\0\0WAVEfmt "), None);
         assert_eq!(image_type(b"GIF89a\x01\0\x01\0"), None);
         assert_eq!(image_type(b"%PDF-1.7\n"), None);
+        assert_eq!(file_type(b"%PDF-1.7\n"), Some("application/pdf"));
+        assert_eq!(file_type(b"%PDF"), None);
+        assert_eq!(file_type(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("image/jpeg"));
+        assert_eq!(file_type(b"<html><body>"), None);
         assert_eq!(image_type(b"<html><body>"), None);
         assert_eq!(image_type(&[0xFF, 0xD8]), None);
         assert_eq!(image_type(b"RIFF\x24\0\0\0WEB"), None);

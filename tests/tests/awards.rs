@@ -15,6 +15,7 @@ use dvk_shared::{
 };
 use dvk_tests::{Backend, TestServer, device::Device};
 use serde_json::{Value, json};
+use sha2::Digest;
 use uuid::Uuid;
 
 fn answer(device: &Device, seq: u64) -> PushResult {
@@ -106,15 +107,34 @@ async fn from_proposal_to_the_register(backend: Backend) {
     assert_eq!(medals_to_people(&before), 4, "the report's four medals");
     let model = a_model_of(&commune, &hoa);
 
+    // A scanned report (PDF) sent through the resumable upload, attached to the proposal.
+    let scan = [b"%PDF-1.4\n".as_slice(), "Báo cáo thành tích".as_bytes()].concat();
+    let scan_hash: String = sha2::Sha256::digest(&scan)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let sent = commune
+        .client
+        .http
+        .put(
+            commune
+                .client
+                .url(&format!("/api/photos/{scan_hash}/upload")),
+        )
+        .query(&[("offset", 0), ("total", scan.len())])
+        .header("content-type", "application/octet-stream")
+        .body(scan.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 200);
+
     // The commune writes the proposal offline, then sends it; it arrives as proposed, with
     // who proposed it said by the server.
     let award = Uuid::now_v7();
-    let create = commune.edit(
-        "award.create",
-        award,
-        None,
-        medal_for(&hoa, "Nguyễn Thị Thu", model),
-    );
+    let mut proposal = medal_for(&hoa, "Nguyễn Thị Thu", model);
+    proposal["attachments"] = json!([scan_hash]);
+    let create = commune.edit("award.create", award, None, proposal);
     let submit = commune.save("award.submit", award, Some(0), json!({}));
     // A unit it does not see is refused, whole.
     let elsewhere = Uuid::now_v7();
@@ -129,6 +149,16 @@ async fn from_proposal_to_the_register(backend: Backend) {
     applied(&commune, submit);
     assert_eq!(refused(&commune, outside).0, "outside_your_units");
     assert_eq!(held(&commune, award)["status"], "proposed");
+    // Whoever sees the proposal reads its scan.
+    let read = leader
+        .get(&format!("/api/photos/{scan_hash}"))
+        .await
+        .unwrap();
+    assert_eq!(read.status(), 200);
+    assert_eq!(
+        read.headers()["content-type"].to_str().unwrap(),
+        "application/pdf"
+    );
     assert!(held(&commune, award)["proposed_by"].is_string());
 
     // The registrar cannot decide, and the Board cannot decide before it agreed.

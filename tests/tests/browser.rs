@@ -1484,6 +1484,19 @@ async fn a_commune_proposes_offline_and_the_board_decides() {
             "Vận động nhân dân hiến 1.200 m² đất mở rộng đường thôn.",
         )
         .await?;
+        // A scanned report attached, kept on the tablet until the server is back.
+        client
+            .execute(
+                r#"const file = new File(["%PDF-1.4\nBáo cáo thành tích"], "bao-cao-thanh-tich.pdf", { type: "application/pdf" });
+                   const input = document.getElementById("p-attach");
+                   const files = new DataTransfer();
+                   files.items.add(file);
+                   input.files = files.files;
+                   input.dispatchEvent(new Event("change", { bubbles: true }));"#,
+                vec![],
+            )
+            .await?;
+        wait_for_text(&client, ".proposal-form li", "bao-cao-thanh-tich.pdf").await?;
         screenshot(&client, "21-proposal-form").await?;
         click_text(&client, ".proposal-form button", "Gửi đề nghị").await?;
         wait_for_text(&client, "article.award", "Nguyễn Văn Hùng").await?;
@@ -1496,12 +1509,25 @@ async fn a_commune_proposes_offline_and_the_board_decides() {
             Ok(award_statuses(&server, "Nguyễn Văn Hùng").await? == ["proposed"])
         })
         .await?;
+        // Its scan followed: the Board opens it from the proposal.
+        let scan: String = {
+            use sha2::Digest;
+            sha2::Sha256::digest("%PDF-1.4\nBáo cáo thành tích".as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        };
+        wait_until("the scan on the server", Duration::from_secs(60), || async {
+            Ok(server.store().photo(&scan).await?.is_some())
+        })
+        .await?;
 
         // The Board agrees and records the decision.
         sign_out(&client).await?;
         sign_in(&client, "bandanvan").await?;
         synced(&client).await?;
         client.goto(&format!("{base}/khen-thuong")).await?;
+        wait_for_text(&client, "article.award[data-status=proposed] a[href^='/api/photos/']", "Tệp 1").await?;
         click_on_award(&client, "Nguyễn Văn Hùng", "proposed", "Thống nhất đề nghị").await?;
         click_on_award(&client, "Nguyễn Văn Hùng", "approved", "Ghi quyết định khen thưởng").await?;
         decision_form(&client).await?;
@@ -1533,6 +1559,18 @@ async fn a_commune_proposes_offline_and_the_board_decides() {
             )
             .await?;
         wait_for_text(&client, "[role=status]", "11 đề nghị và khen thưởng").await?;
+        // The register prints on A4 without the app's navigation and buttons.
+        let pdf = client
+            .print(
+                fantoccini::wd::PrintConfiguration::builder()
+                    .size(fantoccini::wd::PrintSize::A4)
+                    .build()
+                    .map_err(|e| anyhow::anyhow!("print settings: {e:?}"))?,
+            )
+            .await?;
+        let pages = count(&pdf, b"/Type /Page") - count(&pdf, b"/Type /Pages");
+        save_bytes("awards-a4.pdf", &pdf)?;
+        assert!((1..=4).contains(&pages), "the register prints on {pages} A4 pages");
         client.goto(&format!("{base}/tong-quan")).await?;
         wait_for_text(&client, ".award-list li", "Nguyễn Văn Hùng").await?;
         let listed = client.find_all(Locator::Css(".award-list li")).await?.len();

@@ -444,14 +444,10 @@ async fn what_is_not_a_photo_or_not_allowed_is_refused_clearly(backend: Backend)
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(error.code, "chunk_too_large");
 
-    // Something that is not a JPEG, PNG or WebP, whatever it is called: refused on its first
-    // chunk, saying only photos are accepted.
+    // Something that is not a JPEG, PNG, WebP or PDF, whatever it is called: refused on its
+    // first chunk, saying what is accepted.
     let page = b"<html><body>not a photo</body></html>".repeat(100);
-    for not_a_photo in [
-        page.as_slice(),
-        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n",
-        b"GIF89a\x01\0\x01\0",
-    ] {
+    for not_a_photo in [page.as_slice(), b"GIF89a\x01\0\x01\0", b"%PDX-1.7\n"] {
         let response = put_chunk(
             &tablet,
             &sha256_hex(not_a_photo),
@@ -463,7 +459,11 @@ async fn what_is_not_a_photo_or_not_allowed_is_refused_clearly(backend: Backend)
         let (status, error) = error_of(response).await;
         assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
         assert_eq!(error.code, "not_a_photo");
-        assert!(error.message_en.starts_with("Only photos are accepted"));
+        assert!(
+            error
+                .message_en
+                .starts_with("Only photos (JPEG, PNG or WebP) or PDF")
+        );
         assert!(error.message.starts_with("Chỉ nhận ảnh"));
     }
 
@@ -726,12 +726,13 @@ async fn photos_reach_only_those_who_see_their_surveys(backend: Backend) {
     assert_eq!(status(&its_unit).await, StatusCode::OK);
     assert_eq!(status(&other_unit).await, StatusCode::NOT_FOUND);
 
-    // Those who make no surveys send no photos.
-    for client in [&leader, &its_unit] {
-        let other = jpeg_like(1_000, 10);
-        let response = put_chunk(client, &sha256_hex(&other), 0, 1_000, &other).await;
-        assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    }
+    // Leaders send nothing; a registrar sends the scans of a commendation proposal (PDF).
+    let other = jpeg_like(1_000, 10);
+    let response = put_chunk(&leader, &sha256_hex(&other), 0, 1_000, &other).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let scan = [b"%PDF-1.4\n".as_slice(), &[7u8; 2_000]].concat();
+    let response = put_chunk(&its_unit, &sha256_hex(&scan), 0, scan.len() as u64, &scan).await;
+    assert_eq!(response.status(), StatusCode::OK);
 
     // An upload under way is not thrown away by someone else declaring another size.
     let big = jpeg_like(600_000, 11);

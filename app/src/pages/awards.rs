@@ -431,6 +431,13 @@ fn AwardCard(
                     {model_links.into_iter().map(|(href, name)| view! { <a href=href>{name}</a> " " }).collect_view()}
                 </p>
             })}
+            {(!award.attachments.is_empty()).then(|| view! {
+                <p>{tr(|t| t.attachments_label)} ": "
+                    {award.attachments.iter().enumerate().map(|(n, hash)| view! {
+                        <a href=format!("/api/photos/{hash}") target="_blank" rel="noopener">{move || format!("{} {}", t().attachment, n + 1)}</a> " "
+                    }).collect_view()}
+                </p>
+            })}
             {award.review_comment.clone().map(|c| view! { <p class="review-comment">{tr(|t| t.board_comment)} ": " {c}</p> })}
             {award.override_reason.clone().map(|r| view! { <p class="muted">{tr(|t| t.override_given)} ": " {r}</p> })}
             {(repeats_something && !status_now.locked()).then(|| view! {
@@ -528,8 +535,44 @@ fn ProposalForm(
     let position = RwSignal::new(String::new());
     let chosen: RwSignal<Vec<Uuid>> = RwSignal::new(Vec::new());
     let reason = RwSignal::new(String::new());
+    let attachments: RwSignal<Vec<(String, String)>> = RwSignal::new(Vec::new());
+    let attach_error = RwSignal::new(None::<String>);
     let errors = RwSignal::new(FieldErrors::default());
     let id = Uuid::now_v7();
+    // Each scan is kept on the device and listed by its hash; the sync uploads it like a photo.
+    let attach = move |e: leptos::ev::Event| {
+        let Some(input) = e.target() else { return };
+        let files = js_sys::Reflect::get(&input, &"files".into()).unwrap_or_default();
+        let files: Vec<wasm_bindgen::JsValue> = js_sys::Array::from(&files).iter().collect();
+        let _ = js_sys::Reflect::set(&input, &"value".into(), &"".into());
+        leptos::task::spawn_local(async move {
+            let mut problems = Vec::new();
+            for file in files {
+                let name = js_sys::Reflect::get(&file, &"name".into())
+                    .ok()
+                    .and_then(|n| n.as_string())
+                    .unwrap_or_default();
+                match crate::store::photos::keep_document(file).await {
+                    Ok(kept) => attachments.update(|list| {
+                        if !list.iter().any(|(h, _)| *h == kept.hash)
+                            && list.len() < dvk_shared::award::ATTACHMENTS_MAX
+                        {
+                            list.push((kept.hash, name));
+                        }
+                    }),
+                    Err(why) => {
+                        let text = match why {
+                            crate::store::photos::KeepError::NotAnImage => t().not_pdf_or_image,
+                            crate::store::photos::KeepError::TooLarge => t().photo_too_large,
+                            crate::store::photos::KeepError::Store => t().save_failed,
+                        };
+                        problems.push(format!("“{name}”: {text}"));
+                    }
+                }
+            }
+            attach_error.try_set((!problems.is_empty()).then(|| problems.join(" ")));
+        });
+    };
 
     let draft = move || -> Option<Award> {
         Some(Award {
@@ -550,7 +593,11 @@ fn ProposalForm(
                 .filter_map(|m| ModelId::from_uuid(m).ok())
                 .collect(),
             reason: reason.get().trim().to_owned(),
-            attachments: Vec::new(),
+            attachments: attachments
+                .get()
+                .into_iter()
+                .map(|(hash, _)| hash)
+                .collect(),
             status: AwardStatus::Draft,
             proposed_by: None,
             review_comment: None,
@@ -725,6 +772,25 @@ fn ProposalForm(
                 <label for="p-reason">{tr(|t| t.proposal_reason)}</label>
                 <textarea id="p-reason" rows="4" prop:value=move || reason.get() on:input=move |e| reason.set(event_target_value(&e))></textarea>
                 <p class="field-error">{problem("reason")}</p>
+            </div>
+            <div class="field-row">
+                <label for="p-attach">{tr(|t| t.attachments_label)}</label>
+                <input id="p-attach" type="file" accept="application/pdf,image/*" multiple on:change=attach />
+                <ul class="plain-list">
+                    {move || attachments.get().into_iter().map(|(hash, name)| {
+                        let gone = hash.clone();
+                        view! {
+                            <li>
+                                {name} " "
+                                <button type="button" class="button secondary" on:click=move |_| attachments.update(|l| l.retain(|(h, _)| *h != gone))>
+                                    {tr(|t| t.remove)}
+                                </button>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+                <p class="field-error" role="alert">{move || attach_error.get()}</p>
+                <p class="field-error">{problem("attachments")}</p>
             </div>
             <div class="form-actions">
                 <button type="button" class="button" on:click=move |_| save(true)>{tr(|t| t.send_proposal)}</button>

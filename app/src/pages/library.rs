@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use dvk_shared::{
     date::Date,
     ids::ModelId,
-    library::{LibraryEntry, replication_tree},
+    library::{LibraryEntry, replication_by_unit, replication_tree},
     model::{Field, OutsideReplication},
     sync::{Entity, Kind},
     text::{format_number, matches},
@@ -144,7 +144,29 @@ pub fn Library() -> impl IntoView {
                 .collect();
             let (models, units) = replica.data.get()?;
             let role = session.user.get()?.role;
+            let per_unit = replication_by_unit(everything.values());
             Some(view! {
+                {(role.reviews() && !per_unit.is_empty()).then(|| view! {
+                    <section class="card" aria-labelledby="per-unit-title">
+                        <h3 id="per-unit-title">{tr(|t| t.replication_by_unit)}</h3>
+                        <table class="figures">
+                            <thead><tr>
+                                <th scope="col">{tr(|t| t.unit)}</th>
+                                <th scope="col">{tr(|t| t.adopted_in)}</th>
+                                <th scope="col">{tr(|t| t.spread_out)}</th>
+                            </tr></thead>
+                            <tbody>
+                                {per_unit.into_iter().map(|(unit, line)| view! {
+                                    <tr>
+                                        <th scope="row">{known_or(&units, &unit.to_string(), &line.unit_name)}</th>
+                                        <td>{line.adopted_in}</td>
+                                        <td>{line.spread_out}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </section>
+                })}
                 <p class="muted" role="status">{list.len()} " " {tr(|t| t.typical_models_shown)}</p>
                 <ul class="plain-list library-list">
                     {list.into_iter().map(|entry| view! {

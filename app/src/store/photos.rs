@@ -14,6 +14,7 @@ extern "C" {
         longest: u32,
         max_bytes: f64,
         max_input: f64,
+        documents: bool,
     ) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = waitingPhotos)]
     async fn waiting_photos_js() -> Result<JsValue, JsValue>;
@@ -57,11 +58,21 @@ fn text(value: &JsValue, key: &str) -> String {
 
 /// Resizes `file` (a `File` from an `<input type=file>`), keeps it, and returns its reference.
 pub async fn keep(file: JsValue) -> Result<PhotoRef, KeepError> {
+    keep_file(file, false).await
+}
+
+/// Keeps a scan attached to a proposal: a PDF as it is, a photo resized; uploaded like photos.
+pub async fn keep_document(file: JsValue) -> Result<PhotoRef, KeepError> {
+    keep_file(file, true).await
+}
+
+async fn keep_file(file: JsValue, documents: bool) -> Result<PhotoRef, KeepError> {
     match keep_photo_js(
         file,
         PHOTO_LONGEST_SIDE,
         PHOTO_MAX_BYTES as f64,
         INPUT_MAX_BYTES,
+        documents,
     )
     .await
     {

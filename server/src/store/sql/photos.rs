@@ -200,7 +200,7 @@ macro_rules! sql_photos {
                     .await?;
                 let outcome = if photo.len() as u64 != total || $crate::store::sql::sha256_hex(&photo) != hash {
                     ChunkOutcome::Changed
-                } else if let Some(mime) = dvk_shared::photo::image_type(&photo) {
+                } else if let Some(mime) = dvk_shared::photo::file_type(&photo) {
                     sqlx::query(
                         "INSERT INTO photos (hash, mime, size, data, uploaded_by, uploaded_at) \
                          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (hash) DO NOTHING",

@@ -194,7 +194,7 @@ macro_rules! sql_sync {
                     query.push(format!(" ON CONFLICT (id) DO UPDATE SET {}", updates.join(", ")));
                     query.build().execute(&mut *conn).await?;
                 }
-                if matches!(entity, Entity::Survey | Entity::Library) {
+                if matches!(entity, Entity::Survey | Entity::Library | Entity::Award) {
                     // The photos each survey shows, and from which unit: who may read them. A
                     // library entry's photos are everyone's (an empty unit).
                     let mut forget = sqlx::QueryBuilder::<$db>::new("DELETE FROM photo_links WHERE survey_id IN (");
@@ -209,7 +209,9 @@ macro_rules! sql_sync {
                         .filter(|w| !w.record.deleted)
                         .flat_map(|w| {
                             let unit = w.unit_id.map(|u| u.to_string()).unwrap_or_default();
-                            let mut hashes: Vec<String> = w.record.data["photos"]
+                            // A proposal's scans are read by who sees the proposal.
+                            let list = if entity == Entity::Award { "attachments" } else { "photos" };
+                            let mut hashes: Vec<String> = w.record.data[list]
                                 .as_array()
                                 .into_iter()
                                 .flatten()
