@@ -20,7 +20,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use dvk_shared::{
-    award::{Award, AwardKind, AwardStatus, RecipientType},
+    award::{Award, AwardAction, AwardKind, AwardStatus, RecipientType},
     date::{Date, Timestamp},
     ids::{AwardId, CampaignId, ModelId, RecordId, SurveyId, UnitId, UserId},
     model::{Contact, Field, Location, Model, Results, Status},
@@ -1192,6 +1192,56 @@ fn validate(seed: &Seed) -> Result<(), DemoError> {
 /// the demo surveyor, one survey already submitted and one half done, so the surveyor's list and
 /// the Board's progress have something to show. Returned as the changes the Board's and the
 /// surveyor's tablets would send; the caller applies them through sync, under its rules.
+/// The report's awards as the Board enters them through sync: each proposed, agreed and decided
+/// (`award.create`, `submit`, `approve`, `decide`), so each has the history a real one has.
+pub fn award_changes(seed: &Seed) -> Vec<Mutation> {
+    let mut changes = Vec::new();
+    for award in &seed.awards {
+        let id = award.id.record();
+        let mut fields = match serde_json::to_value(award) {
+            Ok(serde_json::Value::Object(fields)) => fields,
+            _ => continue,
+        };
+        // What the server and the decision say, not the proposal.
+        for key in [
+            "id",
+            "status",
+            "proposed_by",
+            "review_comment",
+            "decision_number",
+            "decision_date",
+            "signer",
+            "override_reason",
+        ] {
+            fields.remove(key);
+        }
+        let act = |kind: Kind, fields: serde_json::Value| Mutation {
+            kind,
+            id,
+            base_version: Some(0),
+            fields: fields.as_object().cloned().unwrap_or_default(),
+        };
+        changes.push(Mutation {
+            kind: Kind::AwardCreate,
+            id,
+            base_version: None,
+            fields,
+        });
+        changes.push(act(Kind::AwardAct(AwardAction::Submit), json!({})));
+        changes.push(act(Kind::AwardAct(AwardAction::Approve), json!({})));
+        changes.push(act(
+            Kind::AwardAct(AwardAction::Decide),
+            json!({
+                "number": award.decision_number,
+                "date": award.decision_date,
+                "signer": award.signer,
+                "level": award.level,
+            }),
+        ));
+    }
+    changes
+}
+
 pub fn survey_plan(seed: &Seed, surveyor: &User) -> (Vec<Mutation>, Vec<Mutation>) {
     let running: Vec<ModelId> = seed
         .models

@@ -195,14 +195,16 @@ pub async fn load_demo(store: &dyn Store) -> anyhow::Result<()> {
             .map(|(u, _)| u.clone())
             .ok_or_else(|| anyhow::anyhow!("the demo has no {name} account"))
     };
+    // So do the report's awards: proposed, agreed and decided by the Board.
     let (board, surveyor) = (account("bandanvan")?, account("khaosat")?);
     let (plan, visits) = demo::survey_plan(&seed, &surveyor);
-    for (user, changes) in [(board, plan), (surveyor, visits)] {
+    let awards = demo::award_changes(&seed);
+    for (user, changes) in [(board.clone(), awards), (board, plan), (surveyor, visits)] {
         let results = sync::apply_as(store, user, changes)
             .await
-            .map_err(|e| anyhow::anyhow!("the demo survey: {e:?}"))?;
+            .map_err(|e| anyhow::anyhow!("the demo's changes: {e:?}"))?;
         if let Some(refused) = results.iter().find(|r| r.error.is_some()) {
-            anyhow::bail!("the demo survey was refused: {refused:?}");
+            anyhow::bail!("a demo change was refused: {refused:?}");
         }
     }
     Ok(())

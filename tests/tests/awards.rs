@@ -105,6 +105,28 @@ async fn from_proposal_to_the_register(backend: Backend) {
     leader.login_demo("lanhdao").await.unwrap();
     let before: Stats = leader.get_json("/api/stats").await.unwrap();
     assert_eq!(medals_to_people(&before), 4, "the report's four medals");
+    // The report's awards went the way every award goes: proposed, agreed, decided.
+    let seeded = board
+        .replica()
+        .into_iter()
+        .find(|((entity, _), held)| entity == "award" && held.data["status"] == "decided")
+        .map(|((_, id), _)| id)
+        .expect("the demo's awards on the Board's tablet");
+    let history = server
+        .store()
+        .history(Entity::Award, &seeded.to_string())
+        .await
+        .unwrap();
+    let actions: Vec<&str> = history.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "award.create",
+            "award.submit",
+            "award.approve",
+            "award.decide"
+        ]
+    );
     let model = a_model_of(&commune, &hoa);
 
     // A scanned report (PDF) sent through the resumable upload, attached to the proposal.

@@ -162,6 +162,8 @@ pub struct Seed {
     pub users: Vec<(User, String)>,
     /// Models with the instant they were registered.
     pub models: Vec<(Model, Timestamp)>,
+    /// The report's awards: not written by the seed but entered through sync as the Board does
+    /// (`demo::award_changes`).
     pub awards: Vec<Award>,
 }
 

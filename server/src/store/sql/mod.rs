@@ -69,9 +69,6 @@ macro_rules! sql_store {
                             $crate::store::StoreError::Conflict(format!("model {}", model.id))
                         })?;
                 }
-                for award in &seed.awards {
-                    Self::write_award(&mut tx, award, actor, at).await?;
-                }
                 tx.commit().await?;
                 Ok(())
             }

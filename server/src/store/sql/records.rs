@@ -163,46 +163,6 @@ macro_rules! sql_records {
                 .await?;
                 Ok(Some(version))
             }
-
-            async fn write_award(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                award: &dvk_shared::award::Award,
-                actor: &$crate::store::Actor,
-                at: dvk_shared::date::Timestamp,
-            ) -> Result<i64, $crate::store::StoreError> {
-                let version = Self::next_version(tx).await?;
-                let data = serde_json::to_string(award)?;
-                sqlx::query(
-                    "INSERT INTO awards (id, kind, recipient_type, unit_id, year, status, data, version, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
-                )
-                .bind(award.id.to_string())
-                .bind(award.kind.as_str())
-                .bind(award.recipient_type.as_str())
-                .bind(award.unit_id.to_string())
-                .bind(i32::from(award.year))
-                .bind(award.status.as_str())
-                .bind(&data)
-                .bind(version)
-                .bind(at.0)
-                .execute(&mut **tx)
-                .await?;
-                Self::audit(
-                    tx,
-                    &$crate::store::AuditRow {
-                        entity: "award",
-                        entity_id: award.id.to_string(),
-                        action: "award.decide".to_owned(),
-                        actor: actor.clone(),
-                        at,
-                        before: None,
-                        after: Some(data),
-                        overwritten: None,
-                    },
-                )
-                .await?;
-                Ok(version)
-            }
         }
 
         #[async_trait::async_trait]
