@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod peer;
 pub mod photos;
 pub mod public;
+pub mod reports;
 pub mod stats;
 pub mod store;
 pub mod sync;
@@ -95,6 +96,7 @@ pub fn router(state: AppState, dist_dir: &std::path::Path) -> Router {
         .merge(models::router())
         .merge(stats::router())
         .merge(awards::router())
+        .merge(reports::router())
         .merge(photos::router())
         .merge(sync::router())
         .merge(openapi::router())

@@ -14,6 +14,7 @@ pub mod library;
 pub mod model;
 pub mod photo;
 pub mod progress;
+pub mod report;
 pub mod survey;
 pub mod sync;
 pub mod text;

@@ -563,6 +563,19 @@ pub trait RecordStore: Send + Sync {
         year: Option<u16>,
     ) -> Result<Vec<Award>, StoreError>;
 
+    /// What a period report counts in `units` (all if `None`): every model (not deleted) with
+    /// the day it was registered, and every survey.
+    async fn report_inputs(
+        &self,
+        units: Option<&[UnitId]>,
+    ) -> Result<
+        (
+            Vec<dvk_shared::report::ModelFact>,
+            Vec<dvk_shared::survey::Survey>,
+        ),
+        StoreError,
+    >;
+
     /// Every entry of the library of typical models.
     async fn library_entries(&self) -> Result<Vec<dvk_shared::library::LibraryEntry>, StoreError>;
 

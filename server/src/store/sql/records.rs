@@ -375,6 +375,50 @@ macro_rules! sql_records {
                 rows.iter().map(|data| Ok(serde_json::from_str(data)?)).collect()
             }
 
+            async fn report_inputs(
+                &self,
+                units: Option<&[dvk_shared::ids::UnitId]>,
+            ) -> Result<
+                (Vec<dvk_shared::report::ModelFact>, Vec<dvk_shared::survey::Survey>),
+                $crate::store::StoreError,
+            > {
+                use sqlx::Row;
+                if units.is_some_and(<[_]>::is_empty) {
+                    return Ok((Vec::new(), Vec::new()));
+                }
+                let scoped = |table: &str, columns: &str| {
+                    let mut query = sqlx::QueryBuilder::<$db>::new(format!(
+                        "SELECT {columns} FROM {table} WHERE deleted = FALSE"
+                    ));
+                    if let Some(units) = units {
+                        query.push(" AND unit_id IN (");
+                        let mut list = query.separated(", ");
+                        for unit in units {
+                            list.push_bind(unit.to_string());
+                        }
+                        query.push(")");
+                    }
+                    query
+                };
+                let mut models = Vec::new();
+                for row in scoped("models", "data, created_at").build().fetch_all(&self.pool).await? {
+                    let data: String = row.try_get("data")?;
+                    let created: i64 = row.try_get("created_at")?;
+                    models.push(dvk_shared::report::ModelFact {
+                        model: serde_json::from_str(&data)?,
+                        registered_on: dvk_shared::date::Date::of_instant_in_vietnam(
+                            dvk_shared::date::Timestamp(created),
+                        ),
+                    });
+                }
+                let mut surveys = Vec::new();
+                for row in scoped("surveys", "data").build().fetch_all(&self.pool).await? {
+                    let data: String = row.try_get("data")?;
+                    surveys.push(serde_json::from_str(&data)?);
+                }
+                Ok((models, surveys))
+            }
+
             async fn library_entries(
                 &self,
             ) -> Result<Vec<dvk_shared::library::LibraryEntry>, $crate::store::StoreError> {
