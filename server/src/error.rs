@@ -55,10 +55,23 @@ pub enum ApiError {
     InvitationNotFound,
     #[error("the invitation is closed: {0:?}")]
     InvitationClosed(dvk_shared::invitation::InvitationState),
+    #[error("report refused: {0:?}")]
+    Report(ReportRefusal),
     #[error("storage failed: {0}")]
     Store(StoreError),
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// Why a change to a period report is refused (409).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportRefusal {
+    /// It is final: only reopening changes it.
+    Final,
+    /// It is a draft already (reopening) or not yet final.
+    Draft,
+    /// Someone changed it since it was read.
+    Changed,
 }
 
 /// Why a signed-in user is refused.
@@ -401,6 +414,26 @@ impl IntoResponse for ApiError {
                     ),
                 };
                 (StatusCode::GONE, body(code, vi, en))
+            }
+            ApiError::Report(refusal) => {
+                let (code, vi, en) = match refusal {
+                    ReportRefusal::Final => (
+                        "report_final",
+                        "Báo cáo đã hoàn tất nên không sửa được; hãy mở lại báo cáo trước.",
+                        "The report is final and cannot change; reopen it first.",
+                    ),
+                    ReportRefusal::Draft => (
+                        "report_draft",
+                        "Báo cáo đang là dự thảo; không có gì để mở lại.",
+                        "The report is a draft; there is nothing to reopen.",
+                    ),
+                    ReportRefusal::Changed => (
+                        "report_changed",
+                        "Báo cáo vừa được người khác thay đổi; hãy tải lại để xem bản mới rồi sửa tiếp.",
+                        "Someone changed the report meanwhile; reload it and edit again.",
+                    ),
+                };
+                (StatusCode::CONFLICT, body(code, vi, en))
             }
             ApiError::Conflict(_) => (
                 StatusCode::CONFLICT,

@@ -9,6 +9,7 @@ pub mod admin;
 pub mod auth;
 pub mod awards;
 pub mod demo;
+pub mod documents;
 pub mod error;
 pub mod extract;
 pub mod health;

@@ -116,6 +116,10 @@ id_type!(
     InvitationId
 );
 id_type!(
+    /// A period report (báo cáo sơ kết, tổng kết).
+    ReportId
+);
+id_type!(
     /// A notice to one person that someone else's later edit replaced their value.
     NoticeId
 );

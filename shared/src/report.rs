@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     award::{Award, AwardKind, AwardStatus, RecipientType},
-    date::Date,
-    ids::{ModelId, UnitId},
+    date::{Date, Timestamp},
+    ids::{ModelId, ReportId, UnitId},
     library::LibraryEntry,
     model::{Field, Model, Results, Status},
     survey::{Rating, Survey, SurveyStatus},
@@ -237,6 +237,130 @@ pub fn figures(
     }
 }
 
+/// Where a report stands: a draft the Board edits, or final — frozen with the figures of the
+/// moment it was finalised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ReportStatus {
+    Draft,
+    Final,
+}
+
+/// The parts of a report a person writes; each starts from the data and is the Board's to edit.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReportText {
+    pub title: String,
+    /// The report's number in the administrative layout, e.g. "25-BC/BDVTU".
+    #[serde(default)]
+    pub number: String,
+    /// Where it is signed, e.g. "Điện Bàn".
+    #[serde(default)]
+    pub place: String,
+    /// Đánh giá chung.
+    #[serde(default)]
+    pub assessment: String,
+    /// Bài học kinh nghiệm.
+    #[serde(default)]
+    pub lessons: String,
+    /// Kiến nghị, đề xuất.
+    #[serde(default)]
+    pub recommendations: String,
+}
+
+pub const REPORT_TITLE_MAX: usize = 300;
+pub const REPORT_PART_MAX: usize = 20_000;
+
+impl ReportText {
+    pub fn validate(&self) -> Result<(), crate::validation::FieldErrors> {
+        let mut errors = crate::validation::FieldErrors::default();
+        errors.text("title", &self.title, REPORT_TITLE_MAX, true);
+        errors.text("number", &self.number, 60, false);
+        errors.text("place", &self.place, 120, false);
+        for (field, text) in [
+            ("assessment", &self.assessment),
+            ("lessons", &self.lessons),
+            ("recommendations", &self.recommendations),
+        ] {
+            errors.text(field, text, REPORT_PART_MAX, false);
+        }
+        errors.into_result()
+    }
+}
+
+/// A period report of a unit's subtree.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Report {
+    pub id: ReportId,
+    pub unit_id: UnitId,
+    pub period: Period,
+    #[serde(flatten)]
+    pub text: ReportText,
+    pub status: ReportStatus,
+    /// Frozen when the report was finalised; a draft is shown with the figures of now.
+    #[serde(default)]
+    pub figures: Option<Figures>,
+    #[serde(default)]
+    pub finalised_at: Option<Timestamp>,
+}
+
+/// A unit's name inside a sentence: "Thị xã Điện Bàn" reads "thị xã Điện Bàn".
+fn in_sentence(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// The text a new report starts from: its title, and an assessment written from the figures
+/// that the Board rewrites as it sees fit.
+pub fn starting_text(unit_name: &str, figures: &Figures) -> ReportText {
+    let t = &figures.total;
+    let by_field: Vec<String> = figures
+        .by_field
+        .iter()
+        .map(|(field, c)| format!("{} {}", field.label_vi().to_lowercase(), c.registered))
+        .collect();
+    let mut assessment = format!(
+        "Trong {}, toàn {} có {} mô hình “Dân vận khéo” được đăng ký ({}); {} mô hình mới. \
+         {} mô hình đang triển khai, {} mô hình được đánh giá, {} mô hình điển hình, {} mô hình được nhân rộng.",
+        figures.period.label_vi(),
+        in_sentence(unit_name),
+        t.registered,
+        by_field.join(", "),
+        t.new_in_period,
+        t.running,
+        t.evaluated,
+        t.typical,
+        t.replicated,
+    );
+    let awarded: u64 = figures.awards.iter().map(|(_, _, n)| n).sum();
+    if awarded > 0 {
+        assessment.push_str(&format!(" Có {awarded} tập thể, cá nhân được khen thưởng."));
+    }
+    let recommendations = match figures.difficulties.first() {
+        Some((difficulty, n)) => format!(
+            "Khó khăn được nêu nhiều nhất qua khảo sát: {} ({n} phiếu). Đề nghị các cấp quan tâm tháo gỡ.",
+            difficulty.to_lowercase()
+        ),
+        None => String::new(),
+    };
+    ReportText {
+        title: format!(
+            "Báo cáo sơ kết, tổng kết phong trào thi đua “Dân vận khéo” {}",
+            figures.period.label_vi()
+        ),
+        number: String::new(),
+        place: String::new(),
+        assessment,
+        lessons: String::new(),
+        recommendations,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -306,6 +430,32 @@ mod tests {
         assert_eq!(f.results.people_reached, Some(20));
         assert_eq!(f.results.money_vnd, None, "nobody gave a figure");
         assert_eq!(f.typical.len(), 1);
+    }
+
+    #[test]
+    fn a_new_report_starts_from_the_figures() {
+        let day = |y, m, d| Date::new(y, m, d).unwrap();
+        let models = [fact(
+            Field::EconomicDevelopment,
+            Status::Typical,
+            day(2020, 3, 1),
+        )];
+        let f = figures(Period::year(2020).unwrap(), &models, &[], &[], &[]);
+        let text = starting_text("Thị xã Điện Bàn", &f);
+        assert!(text.title.ends_with("năm 2020"), "{}", text.title);
+        assert!(
+            text.assessment.contains("có 1 mô hình"),
+            "{}",
+            text.assessment
+        );
+        assert!(
+            text.assessment.contains("phát triển kinh tế 1"),
+            "{}",
+            text.assessment
+        );
+        assert_eq!(text.validate(), Ok(()));
+        let blank = ReportText::default();
+        assert!(blank.validate().is_err(), "a title is needed");
     }
 
     proptest! {

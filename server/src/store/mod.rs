@@ -576,6 +576,29 @@ pub trait RecordStore: Send + Sync {
         StoreError,
     >;
 
+    /// The period reports of `units` (all if `None`), newest first.
+    async fn reports(
+        &self,
+        units: Option<&[UnitId]>,
+    ) -> Result<Vec<dvk_shared::report::Report>, StoreError>;
+
+    async fn report(
+        &self,
+        id: dvk_shared::ids::ReportId,
+    ) -> Result<Option<dvk_shared::report::Report>, StoreError>;
+
+    /// Writes a report as it is now, with `action` (`report.create|edit|finalise|reopen`) in
+    /// its history; `before` is what the caller read, and the write is refused (`Conflict`) if
+    /// the report changed meanwhile.
+    async fn put_report(
+        &self,
+        report: &dvk_shared::report::Report,
+        before: Option<&dvk_shared::report::Report>,
+        action: &str,
+        actor: &Actor,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
+
     /// Every entry of the library of typical models.
     async fn library_entries(&self) -> Result<Vec<dvk_shared::library::LibraryEntry>, StoreError>;
 

@@ -165,6 +165,20 @@ pub(crate) const TABLES: &[Table] = &[
         restore: Restore::Replace,
     },
     Table {
+        name: "reports",
+        columns: &[
+            ("id", Text),
+            ("unit_id", Text),
+            ("status", Text),
+            ("data", Text),
+            ("created_at", Int),
+            ("updated_at", Int),
+        ],
+        key: &["id"],
+        batch: 1000,
+        restore: Restore::Replace,
+    },
+    Table {
         name: "library",
         columns: &[
             ("id", Text),

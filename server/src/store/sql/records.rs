@@ -419,6 +419,91 @@ macro_rules! sql_records {
                 Ok((models, surveys))
             }
 
+            async fn reports(
+                &self,
+                units: Option<&[dvk_shared::ids::UnitId]>,
+            ) -> Result<Vec<dvk_shared::report::Report>, $crate::store::StoreError> {
+                if units.is_some_and(<[_]>::is_empty) {
+                    return Ok(Vec::new());
+                }
+                let mut query = sqlx::QueryBuilder::<$db>::new("SELECT data FROM reports WHERE 1 = 1");
+                if let Some(units) = units {
+                    query.push(" AND unit_id IN (");
+                    let mut list = query.separated(", ");
+                    for unit in units {
+                        list.push_bind(unit.to_string());
+                    }
+                    query.push(")");
+                }
+                query.push(" ORDER BY created_at DESC, id");
+                let rows: Vec<String> = query.build_query_scalar().fetch_all(&self.pool).await?;
+                rows.iter().map(|data| Ok(serde_json::from_str(data)?)).collect()
+            }
+
+            async fn report(
+                &self,
+                id: dvk_shared::ids::ReportId,
+            ) -> Result<Option<dvk_shared::report::Report>, $crate::store::StoreError> {
+                let data: Option<String> = sqlx::query_scalar("SELECT data FROM reports WHERE id = $1")
+                    .bind(id.to_string())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                data.map(|d| Ok(serde_json::from_str(&d)?)).transpose()
+            }
+
+            async fn put_report(
+                &self,
+                report: &dvk_shared::report::Report,
+                before: Option<&dvk_shared::report::Report>,
+                action: &str,
+                actor: &$crate::store::Actor,
+                at: dvk_shared::date::Timestamp,
+            ) -> Result<(), $crate::store::StoreError> {
+                let (mut tx, _lock) = self.begin_write().await?;
+                // Two people editing at once: the later write finds what it read changed.
+                let stored: Option<String> = sqlx::query_scalar("SELECT data FROM reports WHERE id = $1")
+                    .bind(report.id.to_string())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let read = before.map(serde_json::to_value).transpose()?;
+                let now_stored = stored.as_deref().map(serde_json::from_str::<serde_json::Value>).transpose()?;
+                if read != now_stored {
+                    return Err($crate::store::StoreError::Conflict(format!("report {}", report.id)));
+                }
+                let data = serde_json::to_string(report)?;
+                let status = match report.status {
+                    dvk_shared::report::ReportStatus::Draft => "draft",
+                    dvk_shared::report::ReportStatus::Final => "final",
+                };
+                sqlx::query(
+                    "INSERT INTO reports (id, unit_id, status, data, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) \
+                     ON CONFLICT (id) DO UPDATE SET status = excluded.status, data = excluded.data, updated_at = excluded.updated_at",
+                )
+                .bind(report.id.to_string())
+                .bind(report.unit_id.to_string())
+                .bind(status)
+                .bind(&data)
+                .bind(at.0)
+                .execute(&mut *tx)
+                .await?;
+                Self::insert_audit(
+                    &mut *tx,
+                    &[$crate::store::AuditRow {
+                        entity: "report",
+                        entity_id: report.id.to_string(),
+                        action: action.to_owned(),
+                        actor: actor.clone(),
+                        at,
+                        before: stored,
+                        after: Some(data),
+                        overwritten: None,
+                    }],
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn library_entries(
                 &self,
             ) -> Result<Vec<dvk_shared::library::LibraryEntry>, $crate::store::StoreError> {
