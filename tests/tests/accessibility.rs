@@ -274,6 +274,10 @@ async fn every_screen_passes_axe_at_tablet_size_in_both_orientations() {
         check("overview").await?;
         open(&client, &base, "/khen-thuong", "article.award").await?;
         check("the awards register, as the Board reads it").await?;
+        open(&client, &base, "/bao-cao", "form #r-year").await?;
+        click(&client, "form #r-year ~ button, form .filter button").await?;
+        open_form(&client, "article.report textarea").await?;
+        check("a period report, as the Board writes it").await?;
         open(&client, &base, "/thu-vien", "article.library-entry").await?;
         check("the library, with the Board's controls").await?;
         open(&client, &base, "/quan-tri/tai-khoan", "li.account").await?;

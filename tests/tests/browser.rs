@@ -1703,3 +1703,59 @@ async fn a_commune_adopts_a_typical_model_offline() {
     .await
     .unwrap();
 }
+
+/// A period report end to end: the Board makes the year's report, its figures are the
+/// report's, it writes a recommendation, finalises it (the form locks) and downloads it.
+#[tokio::test]
+async fn the_board_makes_the_years_report_and_downloads_it() {
+    let server = TestServer::start_demo(Backend::Sqlite).await.unwrap();
+    let base = server.base.clone();
+    with_browser(move |client| async move {
+        client.goto(&base).await?;
+        sign_in(&client, "bandanvan").await?;
+        synced(&client).await?;
+        click_text(&client, "nav a", "Báo cáo").await?;
+        type_into(&client, "#r-year", "2020").await?;
+        click_text(&client, "form button", "Lập báo cáo").await?;
+        wait_for_text(&client, "#report-title", "năm 2020").await?;
+        // By the end of 2020 the town had the report's 348 models.
+        wait_for_text(&client, ".report-table tbody tr:last-child", "348").await?;
+        type_into(
+            &client,
+            "#rp-recommendations",
+            "Đề nghị Thị ủy bố trí kinh phí nhân rộng các mô hình điển hình.",
+        )
+        .await?;
+        click_text(&client, ".report button", "Hoàn tất báo cáo").await?;
+        wait_for_text(&client, ".report .muted", "Đã hoàn tất").await?;
+        let locked = client
+            .find(Locator::Css("#rp-recommendations"))
+            .await?
+            .attr("disabled")
+            .await?;
+        assert!(locked.is_some(), "a final report is not edited");
+        wait_for_text(&client, ".report-list", "Đã hoàn tất").await?;
+        screenshot(&client, "26-report").await?;
+        // What the Word and Excel links give.
+        let got = client
+            .execute_async(
+                r#"const done = arguments[arguments.length - 1];
+                   const links = [...document.querySelectorAll(".report a.button")].map((a) => a.href);
+                   Promise.all(links.map((href) => fetch(href).then(async (r) => [r.status, r.headers.get("content-type"), (await r.arrayBuffer()).byteLength])))
+                     .then((answers) => done(answers)).catch((e) => done(String(e)));"#,
+                vec![],
+            )
+            .await?;
+        let answers = got.as_array().cloned().unwrap_or_default();
+        assert_eq!(answers.len(), 2, "{got}");
+        assert!(answers[0][1].as_str().unwrap_or_default().contains("wordprocessingml"), "{got}");
+        assert!(answers[1][1].as_str().unwrap_or_default().contains("spreadsheetml"), "{got}");
+        for answer in &answers {
+            assert_eq!(answer[0], 200, "{got}");
+            assert!(answer[2].as_u64().unwrap_or(0) > 2_000, "{got}");
+        }
+        Ok(())
+    })
+    .await
+    .unwrap();
+}

@@ -77,6 +77,9 @@ pub fn Shell(children: Children) -> impl IntoView {
             <NavLink href="/khao-sat">{tr(|t| t.nav_survey)}</NavLink>
             <NavLink href="/thu-vien">{tr(|t| t.nav_library)}</NavLink>
             <NavLink href="/khen-thuong">{tr(|t| t.nav_awards)}</NavLink>
+            {move || session.user.get().is_some_and(|u| u.role != dvk_shared::user::Role::Surveyor).then(|| view! {
+                <NavLink href="/bao-cao">{tr(|t| t.nav_reports)}</NavLink>
+            })}
             <NavLink href="/dong-bo">{tr(|t| t.nav_sync)}</NavLink>
             {move || session.user.get().is_some_and(|u| u.role.reviews()).then(|| view! {
                 <NavLink href="/quan-tri/tai-khoan">{tr(|t| t.nav_accounts)}</NavLink>

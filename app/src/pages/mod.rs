@@ -14,6 +14,7 @@ pub mod models;
 pub mod not_found;
 pub mod overview;
 pub mod problems;
+pub mod reports;
 pub mod sign_in;
 pub mod surveys;
 pub mod units;
