@@ -11,6 +11,7 @@ pub mod awards;
 pub mod demo;
 pub mod documents;
 pub mod error;
+pub mod exports;
 pub mod extract;
 pub mod health;
 pub mod invitations;
@@ -98,6 +99,7 @@ pub fn router(state: AppState, dist_dir: &std::path::Path) -> Router {
         .merge(stats::router())
         .merge(awards::router())
         .merge(reports::router())
+        .merge(exports::router())
         .merge(photos::router())
         .merge(sync::router())
         .merge(openapi::router())

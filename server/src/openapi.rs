@@ -55,6 +55,8 @@ pub const SESSION_SCHEME: &str = "dvk_session";
         crate::models::detail,
         crate::stats::stats,
         crate::awards::list,
+        crate::exports::models,
+        crate::exports::awards,
         crate::reports::report_figures,
         crate::reports::list,
         crate::reports::create,

@@ -213,6 +213,8 @@ pub fn Awards() -> impl IntoView {
                 })}
                 " "
                 <button type="button" class="button secondary" on:click=print>{tr(|t| t.print_list)}</button>
+                " " <a class="button secondary" download="" href="/api/exports/awards.xlsx">{tr(|t| t.export_xlsx)}</a>
+                " " <a class="button secondary" download="" href="/api/exports/awards.csv">{tr(|t| t.export_csv)}</a>
             </div>
         </div>
         {move || writing.get().then(|| view! { <ProposalForm awards done=move || writing.set(false) /> })}

@@ -73,6 +73,18 @@ impl Filters {
     }
 }
 
+impl Filters {
+    /// The same filters for the server's export of the list: the review queue without a status
+    /// shows the submitted models, so it exports those.
+    fn export_query(&self, review: bool) -> String {
+        let mut shown = self.clone();
+        if review && shown.status.is_empty() {
+            shown.status = "submitted".into();
+        }
+        shown.query(false)
+    }
+}
+
 /// `/mo-hinh`: every model of the user's units.
 #[component]
 pub fn Models() -> impl IntoView {
@@ -153,9 +165,15 @@ fn ModelList(review: bool) -> impl IntoView {
         <section class="card">
             <div class="list-head">
                 <h2>{move || if review { t().review_title } else { t().models_title }}</h2>
-                {(!review).then(|| view! {
-                    <a href="/mo-hinh/moi" class="button">{tr(|t| t.new_model)}</a>
-                })}
+                <div class="no-print">
+                    {(!review).then(|| view! {
+                        <a href="/mo-hinh/moi" class="button">{tr(|t| t.new_model)}</a>
+                    })}
+                    // What the filters show, from the server (online); the browser shows the
+                    // download's progress.
+                    " " <a class="button secondary" download="" href=move || format!("/api/exports/models.xlsx{}", filters.get().export_query(review))>{tr(|t| t.export_xlsx)}</a>
+                    " " <a class="button secondary" download="" href=move || format!("/api/exports/models.csv{}", filters.get().export_query(review))>{tr(|t| t.export_csv)}</a>
+                </div>
             </div>
             <form class="filters" role="search" on:submit=|ev| ev.prevent_default()>
                 <div class="filter wide">

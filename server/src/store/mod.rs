@@ -602,6 +602,9 @@ pub trait RecordStore: Send + Sync {
     /// Every entry of the library of typical models.
     async fn library_entries(&self) -> Result<Vec<dvk_shared::library::LibraryEntry>, StoreError>;
 
+    /// Every proposal and award (not deleted) in `units` (all if `None`), newest year first.
+    async fn all_awards(&self, units: Option<&[UnitId]>) -> Result<Vec<Award>, StoreError>;
+
     /// Decided awards counted per unit, kind, recipient type and year.
     async fn award_counts(&self, year: Option<u16>) -> Result<Vec<AwardCount>, StoreError>;
 

@@ -514,6 +514,27 @@ macro_rules! sql_records {
                 rows.iter().map(|data| Ok(serde_json::from_str(data)?)).collect()
             }
 
+            async fn all_awards(
+                &self,
+                units: Option<&[dvk_shared::ids::UnitId]>,
+            ) -> Result<Vec<dvk_shared::award::Award>, $crate::store::StoreError> {
+                if units.is_some_and(<[_]>::is_empty) {
+                    return Ok(Vec::new());
+                }
+                let mut query = sqlx::QueryBuilder::<$db>::new("SELECT data FROM awards WHERE deleted = FALSE");
+                if let Some(units) = units {
+                    query.push(" AND unit_id IN (");
+                    let mut list = query.separated(", ");
+                    for unit in units {
+                        list.push_bind(unit.to_string());
+                    }
+                    query.push(")");
+                }
+                query.push(" ORDER BY year DESC, kind, id");
+                let rows: Vec<String> = query.build_query_scalar().fetch_all(&self.pool).await?;
+                rows.iter().map(|data| Ok(serde_json::from_str(data)?)).collect()
+            }
+
             async fn award_counts(
                 &self,
                 year: Option<u16>,
