@@ -1,17 +1,21 @@
 //! `/bao-cao`: period reports (sơ kết, tổng kết), online. The Board (or a unit, for its own
 //! subtree) chooses a unit and a period — a half year, a year, several years or dates — and
 //! gets a draft that starts from the figures; it edits the written parts, finalises the report
-//! (its figures frozen), reopens it, prints it on A4 and downloads it as Word and Excel.
+//! (its figures frozen), reopens it, prints it on A4 and downloads it as Word and Excel. A
+//! report is read as the JSON the server sends (`dvk_shared::report::Report`'s shape), as the
+//! pages read records.
 
 use dvk_shared::{
+    award::{AwardKind, RecipientType},
     date::Date,
-    ids::{ReportId, UnitId},
+    ids::UnitId,
     model::Field,
-    report::{Figures, Period, ReportStatus, ReportText},
+    report::Period,
     text::format_number,
     user::Role,
 };
 use leptos::prelude::*;
+use serde_json::Value;
 
 use crate::{
     i18n::{tr, use_texts},
@@ -43,7 +47,7 @@ pub fn Reports() -> impl IntoView {
         reload.get();
         online::reports()
     });
-    let open: RwSignal<Option<ReportId>> = RwSignal::new(None);
+    let open: RwSignal<Option<String>> = RwSignal::new(None);
     let unit = RwSignal::new(
         session
             .user
@@ -81,7 +85,7 @@ pub fn Reports() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match online::create_report(unit, period.from, period.to).await {
                 Ok(report) => {
-                    open.set(Some(report.id));
+                    open.set(report["id"].as_str().map(str::to_owned));
                     reload.update(|r| *r += 1);
                 }
                 Err(e) => error.set(Some(said(e, t()))),
@@ -127,15 +131,15 @@ pub fn Reports() -> impl IntoView {
         <section class="card no-print" aria-labelledby="reports-title">
             <h3 id="reports-title">{tr(|t| t.reports_list)}</h3>
             {move || list.get().map(|answer| match answer {
-                Ok(reports) if reports.is_empty() => view! { <p class="muted">{tr(|t| t.no_reports)}</p> }.into_any(),
+                Ok(reports) if reports.as_array().is_none_or(Vec::is_empty) => view! { <p class="muted">{tr(|t| t.no_reports)}</p> }.into_any(),
                 Ok(reports) => view! {
                     <ul class="plain-list report-list">
-                        {reports.into_iter().map(|r| {
-                            let id = r.id;
-                            let final_ = r.status == ReportStatus::Final;
+                        {reports.as_array().cloned().unwrap_or_default().into_iter().map(|r| {
+                            let id = r["id"].as_str().unwrap_or_default().to_owned();
+                            let final_ = r["status"] == "final";
                             view! {
                                 <li>
-                                    <button type="button" class="link-button" on:click=move |_| open.set(Some(id))>{r.text.title.clone()}</button>
+                                    <button type="button" class="link-button" on:click=move |_| open.set(Some(id.clone()))>{r["title"].as_str().unwrap_or_default().to_owned()}</button>
                                     " · " <span class="muted">{if final_ { tr(|t| t.report_final)() } else { tr(|t| t.report_draft)() }}</span>
                                 </li>
                             }
@@ -148,24 +152,87 @@ pub fn Reports() -> impl IntoView {
     }
 }
 
+/// The written parts of a report, as typed.
+#[derive(Clone, Copy)]
+struct Parts {
+    title: RwSignal<String>,
+    number: RwSignal<String>,
+    place: RwSignal<String>,
+    assessment: RwSignal<String>,
+    lessons: RwSignal<String>,
+    recommendations: RwSignal<String>,
+}
+
+impl Parts {
+    fn new() -> Self {
+        let s = || RwSignal::new(String::new());
+        Parts {
+            title: s(),
+            number: s(),
+            place: s(),
+            assessment: s(),
+            lessons: s(),
+            recommendations: s(),
+        }
+    }
+
+    fn each(self) -> [(&'static str, RwSignal<String>); 6] {
+        [
+            ("title", self.title),
+            ("number", self.number),
+            ("place", self.place),
+            ("assessment", self.assessment),
+            ("lessons", self.lessons),
+            ("recommendations", self.recommendations),
+        ]
+    }
+
+    fn read(self, report: &Value) {
+        for (key, signal) in self.each() {
+            signal.set(report[key].as_str().unwrap_or_default().to_owned());
+        }
+    }
+
+    fn json(self) -> Value {
+        Value::Object(
+            self.each()
+                .into_iter()
+                .map(|(key, signal)| (key.to_owned(), Value::String(signal.get_untracked())))
+                .collect(),
+        )
+    }
+}
+
+/// How the report names its period.
+fn period_label(report: &Value) -> String {
+    let day = |key: &str| Date::parse_any(report["period"][key].as_str().unwrap_or_default()).ok();
+    day("from")
+        .zip(day("to"))
+        .and_then(|(from, to)| Period::new(from, to))
+        .map(Period::label_vi)
+        .unwrap_or_default()
+}
+
 /// One report: its figures, its written parts (editable while a draft), its steps and files.
 #[component]
-fn ReportView(id: ReportId, reload: RwSignal<u32>) -> impl IntoView {
+fn ReportView(id: String, reload: RwSignal<u32>) -> impl IntoView {
     let t = use_texts();
     let replica = use_replica();
     let session = expect_context::<Session>();
     let version = RwSignal::new(0u32);
+    let id = StoredValue::new(id);
     let report = LocalResource::new(move || {
         version.get();
-        online::report(id)
+        let id = id.get_value();
+        async move { online::report(&id).await }
     });
-    let text: RwSignal<ReportText> = RwSignal::new(ReportText::default());
+    let parts = Parts::new();
     let note = RwSignal::new(None::<String>);
     let problems = RwSignal::new(dvk_shared::validation::FieldErrors::default());
     // The form starts from what the server holds each time the report is read again.
     Effect::new(move |_| {
         if let Some(Ok(r)) = report.get() {
-            text.set(r.text.clone());
+            parts.read(&r);
         }
     });
     let may_write = move || {
@@ -176,14 +243,15 @@ fn ReportView(id: ReportId, reload: RwSignal<u32>) -> impl IntoView {
     };
     let step = move |which: &'static str| {
         leptos::task::spawn_local(async move {
+            let id = id.get_value();
             // Finalising freezes what is on screen: the written parts are saved first.
             let saved = match which {
-                "edit" => online::edit_report(id, &text.get_untracked()).await,
-                "finalise" => match online::edit_report(id, &text.get_untracked()).await {
-                    Ok(_) => online::report_step(id, which).await,
+                "edit" => online::edit_report(&id, parts.json()).await,
+                "finalise" => match online::edit_report(&id, parts.json()).await {
+                    Ok(_) => online::report_step(&id, which).await,
                     Err(e) => Err(e),
                 },
-                _ => online::report_step(id, which).await,
+                _ => online::report_step(&id, which).await,
             };
             match saved {
                 Ok(_) => {
@@ -203,8 +271,7 @@ fn ReportView(id: ReportId, reload: RwSignal<u32>) -> impl IntoView {
     let lang = crate::i18n::use_lang();
     let part = move |key: &'static str,
                      label: fn(&'static crate::i18n::Texts) -> &'static str,
-                     read: fn(&ReportText) -> String,
-                     write: fn(&mut ReportText, String),
+                     signal: RwSignal<String>,
                      rows: u32,
                      locked: bool| {
         let problem = move || problem_text(problems.get().get(key), lang.get());
@@ -212,9 +279,20 @@ fn ReportView(id: ReportId, reload: RwSignal<u32>) -> impl IntoView {
             <div class="field-row">
                 <label for=format!("rp-{key}")>{tr(label)}</label>
                 <textarea id=format!("rp-{key}") rows=rows disabled=locked
-                    prop:value=move || read(&text.get())
-                    on:input=move |e| text.update(|t| write(t, event_target_value(&e)))></textarea>
+                    prop:value=move || signal.get()
+                    on:input=move |e| signal.set(event_target_value(&e))></textarea>
                 <p class="field-error">{problem}</p>
+            </div>
+        }
+    };
+    let line = move |key: &'static str,
+                     label: fn(&'static crate::i18n::Texts) -> &'static str,
+                     signal: RwSignal<String>,
+                     locked: bool| {
+        view! {
+            <div class="field-row">
+                <label for=format!("rp-{key}")>{tr(label)}</label>
+                <input id=format!("rp-{key}") disabled=locked prop:value=move || signal.get() on:input=move |e| signal.set(event_target_value(&e)) />
             </div>
         }
     };
@@ -222,39 +300,31 @@ fn ReportView(id: ReportId, reload: RwSignal<u32>) -> impl IntoView {
         report.get().map(|answer| match answer {
             Err(e) => view! { <section class="card"><p class="field-error" role="alert">{said(e, t())}</p></section> }.into_any(),
             Ok(r) => {
-                let locked = r.status == ReportStatus::Final || !may_write();
+                let final_ = r["status"] == "final";
+                let locked = final_ || !may_write();
                 let units = replica.data.get().map(|(_, u)| u).unwrap_or_default();
-                let unit = unit_name(&units, &r.unit_id.to_string());
-                let figures = r.figures.clone();
-                let final_ = r.status == ReportStatus::Final;
+                let unit = unit_name(&units, r["unit_id"].as_str().unwrap_or_default());
+                let figures = r["figures"].clone();
+                let id = id.get_value();
                 view! {
                     <article class="card report" aria-labelledby="report-title">
                         <p class="report-heading">
-                            <span>{unit.to_uppercase()}<br />{move || format!("Số: {}", text.get().number)}</span>
+                            <span>{unit.to_uppercase()}<br />{move || format!("Số: {}", parts.number.get())}</span>
                             <span><strong>"CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"</strong><br /><strong>"Độc lập - Tự do - Hạnh phúc"</strong></span>
                         </p>
-                        <h3 id="report-title">{move || text.get().title}</h3>
-                        <p class="muted">{r.period.label_vi()} " · "
+                        <h3 id="report-title">{move || parts.title.get()}</h3>
+                        <p class="muted">{period_label(&r)} " · "
                             {if final_ { tr(|t| t.report_final)() } else { tr(|t| t.report_draft)() }}
                         </p>
-                        {figures.map(|f| view! { <FiguresTables figures=f /> })}
+                        {(!figures.is_null()).then(|| view! { <FiguresTables figures /> })}
                         <div class="grid-2 no-print">
-                            <div class="field-row">
-                                <label for="rp-number">{tr(|t| t.report_number)}</label>
-                                <input id="rp-number" disabled=locked prop:value=move || text.get().number on:input=move |e| text.update(|t| t.number = event_target_value(&e)) />
-                            </div>
-                            <div class="field-row">
-                                <label for="rp-place">{tr(|t| t.report_place)}</label>
-                                <input id="rp-place" disabled=locked prop:value=move || text.get().place on:input=move |e| text.update(|t| t.place = event_target_value(&e)) />
-                            </div>
+                            {line("number", |t| t.report_number, parts.number, locked)}
+                            {line("place", |t| t.report_place, parts.place, locked)}
                         </div>
-                        <div class="field-row no-print">
-                            <label for="rp-title">{tr(|t| t.report_title)}</label>
-                            <input id="rp-title" disabled=locked prop:value=move || text.get().title on:input=move |e| text.update(|t| t.title = event_target_value(&e)) />
-                        </div>
-                        {part("assessment", |t| t.report_assessment, |t| t.assessment.clone(), |t, v| t.assessment = v, 6, locked)}
-                        {part("lessons", |t| t.report_lessons, |t| t.lessons.clone(), |t, v| t.lessons = v, 4, locked)}
-                        {part("recommendations", |t| t.report_recommendations, |t| t.recommendations.clone(), |t, v| t.recommendations = v, 4, locked)}
+                        <div class="no-print">{line("title", |t| t.report_title, parts.title, locked)}</div>
+                        {part("assessment", |t| t.report_assessment, parts.assessment, 6, locked)}
+                        {part("lessons", |t| t.report_lessons, parts.lessons, 4, locked)}
+                        {part("recommendations", |t| t.report_recommendations, parts.recommendations, 4, locked)}
                         <p role="status" class="muted">{move || note.get()}</p>
                         <div class="form-actions no-print">
                             {(!locked).then(|| view! {
@@ -277,39 +347,60 @@ fn ReportView(id: ReportId, reload: RwSignal<u32>) -> impl IntoView {
 
 /// The report's main table (by field), its results and awards, as the Word document has them.
 #[component]
-fn FiguresTables(figures: Figures) -> impl IntoView {
+fn FiguresTables(figures: Value) -> impl IntoView {
     let t = use_texts();
-    let line = |c: &dvk_shared::report::Counts| {
+    let line = |c: &Value| {
         [
-            c.registered,
-            c.running,
-            c.evaluated,
-            c.typical,
-            c.replicated,
-            c.new_in_period,
+            "registered",
+            "running",
+            "evaluated",
+            "typical",
+            "replicated",
+            "new_in_period",
         ]
+        .map(|key| c[key].as_u64().unwrap_or(0))
     };
     let mut rows: Vec<(String, [u64; 6])> = Field::ALL
         .iter()
         .map(|f| {
             (
                 f.label_vi().to_owned(),
-                figures.by_field.get(f).map(line).unwrap_or_default(),
+                line(&figures["by_field"][f.as_str()]),
             )
         })
         .collect();
-    rows.push((t().total_label.to_owned(), line(&figures.total)));
-    let r = &figures.results;
+    rows.push((t().total_label.to_owned(), line(&figures["total"])));
+    let r = &figures["results"];
     let results: Vec<String> = [
-        (t().f_people, r.people_reached),
-        (t().f_households, r.households),
-        (t().f_money, r.money_vnd),
-        (t().f_labour, r.labour_days),
-        (t().f_land, r.land_m2),
+        (t().f_people, "people_reached"),
+        (t().f_households, "households"),
+        (t().f_money, "money_vnd"),
+        (t().f_labour, "labour_days"),
+        (t().f_land, "land_m2"),
     ]
     .into_iter()
-    .filter_map(|(label, v)| v.map(|v| format!("{label}: {}", format_number(v))))
+    .filter_map(|(label, key)| {
+        r[key]
+            .as_u64()
+            .map(|v| format!("{label}: {}", format_number(v)))
+    })
     .collect();
+    let pairs = |key: &str| figures[key].as_array().cloned().unwrap_or_default();
+    let awards: Vec<String> = pairs("awards")
+        .iter()
+        .filter_map(|a| {
+            let kind = AwardKind::parse(a[0].as_str()?)?;
+            let who = match RecipientType::parse(a[1].as_str()?)? {
+                RecipientType::Individual => t().individual,
+                RecipientType::Collective => t().collective,
+            };
+            Some(format!("{} ({who}): {}", kind.label_vi(), a[2].as_u64()?))
+        })
+        .collect();
+    let difficulties: Vec<String> = pairs("difficulties")
+        .iter()
+        .filter_map(|d| Some(format!("{} ({})", d[0].as_str()?, d[1].as_u64()?)))
+        .collect();
     view! {
         <table class="figures report-table">
             <caption>{tr(|t| t.report_by_field)}</caption>
@@ -332,18 +423,7 @@ fn FiguresTables(figures: Figures) -> impl IntoView {
             </tbody>
         </table>
         {(!results.is_empty()).then(|| view! { <p>{results.join(" · ")}</p> })}
-        {(!figures.awards.is_empty()).then(|| view! {
-            <p>{tr(|t| t.nav_awards)} ": "
-                {figures.awards.iter().map(|(k, r, n)| format!("{} ({}): {n}", k.label_vi(), match r {
-                    dvk_shared::award::RecipientType::Individual => t().individual,
-                    dvk_shared::award::RecipientType::Collective => t().collective,
-                })).collect::<Vec<_>>().join(" · ")}
-            </p>
-        })}
-        {(!figures.difficulties.is_empty()).then(|| view! {
-            <p>{tr(|t| t.difficulties_title)} ": "
-                {figures.difficulties.iter().map(|(d, n)| format!("{d} ({n})")).collect::<Vec<_>>().join(" · ")}
-            </p>
-        })}
+        {(!awards.is_empty()).then(|| view! { <p>{tr(|t| t.nav_awards)} ": " {awards.join(" · ")}</p> })}
+        {(!difficulties.is_empty()).then(|| view! { <p>{tr(|t| t.difficulties_title)} ": " {difficulties.join(" · ")}</p> })}
     }
 }
