@@ -160,10 +160,12 @@ mod tests {
         let paths = document["paths"].as_object().unwrap();
         assert!(paths.len() >= 9, "{:?}", paths.keys());
         for (path, item) in paths {
-            // Path parameters are ids and photo hashes: any well-formed one reaches the handler.
+            // Path parameters are ids, photo hashes and export formats: any well-formed one
+            // reaches the handler.
             let concrete = path
                 .replace("{id}", &dvk_shared::ids::ModelId::new().to_string())
-                .replace("{hash}", &"0".repeat(64));
+                .replace("{hash}", &"0".repeat(64))
+                .replace("{format}", "csv");
             assert!(!concrete.contains('{'), "an unknown parameter in {path}");
             for method in item.as_object().unwrap().keys() {
                 let mut request = Request::builder()
