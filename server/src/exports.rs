@@ -13,16 +13,10 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use dvk_shared::{
-    api::{ErrorBody, ModelQuery, ModelSummary, QUERY_MAX_CHARS},
-    text::fold,
-};
+use dvk_shared::api::{ErrorBody, ModelQuery, ModelSummary};
 use rust_xlsxwriter::{Format, Workbook};
 
-use crate::{
-    AppState, access::Viewer, auth::CurrentUser, error::ApiError, extract::ApiQuery,
-    store::ModelFilter,
-};
+use crate::{AppState, access::Viewer, auth::CurrentUser, error::ApiError, extract::ApiQuery};
 
 /// Rows read from the database at a time.
 const PAGE: u32 = 500;
@@ -109,26 +103,7 @@ pub(crate) async fn models(
 ) -> Result<Response, ApiError> {
     let format = format_of(&format)?;
     let viewer = Viewer::load(state.store.as_ref(), user).await?;
-    let folded_query = match query.q.as_deref().map(str::trim) {
-        Some(q) if q.chars().count() > QUERY_MAX_CHARS => {
-            return Err(ApiError::BadRequest {
-                code: "query_too_long",
-                detail_vi: format!("từ khoá tìm kiếm dài quá {QUERY_MAX_CHARS} ký tự"),
-                detail_en: format!("q has more than {QUERY_MAX_CHARS} characters"),
-            });
-        }
-        Some(q) if !q.is_empty() => Some(fold(q)),
-        _ => None,
-    };
-    let filter = ModelFilter {
-        units: viewer.units_within(query.unit)?,
-        field: query.field,
-        year: query.year,
-        status: query.status,
-        folded_query,
-        offset: 0,
-        limit: PAGE,
-    };
+    let filter = crate::models::filter_of(&viewer, &query, 0, PAGE)?;
     match format {
         Kind::Csv => {
             // A page at a time: the answer starts at once and memory does not grow with rows.

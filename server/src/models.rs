@@ -54,6 +54,29 @@ pub(crate) async fn list(
         .per_page
         .unwrap_or(PER_PAGE_DEFAULT)
         .clamp(1, PER_PAGE_MAX);
+    let filter = filter_of(
+        &viewer,
+        &query,
+        u64::from(page - 1) * u64::from(per_page),
+        per_page,
+    )?;
+    let (items, total) = state.store.list_models(&filter).await?;
+    Ok(Json(Page {
+        items,
+        page,
+        per_page,
+        total,
+    }))
+}
+
+/// What the list's filters select for `viewer`, from `offset`, at most `limit` (the list and
+/// its export read the same).
+pub(crate) fn filter_of(
+    viewer: &Viewer,
+    query: &ModelQuery,
+    offset: u64,
+    limit: u32,
+) -> Result<ModelFilter, ApiError> {
     let folded_query = match query.q.as_deref().map(str::trim) {
         Some(q) if q.chars().count() > QUERY_MAX_CHARS => {
             return Err(ApiError::BadRequest {
@@ -65,22 +88,15 @@ pub(crate) async fn list(
         Some(q) if !q.is_empty() => Some(fold(q)),
         _ => None,
     };
-    let filter = ModelFilter {
+    Ok(ModelFilter {
         units: viewer.units_within(query.unit)?,
         field: query.field,
         year: query.year,
         status: query.status,
         folded_query,
-        offset: u64::from(page - 1) * u64::from(per_page),
-        limit: per_page,
-    };
-    let (items, total) = state.store.list_models(&filter).await?;
-    Ok(Json(Page {
-        items,
-        page,
-        per_page,
-        total,
-    }))
+        offset,
+        limit,
+    })
 }
 
 /// One model, with its history for the Board, admins and the registrars whose model it is.

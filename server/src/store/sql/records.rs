@@ -390,14 +390,7 @@ macro_rules! sql_records {
                     let mut query = sqlx::QueryBuilder::<$db>::new(format!(
                         "SELECT {columns} FROM {table} WHERE deleted = FALSE"
                     ));
-                    if let Some(units) = units {
-                        query.push(" AND unit_id IN (");
-                        let mut list = query.separated(", ");
-                        for unit in units {
-                            list.push_bind(unit.to_string());
-                        }
-                        query.push(")");
-                    }
+                    Self::in_units(&mut query, "unit_id", units);
                     query
                 };
                 let mut models = Vec::new();
@@ -423,17 +416,9 @@ macro_rules! sql_records {
                 &self,
                 units: Option<&[dvk_shared::ids::UnitId]>,
             ) -> Result<Vec<dvk_shared::report::Report>, $crate::store::StoreError> {
-                if units.is_some_and(<[_]>::is_empty) {
-                    return Ok(Vec::new());
-                }
                 let mut query = sqlx::QueryBuilder::<$db>::new("SELECT data FROM reports WHERE 1 = 1");
-                if let Some(units) = units {
-                    query.push(" AND unit_id IN (");
-                    let mut list = query.separated(", ");
-                    for unit in units {
-                        list.push_bind(unit.to_string());
-                    }
-                    query.push(")");
+                if !Self::in_units(&mut query, "unit_id", units) {
+                    return Ok(Vec::new());
                 }
                 query.push(" ORDER BY created_at DESC, id");
                 let rows: Vec<String> = query.build_query_scalar().fetch_all(&self.pool).await?;
@@ -518,17 +503,9 @@ macro_rules! sql_records {
                 &self,
                 units: Option<&[dvk_shared::ids::UnitId]>,
             ) -> Result<Vec<dvk_shared::award::Award>, $crate::store::StoreError> {
-                if units.is_some_and(<[_]>::is_empty) {
-                    return Ok(Vec::new());
-                }
                 let mut query = sqlx::QueryBuilder::<$db>::new("SELECT data FROM awards WHERE deleted = FALSE");
-                if let Some(units) = units {
-                    query.push(" AND unit_id IN (");
-                    let mut list = query.separated(", ");
-                    for unit in units {
-                        list.push_bind(unit.to_string());
-                    }
-                    query.push(")");
+                if !Self::in_units(&mut query, "unit_id", units) {
+                    return Ok(Vec::new());
                 }
                 query.push(" ORDER BY year DESC, kind, id");
                 let rows: Vec<String> = query.build_query_scalar().fetch_all(&self.pool).await?;
