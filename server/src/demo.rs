@@ -732,6 +732,7 @@ impl<'a> Generator<'a> {
             contact,
             location,
             status,
+            status_since: Some(instant),
             review_comment,
             // Evaluated models carry the rating the Board confirmed in their year; the typical
             // and replicated ones were rated excellent on the way there.
@@ -764,6 +765,7 @@ impl<'a> Generator<'a> {
             let (_, instant) = self.registration(REPORT_YEAR)?;
             let model = Model {
                 objectives,
+                status_since: Some(instant),
                 ..Model::draft(ModelId::new(), unit_id, naming.name, field, REPORT_YEAR)
             };
             drafts.push((model, instant));

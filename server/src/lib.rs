@@ -23,6 +23,7 @@ pub mod public;
 pub mod reports;
 pub mod stats;
 pub mod store;
+pub mod supervision;
 pub mod sync;
 pub mod units;
 pub mod users;
@@ -100,6 +101,7 @@ pub fn router(state: AppState, dist_dir: &std::path::Path) -> Router {
         .merge(awards::router())
         .merge(reports::router())
         .merge(exports::router())
+        .merge(supervision::router())
         .merge(photos::router())
         .merge(sync::router())
         .merge(openapi::router())

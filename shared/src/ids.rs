@@ -124,6 +124,10 @@ id_type!(
     NoticeId
 );
 id_type!(
+    /// A reminder, or an inspection or supervision note, to a unit.
+    OversightId
+);
+id_type!(
     /// The record a synced change is about, whatever its kind (`sync::Mutation::id`).
     RecordId
 );

@@ -12,6 +12,7 @@ pub mod ids;
 pub mod invitation;
 pub mod library;
 pub mod model;
+pub mod oversight;
 pub mod photo;
 pub mod progress;
 pub mod report;

@@ -359,6 +359,10 @@ pub struct Model {
     #[serde(default)]
     pub location: Option<Location>,
     pub status: Status,
+    /// Since when it has had its status (set by the server; absent on models last changed
+    /// before the server kept it): how long a draft has waited, or a return gone unanswered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_since: Option<crate::date::Timestamp>,
     /// The Board's comment when it returned the model; cleared on resubmission.
     #[serde(default)]
     pub review_comment: Option<String>,
@@ -446,6 +450,7 @@ impl Model {
             contact: Contact::default(),
             location: None,
             status: Status::Draft,
+            status_since: None,
             review_comment: None,
             ratings: std::collections::BTreeMap::new(),
             adopted_from: None,

@@ -67,6 +67,7 @@ prop_compose! {
             contact: Contact { name: contact_name, position: String::new(), phone },
             location: None,
             status,
+            status_since: None,
             review_comment: None,
             ratings: Default::default(),
             adopted_from: None,

@@ -60,6 +60,7 @@ fn model(unit: UnitId, name: &str) -> Model {
             address: "Thôn 1".into(),
         }),
         status: Status::Draft,
+        status_since: None,
         review_comment: None,
         ratings: Default::default(),
         adopted_from: None,

@@ -301,6 +301,16 @@ pub struct PulledChange {
     pub exit: bool,
 }
 
+/// What [`Store::supervision_inputs`] reads.
+#[derive(Debug, Default)]
+pub struct SupervisionInputs {
+    pub models: Vec<dvk_shared::oversight::ModelState>,
+    pub surveys: Vec<dvk_shared::survey::Survey>,
+    pub campaigns: Vec<dvk_shared::survey::Campaign>,
+    pub oversight: Vec<dvk_shared::oversight::Oversight>,
+    pub devices: Vec<(UnitId, Timestamp)>,
+}
+
 /// What one pull reads.
 #[derive(Debug, Clone)]
 pub struct PullQuery {
@@ -575,6 +585,14 @@ pub trait RecordStore: Send + Sync {
         ),
         StoreError,
     >;
+
+    /// What the supervision list is computed from in `units` (all if `None`): each model's
+    /// status and since when, the surveys, every campaign, the reminders and notes, and each
+    /// tablet of the units' people with when it last synced.
+    async fn supervision_inputs(
+        &self,
+        units: Option<&[UnitId]>,
+    ) -> Result<SupervisionInputs, StoreError>;
 
     /// The period reports of `units` (all if `None`), newest first.
     async fn reports(

@@ -11,6 +11,7 @@ mod campaign;
 mod library;
 mod model;
 mod notice;
+mod oversight;
 mod pull;
 mod push;
 mod record;

@@ -56,7 +56,7 @@ impl Rules for Models {
             "status".into(),
             Value::String(Status::Draft.as_str().into()),
         );
-        let model: Model = match serde_json::from_value(Value::Object(fields)) {
+        let mut model: Model = match serde_json::from_value(Value::Object(fields)) {
             Ok(model) => model,
             Err(e) => return Decision::Refuse(answer::malformed(&e.to_string())),
         };
@@ -83,6 +83,7 @@ impl Rules for Models {
         {
             return Decision::Refuse(answer::role_not_allowed());
         }
+        model.status_since = Some(ctx.now);
         match model.validate_draft() {
             Ok(()) => Decision::Write(model),
             Err(errors) => Decision::Refuse(answer::invalid(errors)),
@@ -225,6 +226,9 @@ impl Rules for Models {
                     ));
                 }
             }
+        }
+        if model.status != to {
+            model.status_since = Some(ctx.now);
         }
         model.status = to;
         model.review_comment = match action {

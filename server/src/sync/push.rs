@@ -17,6 +17,7 @@ use super::{
     library,
     model::Models,
     notice::Notices,
+    oversight,
     pull::Cursor,
     record, survey,
     survey::Surveys,
@@ -136,6 +137,12 @@ pub(crate) async fn push(
             Entity::Award => {
                 award::load_candidates(tx, &mut batch, mutation).await?;
                 record::decide::<Awards>(tx, &mut batch, viewer, &actor, mutation, now).await?
+            }
+            Entity::Oversight => {
+                record::decide::<oversight::Oversights>(
+                    tx, &mut batch, viewer, &actor, mutation, now,
+                )
+                .await?
             }
             // Units change through their own API; the library is the server's to write.
             Entity::Unit | Entity::Library => answer::role_not_allowed(),

@@ -40,6 +40,8 @@ pub(crate) enum Decision<T> {
 /// What a kind's rules see of the request: who asks, and the records loaded so far.
 pub(crate) struct Ctx<'a> {
     pub viewer: &'a Viewer,
+    /// When the change is decided, as the server's clock says.
+    pub now: Timestamp,
     pub batch: &'a Batch,
     /// What the change was made against.
     pub base: Base<'a>,
@@ -413,6 +415,7 @@ pub(crate) async fn decide<R: Rules>(
         }
         let ctx = Ctx {
             viewer,
+            now,
             batch,
             base,
         };
@@ -441,6 +444,7 @@ pub(crate) async fn decide<R: Rules>(
     };
     let ctx = Ctx {
         viewer,
+        now,
         batch,
         base,
     };

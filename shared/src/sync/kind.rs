@@ -24,10 +24,12 @@ pub enum Entity {
     Award,
     /// A typical model as the library shows it to every device (the server writes it).
     Library,
+    /// A reminder, or an inspection or supervision note, from the Board to a unit.
+    Oversight,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 7] = [
+    pub const ALL: [Entity; 8] = [
         Entity::Unit,
         Entity::Model,
         Entity::Campaign,
@@ -35,6 +37,7 @@ impl Entity {
         Entity::Notice,
         Entity::Award,
         Entity::Library,
+        Entity::Oversight,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +49,7 @@ impl Entity {
             Entity::Notice => "notice",
             Entity::Award => "award",
             Entity::Library => "library",
+            Entity::Oversight => "oversight",
         }
     }
 
@@ -63,6 +67,7 @@ impl Entity {
             Entity::Notice => "thông báo",
             Entity::Award => "đề nghị khen thưởng",
             Entity::Library => "mô hình điển hình",
+            Entity::Oversight => "nhắc việc, biên bản kiểm tra",
         }
     }
 
@@ -75,6 +80,7 @@ impl Entity {
             Entity::Notice => "notice",
             Entity::Award => "commendation proposal",
             Entity::Library => "typical model",
+            Entity::Oversight => "reminder or inspection note",
         }
     }
 
@@ -84,6 +90,7 @@ impl Entity {
         match self {
             Entity::Notice => 2,
             Entity::Award | Entity::Library => 3,
+            Entity::Oversight => 4,
             _ => 1,
         }
     }
@@ -114,6 +121,7 @@ impl Entity {
                 ("public_photos", Hard),
                 ("adopted_from", Fixed),
                 ("status", Server),
+                ("status_since", Server),
                 ("review_comment", Server),
                 ("ratings", Server),
             ],
@@ -167,6 +175,21 @@ impl Entity {
                 ("decision_date", Server),
                 ("signer", Server),
                 ("override_reason", Server),
+            ],
+            // The Board writes it; the unit only acknowledges it (`oversight.acknowledge`).
+            Entity::Oversight => &[
+                ("kind", Fixed),
+                ("unit_id", Fixed),
+                ("model_id", Fixed),
+                ("date", Soft),
+                ("by", Soft),
+                ("findings", Soft),
+                ("requests", Soft),
+                ("due", Soft),
+                ("status", Server),
+                ("written_by", Server),
+                ("acknowledged", Server),
+                ("closed", Server),
             ],
         }
     }
@@ -229,10 +252,18 @@ pub enum Kind {
     AwardDelete,
     /// A move of a proposal (`award.submit`, `award.decide`, …).
     AwardAct(AwardAction),
+    OversightCreate,
+    OversightUpdate,
+    /// One of the unit's people has read it: it leaves their home.
+    OversightAcknowledge,
+    /// The Board found its requests met.
+    OversightClose,
+    /// The Board follows it up again.
+    OversightReopen,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 28] = [
+    pub const ALL: [Kind; 33] = [
         Kind::ModelCreate,
         Kind::ModelUpdate,
         Kind::ModelDelete,
@@ -261,6 +292,11 @@ impl Kind {
         Kind::AwardAct(AwardAction::Refuse),
         Kind::AwardAct(AwardAction::Decide),
         Kind::AwardAct(AwardAction::Reopen),
+        Kind::OversightCreate,
+        Kind::OversightUpdate,
+        Kind::OversightAcknowledge,
+        Kind::OversightClose,
+        Kind::OversightReopen,
     ];
 
     pub fn entity(self) -> Entity {
@@ -276,23 +312,35 @@ impl Kind {
             Kind::AwardCreate | Kind::AwardUpdate | Kind::AwardDelete | Kind::AwardAct(_) => {
                 Entity::Award
             }
+            Kind::OversightCreate
+            | Kind::OversightUpdate
+            | Kind::OversightAcknowledge
+            | Kind::OversightClose
+            | Kind::OversightReopen => Entity::Oversight,
         }
     }
 
     pub fn verb(self) -> Verb {
         match self {
-            Kind::ModelCreate | Kind::CampaignCreate | Kind::SurveyCreate | Kind::AwardCreate => {
-                Verb::Create
-            }
-            Kind::ModelUpdate | Kind::CampaignUpdate | Kind::SurveyUpdate | Kind::AwardUpdate => {
-                Verb::Update
-            }
+            Kind::ModelCreate
+            | Kind::CampaignCreate
+            | Kind::SurveyCreate
+            | Kind::AwardCreate
+            | Kind::OversightCreate => Verb::Create,
+            Kind::ModelUpdate
+            | Kind::CampaignUpdate
+            | Kind::SurveyUpdate
+            | Kind::AwardUpdate
+            | Kind::OversightUpdate => Verb::Update,
             Kind::ModelDelete | Kind::AwardDelete => Verb::Delete,
             Kind::ModelAct(_)
             | Kind::SurveySubmit
             | Kind::SurveyReopen
             | Kind::NoticeDismiss
-            | Kind::AwardAct(_) => Verb::Act,
+            | Kind::AwardAct(_)
+            | Kind::OversightAcknowledge
+            | Kind::OversightClose
+            | Kind::OversightReopen => Verb::Act,
         }
     }
 
@@ -330,6 +378,11 @@ impl Kind {
                 AwardAction::Decide => "award.decide",
                 AwardAction::Reopen => "award.reopen",
             },
+            Kind::OversightCreate => "oversight.create",
+            Kind::OversightUpdate => "oversight.update",
+            Kind::OversightAcknowledge => "oversight.acknowledge",
+            Kind::OversightClose => "oversight.close",
+            Kind::OversightReopen => "oversight.reopen",
         }
     }
 
@@ -349,6 +402,7 @@ impl Kind {
             Kind::AwardAct(AwardAction::Decide) => {
                 &["number", "date", "signer", "level", "override_reason"]
             }
+            Kind::OversightClose | Kind::OversightReopen => &["comment"],
             _ => &[],
         }
     }
@@ -376,6 +430,7 @@ impl Kind {
             Entity::Campaign => Some(Kind::CampaignUpdate),
             Entity::Survey => Some(Kind::SurveyUpdate),
             Entity::Award => Some(Kind::AwardUpdate),
+            Entity::Oversight => Some(Kind::OversightUpdate),
             Entity::Unit | Entity::Notice | Entity::Library => None,
         }
     }
@@ -438,5 +493,9 @@ mod tests {
             "only award.decide sets it"
         );
         assert!(Kind::AwardAct(AwardAction::Decide).allows("override_reason"));
+        assert!(Kind::OversightCreate.allows("unit_id"));
+        assert!(!Kind::OversightUpdate.allows("unit_id"), "fixed once made");
+        assert!(!Kind::OversightUpdate.allows("acknowledged"));
+        assert!(Kind::OversightClose.allows("comment"));
     }
 }

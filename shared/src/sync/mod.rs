@@ -10,7 +10,7 @@ mod kind;
 mod merge;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 pub use kind::{Entity, FieldPolicy, Kind, Verb};
@@ -25,9 +25,9 @@ use crate::{
 };
 
 /// The protocol version. 2 added notices, `kept_through` and answers that repeat themselves;
-/// 3 added commendation proposals (`award.*`). The server still answers 1 and 2 (without the
-/// records they cannot read).
-pub const SCHEMA: u32 = 3;
+/// 3 added commendation proposals (`award.*`); 4 reminders and inspection notes
+/// (`oversight.*`). The server still answers 1 to 3 (without the records they cannot read).
+pub const SCHEMA: u32 = 4;
 /// The oldest protocol version the server answers.
 pub const SCHEMA_MIN: u32 = 1;
 /// Most changes one request may push.
@@ -318,9 +318,33 @@ pub fn apply_locally(record: Option<Value>, mutation: &Mutation) -> Option<Value
     match mutation.kind {
         Kind::ModelCreate | Kind::SurveyCreate | Kind::AwardCreate => created(Some("draft")),
         Kind::CampaignCreate => created(None),
-        Kind::ModelUpdate | Kind::CampaignUpdate | Kind::SurveyUpdate | Kind::AwardUpdate => {
-            edited(record)
+        Kind::OversightCreate => created(Some("open")),
+        Kind::ModelUpdate
+        | Kind::CampaignUpdate
+        | Kind::SurveyUpdate
+        | Kind::AwardUpdate
+        | Kind::OversightUpdate => edited(record),
+        // Who read it and when, the server stamps; until it answers, that it was read.
+        Kind::OversightAcknowledge => {
+            with(record, vec![("acknowledged", json!({ "pending": true }))])
         }
+        Kind::OversightClose => with(
+            record,
+            vec![
+                ("status", Value::String("closed".into())),
+                (
+                    "closed",
+                    json!({ "note": param("comment"), "pending": true }),
+                ),
+            ],
+        ),
+        Kind::OversightReopen => with(
+            record,
+            vec![
+                ("status", Value::String("open".into())),
+                ("closed", Value::Null),
+            ],
+        ),
         Kind::ModelDelete | Kind::NoticeDismiss | Kind::AwardDelete => None,
         Kind::AwardAct(action) => {
             let mut entries = vec![("status", Value::String(action.to().as_str().into()))];
@@ -377,7 +401,6 @@ pub fn apply_locally(record: Option<Value>, mutation: &Mutation) -> Option<Value
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     fn fields(value: Value) -> Map<String, Value> {
         value.as_object().cloned().unwrap_or_default()

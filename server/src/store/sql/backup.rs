@@ -195,6 +195,25 @@ pub(crate) const TABLES: &[Table] = &[
         restore: Restore::Replace,
     },
     Table {
+        name: "oversight",
+        columns: &[
+            ("id", Text),
+            ("kind", Text),
+            ("unit_id", Text),
+            ("status", Text),
+            ("data", Text),
+            ("version", Int),
+            ("field_versions", Text),
+            ("field_writers", Text),
+            ("created_at", Int),
+            ("updated_at", Int),
+            ("deleted", Bool),
+        ],
+        key: &["id"],
+        batch: 1000,
+        restore: Restore::Replace,
+    },
+    Table {
         name: "awards",
         columns: &[
             ("id", Text),

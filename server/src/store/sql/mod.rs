@@ -102,13 +102,14 @@ pub(crate) fn table(entity: Entity) -> &'static str {
         Entity::Notice => "notices",
         Entity::Award => "awards",
         Entity::Library => "library",
+        Entity::Oversight => "oversight",
     }
 }
 
 /// The column of a record kind's table that holds the unit whose people see it, or NULL.
 pub(crate) fn unit_column(entity: Entity) -> &'static str {
     match entity {
-        Entity::Model | Entity::Survey | Entity::Award => "unit_id",
+        Entity::Model | Entity::Survey | Entity::Award | Entity::Oversight => "unit_id",
         Entity::Unit => "id",
         Entity::Campaign | Entity::Notice | Entity::Library => "CAST(NULL AS TEXT)",
     }
@@ -179,6 +180,7 @@ impl Columns {
                     Text(award.status.as_str().to_owned()),
                 ]
             }
+            Entity::Oversight => vec![text("kind")?, text("unit_id")?, text("status")?],
             Entity::Unit | Entity::Library => Vec::new(),
         }))
     }

@@ -412,6 +412,57 @@ macro_rules! sql_records {
                 Ok((models, surveys))
             }
 
+            async fn supervision_inputs(
+                &self,
+                units: Option<&[dvk_shared::ids::UnitId]>,
+            ) -> Result<$crate::store::SupervisionInputs, $crate::store::StoreError> {
+                use sqlx::Row;
+                let mut inputs = $crate::store::SupervisionInputs::default();
+                if units.is_some_and(<[_]>::is_empty) {
+                    return Ok(inputs);
+                }
+                let scoped = |table: &str, unit_column: &str| {
+                    let mut query = sqlx::QueryBuilder::<$db>::new(format!(
+                        "SELECT data FROM {table} WHERE deleted = FALSE"
+                    ));
+                    Self::in_units(&mut query, unit_column, units);
+                    query
+                };
+                for data in scoped("models", "unit_id").build_query_scalar::<String>().fetch_all(&self.pool).await? {
+                    let model: dvk_shared::model::Model = serde_json::from_str(&data)?;
+                    inputs.models.push(dvk_shared::oversight::ModelState {
+                        id: model.id,
+                        unit_id: model.unit_id,
+                        status: model.status,
+                        since: model.status_since,
+                    });
+                }
+                for data in scoped("surveys", "unit_id").build_query_scalar::<String>().fetch_all(&self.pool).await? {
+                    inputs.surveys.push(serde_json::from_str(&data)?);
+                }
+                for data in scoped("oversight", "unit_id").build_query_scalar::<String>().fetch_all(&self.pool).await? {
+                    inputs.oversight.push(serde_json::from_str(&data)?);
+                }
+                let campaigns: Vec<String> = sqlx::query_scalar("SELECT data FROM campaigns WHERE deleted = FALSE")
+                    .fetch_all(&self.pool)
+                    .await?;
+                for data in campaigns {
+                    inputs.campaigns.push(serde_json::from_str(&data)?);
+                }
+                // A tablet counts for the unit of its person's account, while the account is active.
+                let mut query = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT u.unit_id AS unit_id, d.seen_at AS seen_at FROM devices d JOIN users u ON u.id = d.user_id WHERE u.active = TRUE",
+                );
+                Self::in_units(&mut query, "u.unit_id", units);
+                for row in query.build().fetch_all(&self.pool).await? {
+                    inputs.devices.push((
+                        $crate::store::parse_id::<dvk_shared::ids::UnitId>(row.try_get::<&str, _>("unit_id")?)?,
+                        dvk_shared::date::Timestamp(row.try_get("seen_at")?),
+                    ));
+                }
+                Ok(inputs)
+            }
+
             async fn reports(
                 &self,
                 units: Option<&[dvk_shared::ids::UnitId]>,

@@ -148,6 +148,7 @@ macro_rules! sql_sync {
                         Entity::Notice => ("notices", &["user_id"]),
                         Entity::Award => ("awards", &["kind", "recipient_type", "unit_id", "year", "status"]),
                         Entity::Library => ("library", &[]),
+                        Entity::Oversight => ("oversight", &["kind", "unit_id", "status"]),
                         Entity::Unit => {
                             return Err($crate::store::StoreError::Corrupt("units are not written by a push".into()))
                         }
@@ -556,7 +557,7 @@ macro_rules! sql_sync {
                     sql.push_bind(query.cursor);
                     let visible = match entity {
                         Entity::Unit => Self::in_units(&mut sql, "id", units),
-                        Entity::Model | Entity::Survey | Entity::Award => {
+                        Entity::Model | Entity::Survey | Entity::Award | Entity::Oversight => {
                             Self::in_units(&mut sql, "unit_id", units)
                         }
                         // The year's plan is the whole organisation's: everyone sees every campaign.
