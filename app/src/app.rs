@@ -22,6 +22,7 @@ use crate::{
         problems::Problems,
         reports::Reports,
         sign_in::SignIn,
+        supervision::Supervision,
         surveys::{SurveyPage, Surveys},
         units::Units,
     },
@@ -97,7 +98,7 @@ pub fn App() -> impl IntoView {
 
 /// The page for a path: `/`, `/mo-hinh`, `/mo-hinh/moi`, `/mo-hinh/{id}`, `/duyet`,
 /// `/tong-quan`, `/khao-sat`, `/khao-sat/{campaign}/{model}`, `/khao-sat/dot/moi`,
-/// `/khao-sat/dot/{campaign}`, `/khen-thuong` (commendation), `/thu-vien` (typical models), `/bao-cao` (period reports), `/dong-bo`, `/tai-khoan` (one's own account),
+/// `/khao-sat/dot/{campaign}`, `/khen-thuong` (commendation), `/thu-vien` (typical models), `/bao-cao` (period reports), `/giam-sat` (urging and supervision), `/dong-bo`, `/tai-khoan` (one's own account),
 /// `/quan-tri/tai-khoan` (the accounts), `/quan-tri/loi-moi` (invitations), `/quan-tri/don-vi`
 /// (the unit tree), `/tham-gia`
 /// (joining through one, also before anyone signed in); anything else is "not found".
@@ -112,6 +113,7 @@ fn page(path: &str) -> AnyView {
         "/khen-thuong" => view! { <Awards /> }.into_any(),
         "/thu-vien" => view! { <Library /> }.into_any(),
         "/bao-cao" => view! { <Reports /> }.into_any(),
+        "/giam-sat" => view! { <Supervision /> }.into_any(),
         "/dong-bo" => view! { <Problems /> }.into_any(),
         "/tai-khoan" => view! { <MyAccount /> }.into_any(),
         "/quan-tri/tai-khoan" => view! { <Accounts /> }.into_any(),

@@ -1759,3 +1759,87 @@ async fn the_board_makes_the_years_report_and_downloads_it() {
     .await
     .unwrap();
 }
+
+/// Urging through sync, as people meet it: the Board finds a commune behind on the
+/// supervision list, sends it a reminder from the commune's line (the text starts from what
+/// the commune left behind), the commune reads it on its home and says so, and the Board sees
+/// who read it and closes it.
+#[tokio::test]
+async fn the_board_urges_a_commune_which_reads_it_on_its_home() {
+    let server = TestServer::start_demo(Backend::Sqlite).await.unwrap();
+    let base = server.base.clone();
+    let hoa = server.unit("Xã Điện Hòa").await.id.to_string();
+    let watcher = server.client();
+    let reminders = move |device: Device| {
+        device
+            .replica()
+            .into_iter()
+            .filter(|((entity, _), held)| entity == "oversight" && held.data["unit_id"] == hoa)
+            .map(|(_, held)| held.data)
+            .collect::<Vec<_>>()
+    };
+    with_browser(move |client| async move {
+        client.goto(&base).await?;
+        sign_in(&client, "bandanvan").await?;
+        synced(&client).await?;
+        click_text(&client, "nav a", "Đôn đốc, kiểm tra").await?;
+        // The demo's commune has drafts registered long ago and never sent.
+        wait_for_text(&client, ".behind tbody", "Xã Điện Hòa").await?;
+        screenshot(&client, "27-supervision").await?;
+        click_text(&client, "button[aria-label='Nhắc việc Xã Điện Hòa']", "Nhắc việc").await?;
+        let start = value_of(&client, "#n-findings").await?;
+        assert!(start.starts_with("Đơn vị còn tồn: Hồ sơ nháp để lâu"), "{start}");
+        assert_eq!(value_of(&client, "#n-unit").await?, server.unit("Xã Điện Hòa").await.id.to_string());
+        type_into(&client, "#n-requests", "Hoàn thiện hồ sơ và gửi Ban trước ngày 31/12.").await?;
+        client
+            .execute(
+                r##"const due = document.querySelector("#n-due");
+                   due.value = "2026-12-31"; due.dispatchEvent(new Event("input", { bubbles: true }));"##,
+                vec![],
+            )
+            .await?;
+        click_text(&client, "form button", "Lưu và gửi đơn vị").await?;
+        wait_for_text(&client, "form [role=status]", "Đã lưu trên máy này").await?;
+        wait_for_text(&client, ".oversight-item", "Hoàn thiện hồ sơ").await?;
+        nothing_pending(&client).await?;
+        watcher.login_demo("bandanvan").await?;
+        let sent = reminders(Device::of_demo(&server, "bandanvan").await?);
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        assert_eq!(sent[0]["due"], "2026-12-31");
+        assert_eq!(sent[0]["acknowledged"], serde_json::Value::Null);
+        sign_out(&client).await?;
+
+        // The commune's registrar finds it on the home screen, and says it was read.
+        sign_in(&client, "dienhoa").await?;
+        synced(&client).await?;
+        wait_for_text(&client, "#inbox-title", "Nhắc việc, kiến nghị gửi đơn vị").await?;
+        wait_for_text(&client, ".oversight-item", "Hoàn thiện hồ sơ và gửi Ban").await?;
+        wait_for_text(&client, ".oversight-item", "Đơn vị chưa đọc").await?;
+        // What waits on the registrar is counted on the same screen.
+        wait_for_text(&client, "#waiting-title", "Việc đang chờ").await?;
+        screenshot(&client, "28-home-reminder").await?;
+        click_text(&client, ".oversight-item button", "Đã đọc, sẽ thực hiện").await?;
+        wait_until("the reminder to leave the home", Duration::from_secs(30), || async {
+            Ok(!first_with_text(&client, ".oversight-item", "Hoàn thiện hồ sơ").await?)
+        })
+        .await?;
+        nothing_pending(&client).await?;
+        let read = reminders(Device::of_demo(&server, "bandanvan").await?);
+        assert!(read[0]["acknowledged"]["name"].is_string(), "{read:?}");
+        sign_out(&client).await?;
+
+        // The Board sees who read it, and closes it once done.
+        sign_in(&client, "bandanvan").await?;
+        synced(&client).await?;
+        click_text(&client, "nav a", "Đôn đốc, kiểm tra").await?;
+        wait_for_text(&client, ".oversight-item", "Đã đọc:").await?;
+        click_text(&client, ".oversight-item button", "Đã thực hiện xong, đóng lại").await?;
+        wait_for_text(&client, ".oversight-item", "Đã đóng").await?;
+        nothing_pending(&client).await?;
+        let closed = reminders(Device::of_demo(&server, "bandanvan").await?);
+        assert_eq!(closed[0]["status"], "closed");
+        Ok(())
+    })
+    .await
+    .unwrap();
+}

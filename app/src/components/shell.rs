@@ -79,6 +79,7 @@ pub fn Shell(children: Children) -> impl IntoView {
             <NavLink href="/khen-thuong">{tr(|t| t.nav_awards)}</NavLink>
             {move || session.user.get().is_some_and(|u| u.role != dvk_shared::user::Role::Surveyor).then(|| view! {
                 <NavLink href="/bao-cao">{tr(|t| t.nav_reports)}</NavLink>
+                <NavLink href="/giam-sat">{tr(|t| t.nav_oversight)}</NavLink>
             })}
             <NavLink href="/dong-bo">{tr(|t| t.nav_sync)}</NavLink>
             {move || session.user.get().is_some_and(|u| u.role.reviews()).then(|| view! {

@@ -151,7 +151,7 @@ pub fn use_replica() -> Replica {
 
 /// The records of `entity` this device holds, with its pending changes applied: (id, data,
 /// version, pending). Not generic, so every reader of the replica shares it.
-async fn shown_records(entity: Entity) -> Vec<(Uuid, Value, Option<i64>, bool)> {
+pub(crate) async fn shown_records(entity: Entity) -> Vec<(Uuid, Value, Option<i64>, bool)> {
     let Ok(db) = shared_db().await else {
         return Vec::new();
     };

@@ -8,9 +8,16 @@ use leptos::prelude::*;
 use crate::{
     app::DeviceState,
     i18n::{tr, use_lang, use_texts},
-    pages::data::{ModelView, status_label, use_replica},
+    pages::{
+        data::{Loaded, ModelView, shown_records, status_label, use_replica},
+        supervision::Inbox,
+    },
     session::Session,
+    sync::{SyncStatus, controller::now_ms},
 };
+
+/// A draft counts as left once it has waited this long (as the supervision list counts it).
+const IDLE_MS: i64 = 30 * 86_400_000;
 
 #[component]
 pub fn Home() -> impl IntoView {
@@ -47,7 +54,67 @@ pub fn Home() -> impl IntoView {
             })
             .unwrap_or(0)
     };
+    let status = expect_context::<SyncStatus>();
+    let proposals = Loaded::new(move || {
+        status.data_version.get();
+        async { shown_records(dvk_shared::sync::Entity::Award).await }
+    });
+    // What waits on this person: their unit's drafts left over a month and returns to answer;
+    // for the Board, the commendation proposals to review.
+    let waiting_lines = move || {
+        let models = replica.models().unwrap_or_default();
+        let idle = models
+            .iter()
+            .filter(|m| m.status() == Some(Status::Draft))
+            .filter(|m| {
+                m.data["status_since"]
+                    .as_i64()
+                    .is_some_and(|since| now_ms() - since > IDLE_MS)
+            })
+            .count();
+        let returned = models
+            .iter()
+            .filter(|m| m.status() == Some(Status::Returned))
+            .count();
+        let proposed = proposals
+            .get()
+            .unwrap_or_default()
+            .iter()
+            .filter(|(_, a, _, _)| a["status"] == "proposed")
+            .count();
+        let board = role().is_some_and(Role::reviews);
+        [
+            (idle, "/mo-hinh?status=draft", t().drafts_waiting),
+            (
+                if board { 0 } else { returned },
+                "/mo-hinh?status=returned",
+                t().returns_waiting,
+            ),
+            (
+                if board { proposed } else { 0 },
+                "/khen-thuong",
+                t().proposals_waiting,
+            ),
+        ]
+        .into_iter()
+        .filter(|(n, _, _)| *n > 0)
+        .collect::<Vec<_>>()
+    };
     view! {
+        {move || (!role().is_some_and(Role::reviews)).then(|| view! { <Inbox /> })}
+        {move || {
+            let lines = waiting_lines();
+            (!lines.is_empty() && role() != Some(Role::Leader)).then(|| view! {
+                <section class="card" aria-labelledby="waiting-title">
+                    <h2 id="waiting-title">{tr(|t| t.waiting_title)}</h2>
+                    <ul class="status-counts">
+                        {lines.into_iter().map(|(n, href, text)| view! {
+                            <li><a href=href><span class="big-figure">{n}</span><span>{text}</span></a></li>
+                        }).collect_view()}
+                    </ul>
+                </section>
+            })
+        }}
         <section class="card home-actions">
             <h2>{tr(|t| t.home_title)}</h2>
             {move || match role() {

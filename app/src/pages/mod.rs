@@ -16,5 +16,6 @@ pub mod overview;
 pub mod problems;
 pub mod reports;
 pub mod sign_in;
+pub mod supervision;
 pub mod surveys;
 pub mod units;

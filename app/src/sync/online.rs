@@ -219,6 +219,11 @@ pub async fn reports() -> Result<serde_json::Value, OnlineError> {
     get_value("/api/reports").await
 }
 
+/// `GET /api/supervision`: the units that fall behind (the Board, administrators, leaders).
+pub async fn supervision() -> Result<serde_json::Value, OnlineError> {
+    get_value("/api/supervision").await
+}
+
 /// `GET /api/reports/{id}`: one report, with its figures (frozen if final).
 pub async fn report(id: &str) -> Result<serde_json::Value, OnlineError> {
     get_value(&format!("/api/reports/{id}")).await
