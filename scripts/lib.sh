@@ -65,6 +65,18 @@ ensure_wasm_bindgen() {
   fi
 }
 
+# The splitter that cuts the screens loaded on demand out of the app's wasm
+# (scripts/trunk-post-build.sh); its runtime half is the wasm_split_helpers crate Leptos uses.
+WASM_SPLIT_VERSION="0.2.3"
+
+ensure_wasm_split() {
+  # The tool has no --version: cargo's own list of what it installed says which one is there.
+  if ! cargo install --list | grep -qx "wasm_split_cli_support v$WASM_SPLIT_VERSION:"; then
+    say "installing wasm-split-cli $WASM_SPLIT_VERSION from crates.io (about 1 minute, once)"
+    cargo install wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --features build-binary --locked --force
+  fi
+}
+
 # The tools package.json pins: wasm-opt (binaryen 132) and terser, which minifies the
 # JavaScript Trunk leaves as it is (scripts/trunk-post-build.sh); axe-core, which the browser
 # tests inject to check every screen against WCAG 2.1 AA.
@@ -98,6 +110,7 @@ ensure_build_tools() {
   ensure_brotli
   ensure_trunk
   ensure_wasm_bindgen
+  ensure_wasm_split
   ensure_npm_tools
 }
 

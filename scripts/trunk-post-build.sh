@@ -1,5 +1,10 @@
 #!/usr/bin/env bash
 # Trunk post_build hook, in this order:
+# 0. cuts the screens loaded on demand out of the app's wasm (`app/src/screens.rs`, one module
+#    per `#[wasm_split]` name, code they share in modules of its own, and `__wasm_split.js`
+#    that fetches them), runs wasm-bindgen again on what stays in the shell under the name
+#    Trunk gave its own output, and (release) optimises every module with wasm-opt, which is
+#    why index.html tells Trunk not to;
 # 1. in release builds, minifies the JavaScript Trunk leaves as it is (wasm-bindgen's glue and
 #    the snippets of app/js/) with terser from npm (package.json), and updates the integrity
 #    digests index.html gives for them; and serves the stylesheets as one file;
@@ -30,13 +35,13 @@ digest() {
     process.stdout.write(require("crypto").createHash(a).update(require("fs").readFileSync(f)).digest("base64"))' "$1" "$2"
 }
 
-# Minifies one ES module in place and puts its new digest where index.html had the old one.
-minify_module() {
-  local file="$1" algorithm old new found=false
+# Replaces `file` by `replacement` and puts its new digests where index.html had the old ones
+# (Trunk gives the glue, the snippets and the wasm an integrity attribute).
+replace_keeping_digests() {
+  local file="$1" replacement="$2" algorithm old new found=false
   local before=()
   for algorithm in sha256 sha384 sha512; do before+=("$algorithm-$(digest "$algorithm" "$file")"); done
-  "$terser_bin" "$file" --module --ecma 2020 --compress passes=2 --mangle --output "$file.min"
-  mv "$file.min" "$file"
+  mv "$replacement" "$file"
   for old in "${before[@]}"; do
     algorithm="${old%%-*}"
     if grep -qF -- "$old" index.html; then
@@ -51,6 +56,51 @@ minify_module() {
     echo "the integrity digest of $file in index.html was not recognised" >&2
     exit 1
   fi
+}
+
+# Minifies one ES module in place.
+minify_module() {
+  local file="$1"
+  "$terser_bin" "$file" --module --ecma 2020 --compress passes=2 --mangle --output "$file.min"
+  replace_keeping_digests "$file" "$file.min"
+}
+
+# The wasm-opt settings of the whole app: -Oz until nothing shrinks; the low 1 KB of memory is
+# the bottom of the stack (Rust puts the stack first), which lets constant offsets fold into
+# loads and stores; the producers and target-features sections are for tools, not browsers.
+WASM_OPT_FLAGS=(-Oz --converge --low-memory-unused --strip-producers --strip-target-features --strip-debug)
+
+split_wasm() {
+  local glue name profile input out wasm
+  glue="$(find . -maxdepth 1 -name 'dvk-app-*.js' -printf '%f\n' | head -n1)"
+  [ -n "$glue" ] || { echo "no dvk-app-*.js from Trunk to split" >&2; exit 1; }
+  name="${glue%.js}"
+  profile=debug
+  $release && profile=wasm-release
+  input="${CARGO_TARGET_DIR:-$root/target}/wasm32-unknown-unknown/$profile/dvk-app.wasm"
+  [ -f "$input" ] || { echo "no $input: the split needs cargo's own output" >&2; exit 1; }
+  command -v wasm-split-cli >/dev/null || { echo "wasm-split-cli is missing: scripts/lib.sh installs it" >&2; exit 1; }
+  out="$(mktemp -d)"
+  # The split needs the linker's relocations (.cargo/config.toml passes --emit-relocs).
+  wasm-split-cli --target web --out-name "$name" "$input" "$out" >/dev/null
+  # lld's exports stay: the modules cut out reach the shell's memory, table and functions by them.
+  wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle \
+    --out-name "$name" --out-dir "$out/bindgen" "$out/$name.wasm"
+  replace_keeping_digests "$glue" "$out/bindgen/$name.js"
+  replace_keeping_digests "${name}_bg.wasm" "$out/bindgen/${name}_bg.wasm"
+  rm -rf snippets
+  mv "$out/bindgen/snippets" snippets
+  mv "$out/__wasm_split.js" .
+  find "$out" -maxdepth 1 -name '*.wasm' ! -name "$name.wasm" -exec mv {} . \;
+  if $release; then
+    command -v wasm-opt >/dev/null || { echo "wasm-opt is missing: scripts/lib.sh installs it" >&2; exit 1; }
+    for wasm in "${name}_bg.wasm" split_*.wasm chunk_*.wasm; do
+      [ -f "$wasm" ] || continue
+      wasm-opt "${WASM_OPT_FLAGS[@]}" "$wasm" -o "$wasm.opt"
+      replace_keeping_digests "$wasm" "$wasm.opt"
+    done
+  fi
+  rm -rf "$out"
 }
 
 # The stylesheets index.html links, as one file in the same order: the cascade is the same, and
@@ -83,6 +133,8 @@ fs.writeFileSync("index.html", html);
 for (const file of files) fs.unlinkSync(file);
 JS
 }
+
+split_wasm
 
 if $release; then
   while IFS= read -r -d '' file; do

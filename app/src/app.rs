@@ -1,33 +1,18 @@
-//! The route table and the frame every screen sits in.
+//! The route table and the frame every screen sits in. Every screen but the sign-in page and
+//! the home is loaded on demand (`screens`).
 
 use leptos::prelude::*;
 
 use crate::{
-    components::shell::Shell,
-    i18n::{Lang, provide_lang},
-    pages::{
-        account::MyAccount,
-        accounts::Accounts,
-        awards::Awards,
-        campaign_editor::CampaignEditor,
-        data::Replica,
-        home::Home,
-        invitations::Invitations,
-        join::Join,
-        library::Library,
-        model_page::{ModelById, NewModel},
-        models::{Models, Review},
-        not_found::NotFound,
-        overview::Overview,
-        problems::Problems,
-        reports::Reports,
-        sign_in::SignIn,
-        supervision::Supervision,
-        surveys::{SurveyPage, Surveys},
-        units::Units,
+    components::{
+        on_demand::{Loader, OnDemand},
+        shell::Shell,
     },
+    i18n::{Lang, provide_lang},
+    pages::{data::Replica, home::Home, not_found::NotFound, sign_in::SignIn},
     platform,
     route::Location,
+    screens,
     session::Session,
     store::{LocalStore, shared_db},
     sync::SyncStatus,
@@ -87,7 +72,7 @@ pub fn App() -> impl IntoView {
                 (false, _) => ().into_any(),
                 // An invitation opens for someone not signed in: that is who it is for.
                 (true, false) if location.path.get().starts_with(dvk_shared::invitation::JOIN_PATH) => {
-                    view! { <Join /> }.into_any()
+                    view! { <OnDemand load=|| Box::pin(screens::join()) /> }.into_any()
                 }
                 (true, false) => view! { <SignIn /> }.into_any(),
                 (true, true) => page(&location.path.get()),
@@ -103,46 +88,27 @@ pub fn App() -> impl IntoView {
 /// (the unit tree), `/tham-gia`
 /// (joining through one, also before anyone signed in); anything else is "not found".
 fn page(path: &str) -> AnyView {
-    match path.trim_end_matches('/') {
-        "" => view! { <Home /> }.into_any(),
-        "/mo-hinh" => view! { <Models /> }.into_any(),
-        "/mo-hinh/moi" => view! { <NewModel /> }.into_any(),
-        "/duyet" => view! { <Review /> }.into_any(),
-        "/tong-quan" => view! { <Overview /> }.into_any(),
-        "/khao-sat" => view! { <Surveys /> }.into_any(),
-        "/khen-thuong" => view! { <Awards /> }.into_any(),
-        "/thu-vien" => view! { <Library /> }.into_any(),
-        "/bao-cao" => view! { <Reports /> }.into_any(),
-        "/giam-sat" => view! { <Supervision /> }.into_any(),
-        "/dong-bo" => view! { <Problems /> }.into_any(),
-        "/tai-khoan" => view! { <MyAccount /> }.into_any(),
-        "/quan-tri/tai-khoan" => view! { <Accounts /> }.into_any(),
-        "/quan-tri/loi-moi" => view! { <Invitations /> }.into_any(),
-        "/quan-tri/don-vi" => view! { <Units /> }.into_any(),
-        "/tham-gia" => view! { <Join /> }.into_any(),
-        other => {
-            let id = |text: &str| uuid::Uuid::parse_str(text).ok();
-            if let Some(id) = other.strip_prefix("/mo-hinh/").and_then(id) {
-                return view! { <ModelById id /> }.into_any();
-            }
-            match other.strip_prefix("/khao-sat/dot/") {
-                Some("moi") => return view! { <CampaignEditor id=None /> }.into_any(),
-                Some(text) => {
-                    return match id(text) {
-                        Some(id) => view! { <CampaignEditor id=Some(id) /> }.into_any(),
-                        None => view! { <NotFound /> }.into_any(),
-                    };
-                }
-                None => {}
-            }
-            let visit = other
-                .strip_prefix("/khao-sat/")
-                .and_then(|rest| rest.split_once('/'))
-                .and_then(|(campaign, model)| Some((id(campaign)?, id(model)?)));
-            match visit {
-                Some((campaign, model)) => view! { <SurveyPage campaign model /> }.into_any(),
-                None => view! { <NotFound /> }.into_any(),
-            }
-        }
-    }
+    let load: Loader = match path.trim_end_matches('/') {
+        "" => return view! { <Home /> }.into_any(),
+        "/mo-hinh" => || Box::pin(screens::models()),
+        "/mo-hinh/moi" => || Box::pin(screens::new_model()),
+        "/duyet" => || Box::pin(screens::review()),
+        "/tong-quan" => || Box::pin(screens::overview()),
+        "/khao-sat" => || Box::pin(screens::surveys()),
+        "/khen-thuong" => || Box::pin(screens::awards()),
+        "/thu-vien" => || Box::pin(screens::library()),
+        "/bao-cao" => || Box::pin(screens::reports()),
+        "/giam-sat" => || Box::pin(screens::supervision()),
+        "/dong-bo" => || Box::pin(screens::problems()),
+        "/tai-khoan" => || Box::pin(screens::my_account()),
+        "/quan-tri/tai-khoan" => || Box::pin(screens::accounts()),
+        "/quan-tri/loi-moi" => || Box::pin(screens::invitations()),
+        "/quan-tri/don-vi" => || Box::pin(screens::units()),
+        "/tham-gia" => || Box::pin(screens::join()),
+        other if other.starts_with("/mo-hinh/") => || Box::pin(screens::model()),
+        other if other.starts_with("/khao-sat/dot/") => || Box::pin(screens::campaign()),
+        other if other.starts_with("/khao-sat/") => || Box::pin(screens::visit()),
+        _ => return view! { <NotFound /> }.into_any(),
+    };
+    view! { <OnDemand load /> }.into_any()
 }

@@ -10,6 +10,7 @@ pub mod i18n;
 pub mod pages;
 pub mod platform;
 pub mod route;
+pub mod screens;
 pub mod session;
 pub mod store;
 pub mod sync;

@@ -76,6 +76,28 @@ async fn publish_one(server: &TestServer) -> String {
     format!("/cong-khai/{id}")
 }
 
+/// The Board sends the commune a reminder and an inspection note with a follow-up long due,
+/// so the commune's home and the register show them.
+async fn urge_the_commune(server: &TestServer) {
+    let mut board = dvk_tests::device::Device::of_demo(server, "bandanvan")
+        .await
+        .unwrap();
+    let hoa = server.unit("Xã Điện Hòa").await.id.to_string();
+    for (kind, due) in [("reminder", "2026-12-31"), ("inspection", "2026-01-31")] {
+        board.edit(
+            "oversight.create",
+            uuid::Uuid::now_v7(),
+            None,
+            serde_json::json!({
+                "kind": kind, "unit_id": hoa, "date": "2026-01-05", "by": "Ban Dân vận Thị ủy",
+                "findings": "Còn hồ sơ nháp để lâu chưa gửi.", "requests": "Hoàn thiện và gửi hồ sơ.",
+                "due": due,
+            }),
+        );
+    }
+    board.sync().await.unwrap();
+}
+
 /// The address of the first link matching `css`, once the page shows one.
 async fn first_link(client: &Client, css: &str) -> anyhow::Result<String> {
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
@@ -160,6 +182,7 @@ async fn every_screen_passes_axe_at_tablet_size_in_both_orientations() {
     let invitation = invitation_link(&server, false).await;
     let revoked = invitation_link(&server, true).await;
     let published = publish_one(&server).await;
+    urge_the_commune(&server).await;
 
     with_browser(move |client| async move {
         let mut problems = Vec::new();
@@ -232,7 +255,8 @@ async fn every_screen_passes_axe_at_tablet_size_in_both_orientations() {
         // A commune's registrar: their models, the form, a model, the to-resolve list.
         sign_in(&client, "dienhoa").await?;
         synced(&client).await?;
-        check("registrar home").await?;
+        open(&client, &base, "/", ".oversight-item button").await?;
+        check("registrar home, a reminder from the Board on it").await?;
         open(&client, &base, "/mo-hinh", "main table, main ul").await?;
         check("model list").await?;
         open(&client, &base, "/mo-hinh/moi", "form.model-form").await?;
@@ -274,6 +298,9 @@ async fn every_screen_passes_axe_at_tablet_size_in_both_orientations() {
         check("overview").await?;
         open(&client, &base, "/khen-thuong", "article.award").await?;
         check("the awards register, as the Board reads it").await?;
+        open(&client, &base, "/giam-sat", "table.behind tbody tr").await?;
+        open_form(&client, ".oversight-item").await?;
+        check("the supervision list, the note form and the register").await?;
         open(&client, &base, "/bao-cao", "form #r-year").await?;
         click(&client, "form #r-year ~ button, form .filter button").await?;
         open_form(&client, "article.report textarea").await?;

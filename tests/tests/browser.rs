@@ -1720,6 +1720,7 @@ async fn the_board_makes_the_years_report_and_downloads_it() {
         wait_for_text(&client, "#report-title", "năm 2020").await?;
         // By the end of 2020 the town had the report's 348 models.
         wait_for_text(&client, ".report-table tbody tr:last-child", "348").await?;
+        type_into(&client, "#rp-number", "125-BC/BDVTU").await?;
         type_into(
             &client,
             "#rp-recommendations",
@@ -1754,6 +1755,34 @@ async fn the_board_makes_the_years_report_and_downloads_it() {
             assert_eq!(answer[0], 200, "{got}");
             assert!(answer[2].as_u64().unwrap_or(0) > 2_000, "{got}");
         }
+        // The sample report in docs/: the Word file as downloaded, and the screen printed on A4.
+        let word = client
+            .execute_async(
+                r#"const done = arguments[arguments.length - 1];
+                   const href = document.querySelector(".report a.button").href;
+                   fetch(href).then((r) => r.arrayBuffer()).then((b) => {
+                     let text = ""; new Uint8Array(b).forEach((x) => { text += String.fromCharCode(x); });
+                     done(btoa(text));
+                   }).catch((e) => done(String(e)));"#,
+                vec![],
+            )
+            .await?;
+        let word = base64::Engine::decode(
+            &base64::engine::general_purpose::STANDARD,
+            word.as_str().unwrap_or_default(),
+        )?;
+        assert!(word.starts_with(b"PK"), "a .docx is a zip");
+        save_bytes("sample-report.docx", &word)?;
+        let pdf = client
+            .print(
+                fantoccini::wd::PrintConfiguration::builder()
+                    .size(fantoccini::wd::PrintSize::A4)
+                    .build()
+                    .map_err(|e| anyhow::anyhow!("print settings: {e:?}"))?,
+            )
+            .await?;
+        assert!(count(&pdf, b"/Type /Page") > count(&pdf, b"/Type /Pages"));
+        save_bytes("sample-report.pdf", &pdf)?;
         Ok(())
     })
     .await
@@ -1838,6 +1867,60 @@ async fn the_board_urges_a_commune_which_reads_it_on_its_home() {
         nothing_pending(&client).await?;
         let closed = reminders(Device::of_demo(&server, "bandanvan").await?);
         assert_eq!(closed[0]["status"], "closed");
+        Ok(())
+    })
+    .await
+    .unwrap();
+}
+
+/// Screens are loaded on demand: one whose module cannot be fetched (never cached on this
+/// tablet, no network) says so, the rest of the app keeps working, and "Thử lại" opens it once
+/// the server answers again.
+#[tokio::test]
+async fn a_screen_that_cannot_load_says_so_and_the_app_keeps_working() {
+    let mut server = TestServer::start_demo(Backend::Sqlite).await.unwrap();
+    let base = server.base.clone();
+    with_browser(move |client| async move {
+        client.goto(&base).await?;
+        sign_in(&client, "dienhoa").await?;
+        synced(&client).await?;
+        service_worker_active(&client).await?;
+        // The screens' modules are in the worker's cache with the shell; this tablet lost them.
+        let dropped = client
+            .execute_async(
+                r#"const done = arguments[arguments.length - 1];
+                   (async () => {
+                     let n = 0;
+                     for (const name of await caches.keys()) {
+                       const cache = await caches.open(name);
+                       for (const request of await cache.keys()) {
+                         if (request.url.includes("split_")) { await cache.delete(request); n++; }
+                       }
+                     }
+                     return n;
+                   })().then(done, (e) => done(String(e)));"#,
+                vec![],
+            )
+            .await?;
+        assert!(dropped.as_u64().unwrap_or(0) >= 1, "{dropped}");
+        server.stop().await?;
+
+        click_text(&client, "nav a", "Mô hình").await?;
+        wait_for_text(&client, "main [role=alert]", "Chưa mở được màn hình này").await?;
+        // The shell still works: the home opens, the sync bar says what is going on.
+        click_text(&client, "nav a", "Trang chủ").await?;
+        wait_for_text(&client, "main h2", "Mô hình của đơn vị theo trạng thái").await?;
+        click_text(&client, "nav a", "Mô hình").await?;
+        wait_for_text(&client, "main [role=alert]", "Chưa mở được màn hình này").await?;
+
+        server.restart().await?;
+        click_text(&client, "main [role=alert] button", "Thử lại").await?;
+        wait_for_text(&client, "main h2", "Mô hình của đơn vị").await?;
+        client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css("main ul.model-list"))
+            .await?;
         Ok(())
     })
     .await

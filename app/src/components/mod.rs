@@ -1,4 +1,5 @@
 //! Pieces of screen used by more than one page.
 
+pub mod on_demand;
 pub mod shell;
 pub mod sync_status;
