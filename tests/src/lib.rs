@@ -13,6 +13,7 @@ use dvk_server::{Running, Settings};
 
 pub mod browser;
 pub mod device;
+pub mod memory;
 pub mod process;
 
 /// The PostgreSQL server the tests create their databases in.

@@ -11,14 +11,27 @@ use crate::wait_until;
 
 /// Builds (if needed) and finds the `dvk` binary of this workspace.
 pub fn dvk_binary() -> Result<PathBuf> {
+    built_dvk(false)
+}
+
+/// The `dvk` binary built for release, as the benchmarks measure it.
+pub fn release_dvk_binary() -> Result<PathBuf> {
+    built_dvk(true)
+}
+
+fn built_dvk(release: bool) -> Result<PathBuf> {
+    let mut args = vec!["build", "--quiet", "-p", "dvk-server", "--bin", "dvk"];
+    if release {
+        args.push("--release");
+    }
     let status = std::process::Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "-p", "dvk-server", "--bin", "dvk"])
+        .args(&args)
         .status()?;
     ensure!(status.success(), "cannot build the dvk binary");
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    Ok(target.join("debug/dvk"))
+    Ok(target.join(if release { "release/dvk" } else { "debug/dvk" }))
 }
 
 /// A free port on 127.0.0.1.

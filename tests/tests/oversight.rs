@@ -130,10 +130,7 @@ async fn reminders_and_notes_reach_the_unit_and_the_list_follows(backend: Backen
     applied(&board, written);
     assert_eq!(refused(&board, no_findings), "validation_failed");
     assert_eq!(refused(&board, wrong_model), "validation_failed");
-    assert_eq!(
-        held(&board, reminder)["written_by"].as_str().is_some(),
-        true
-    );
+    assert!(held(&board, reminder)["written_by"].as_str().is_some());
 
     // A registrar cannot write one.
     let own = Uuid::now_v7();

@@ -98,6 +98,8 @@ pub fn Accounts() -> impl IntoView {
             <p class="row-actions">
                 <a href="/quan-tri/loi-moi">{tr(|t| t.nav_invitations)}</a>
                 <a href="/quan-tri/don-vi">{tr(|t| t.nav_units)}</a>
+                <a class="button secondary" download="" href="/api/exports/accounts.xlsx">{tr(|t| t.export_xlsx)}</a>
+                <a class="button secondary" download="" href="/api/exports/accounts.csv">{tr(|t| t.export_csv)}</a>
             </p>
         </section>
         {move || code.get().map(|handed| view! { <CodeCard handed on_close=move || code.set(None) /> })}

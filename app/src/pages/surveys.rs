@@ -82,6 +82,8 @@ pub fn Surveys() -> impl IntoView {
             {move || session.user.get().filter(|u| matches!(u.role, Role::Board | Role::Admin)).map(|_| view! {
                 <a href="/khao-sat/dot/moi" class="button">{tr(|t| t.new_campaign)}</a>
             })}
+            " " <a class="button secondary" download="" href="/api/exports/surveys.xlsx">{tr(|t| t.export_xlsx)}</a>
+            " " <a class="button secondary" download="" href="/api/exports/surveys.csv">{tr(|t| t.export_csv)}</a>
         </div>
         {move || {
             let (campaigns, surveys) = data.get()?;

@@ -134,6 +134,30 @@ pub struct ModelFilter {
     pub limit: u32,
 }
 
+/// What `list_surveys` selects (the surveys export). `units: None` means every unit.
+#[derive(Debug, Clone, Default)]
+pub struct SurveyFilter {
+    /// The units the surveys are seen from (a survey's `unit_id`, its model's unit).
+    pub units: Option<Vec<UnitId>>,
+    /// The year of the survey's campaign.
+    pub year: Option<u16>,
+    pub status: Option<dvk_shared::survey::SurveyStatus>,
+    pub offset: u64,
+    pub limit: u32,
+}
+
+/// A survey as its list shows it, with the names it refers to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SurveyRow {
+    pub survey: dvk_shared::survey::Survey,
+    /// The model's name (empty if the model is gone).
+    pub model_name: String,
+    /// The name of the unit the survey is seen from.
+    pub unit_name: String,
+    /// The display name of the surveyor's account, if it exists.
+    pub surveyor_name: Option<String>,
+}
+
 /// Models counted by the columns the overview breaks them down by.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelCount {
@@ -559,6 +583,16 @@ pub trait RecordStore: Send + Sync {
         filter: &ModelFilter,
     ) -> Result<(Vec<ModelSummary>, u64), StoreError>;
 
+    /// The models `filter` selects (its `offset` aside) that come after `after` — a name's
+    /// stored sort key and an id — in the list's Vietnamese order, at most `filter.limit`, each
+    /// with its sort key: an export's pages, each read from where the last ended instead of
+    /// counted again from the start, and without the list's total.
+    async fn models_after(
+        &self,
+        filter: &ModelFilter,
+        after: Option<&(String, ModelId)>,
+    ) -> Result<Vec<(ModelSummary, String)>, StoreError>;
+
     /// The audit log of one record, oldest first.
     async fn history(&self, entity: Entity, id: &str) -> Result<Vec<AuditEntry>, StoreError>;
 
@@ -593,6 +627,16 @@ pub trait RecordStore: Send + Sync {
         &self,
         units: Option<&[UnitId]>,
     ) -> Result<SupervisionInputs, StoreError>;
+
+    /// One page of the surveys (not deleted) that `filter` selects, newest campaign year first,
+    /// then in Vietnamese order of their model's name.
+    async fn list_surveys(&self, filter: &SurveyFilter) -> Result<Vec<SurveyRow>, StoreError>;
+
+    /// Every campaign (not deleted).
+    async fn campaigns(&self) -> Result<Vec<dvk_shared::survey::Campaign>, StoreError>;
+
+    /// Models (not deleted, drafts included) counted per unit.
+    async fn models_per_unit(&self) -> Result<Vec<(UnitId, u64)>, StoreError>;
 
     /// The period reports of `units` (all if `None`), newest first.
     async fn reports(

@@ -173,25 +173,6 @@ async fn signed_in(base: &str, username: &str) -> Result<reqwest::Client> {
     Ok(http)
 }
 
-fn release_dvk() -> Result<std::path::PathBuf> {
-    let status = std::process::Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--release",
-            "--quiet",
-            "-p",
-            "dvk-server",
-            "--bin",
-            "dvk",
-        ])
-        .status()?;
-    anyhow::ensure!(status.success(), "cannot build the dvk binary");
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    Ok(target.join("release/dvk"))
-}
-
 #[tokio::main]
 async fn main() -> Result<()> {
     let tablets: usize = std::env::var("DVK_LOAD_TABLETS")
@@ -202,7 +183,7 @@ async fn main() -> Result<()> {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(150);
-    let binary = release_dvk()?;
+    let binary = dvk_tests::process::release_dvk_binary()?;
     for backend in [Backend::Sqlite, Backend::Postgres] {
         let database = TestDatabase::new(backend).await?;
         let url = database.url();

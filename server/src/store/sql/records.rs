@@ -6,6 +6,48 @@
 macro_rules! sql_records {
     ($store:ty, $db:ty) => {
         impl $store {
+            /// The models list's filters (` WHERE …`), shared by the list and its export.
+            fn model_conditions(builder: &mut sqlx::QueryBuilder<$db>, filter: &$crate::store::ModelFilter) {
+                builder.push(" WHERE m.deleted = FALSE");
+                if !Self::in_units(builder, "m.unit_id", filter.units.as_deref()) {
+                    builder.push(" AND 1 = 0");
+                }
+                if let Some(field) = filter.field {
+                    builder.push(" AND m.field = ").push_bind(field.as_str());
+                }
+                if let Some(year) = filter.year {
+                    builder.push(" AND m.year = ").push_bind(i32::from(year));
+                }
+                if let Some(status) = filter.status {
+                    builder.push(" AND m.status = ").push_bind(status.as_str());
+                }
+                if let Some(q) = &filter.folded_query {
+                    // The query is folded like the column; LIKE wildcards in it are escaped.
+                    let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+                    builder
+                        .push(" AND m.search LIKE ")
+                        .push_bind(format!("%{escaped}%"))
+                        .push(" ESCAPE '\\'");
+                }
+            }
+
+            /// One row of `models m JOIN units u` as the list shows it.
+            fn model_summary(
+                row: &<$db as sqlx::Database>::Row,
+            ) -> Result<dvk_shared::api::ModelSummary, $crate::store::StoreError> {
+                use sqlx::Row;
+                Ok(dvk_shared::api::ModelSummary {
+                    id: $crate::store::parse_id(row.try_get::<&str, _>("id")?)?,
+                    name: row.try_get("name")?,
+                    field: $crate::store::parse_enum(row.try_get::<&str, _>("field")?)?,
+                    year: u16::try_from(row.try_get::<i32, _>("year")?).unwrap_or_default(),
+                    status: $crate::store::parse_enum(row.try_get::<&str, _>("status")?)?,
+                    unit_id: $crate::store::parse_id(row.try_get::<&str, _>("unit_id")?)?,
+                    unit_name: row.try_get("unit_name")?,
+                    updated_at: dvk_shared::date::Timestamp(row.try_get("updated_at")?),
+                })
+            }
+
             /// The next value of the change counter, inside the caller's transaction (which
             /// holds the write lock).
             async fn next_version(
@@ -247,49 +289,15 @@ macro_rules! sql_records {
                 &self,
                 filter: &$crate::store::ModelFilter,
             ) -> Result<(Vec<dvk_shared::api::ModelSummary>, u64), $crate::store::StoreError> {
-                use sqlx::Row;
-                fn conditions(builder: &mut sqlx::QueryBuilder<$db>, filter: &$crate::store::ModelFilter) {
-                    builder.push(" WHERE m.deleted = FALSE");
-                    if let Some(units) = &filter.units {
-                        if units.is_empty() {
-                            builder.push(" AND 1 = 0");
-                        } else {
-                            builder.push(" AND m.unit_id IN (");
-                            let mut list = builder.separated(", ");
-                            for unit in units {
-                                list.push_bind(unit.to_string());
-                            }
-                            builder.push(")");
-                        }
-                    }
-                    if let Some(field) = filter.field {
-                        builder.push(" AND m.field = ").push_bind(field.as_str());
-                    }
-                    if let Some(year) = filter.year {
-                        builder.push(" AND m.year = ").push_bind(i32::from(year));
-                    }
-                    if let Some(status) = filter.status {
-                        builder.push(" AND m.status = ").push_bind(status.as_str());
-                    }
-                    if let Some(q) = &filter.folded_query {
-                        // The query is folded like the column; LIKE wildcards in it are escaped.
-                        let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-                        builder
-                            .push(" AND m.search LIKE ")
-                            .push_bind(format!("%{escaped}%"))
-                            .push(" ESCAPE '\\'");
-                    }
-                }
-
                 let mut count = sqlx::QueryBuilder::<$db>::new("SELECT COUNT(*) FROM models m");
-                conditions(&mut count, filter);
+                Self::model_conditions(&mut count, filter);
                 let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
 
                 let mut select = sqlx::QueryBuilder::<$db>::new(
                     "SELECT m.id, m.name, m.field, m.year, m.status, m.unit_id, u.name AS unit_name, m.updated_at \
                      FROM models m JOIN units u ON u.id = m.unit_id",
                 );
-                conditions(&mut select, filter);
+                Self::model_conditions(&mut select, filter);
                 select
                     .push(" ORDER BY m.name_sort, m.id LIMIT ")
                     .push_bind(i64::from(filter.limit))
@@ -298,20 +306,40 @@ macro_rules! sql_records {
                 let rows = select.build().fetch_all(&self.pool).await?;
                 let items = rows
                     .iter()
-                    .map(|row| {
-                        Ok(dvk_shared::api::ModelSummary {
-                            id: $crate::store::parse_id(row.try_get::<&str, _>("id")?)?,
-                            name: row.try_get("name")?,
-                            field: $crate::store::parse_enum(row.try_get::<&str, _>("field")?)?,
-                            year: u16::try_from(row.try_get::<i32, _>("year")?).unwrap_or_default(),
-                            status: $crate::store::parse_enum(row.try_get::<&str, _>("status")?)?,
-                            unit_id: $crate::store::parse_id(row.try_get::<&str, _>("unit_id")?)?,
-                            unit_name: row.try_get("unit_name")?,
-                            updated_at: dvk_shared::date::Timestamp(row.try_get("updated_at")?),
-                        })
-                    })
+                    .map(Self::model_summary)
                     .collect::<Result<Vec<_>, $crate::store::StoreError>>()?;
                 Ok((items, u64::try_from(total).unwrap_or_default()))
+            }
+
+            async fn models_after(
+                &self,
+                filter: &$crate::store::ModelFilter,
+                after: Option<&(String, dvk_shared::ids::ModelId)>,
+            ) -> Result<Vec<(dvk_shared::api::ModelSummary, String)>, $crate::store::StoreError> {
+                use sqlx::Row;
+                let mut select = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT m.id, m.name, m.name_sort, m.field, m.year, m.status, m.unit_id, \
+                     u.name AS unit_name, m.updated_at FROM models m JOIN units u ON u.id = m.unit_id",
+                );
+                Self::model_conditions(&mut select, filter);
+                if let Some((sort, id)) = after {
+                    // Written so the index on the sort key serves it in both databases.
+                    select
+                        .push(" AND m.name_sort >= ")
+                        .push_bind(sort.clone())
+                        .push(" AND (m.name_sort > ")
+                        .push_bind(sort.clone())
+                        .push(" OR m.id > ")
+                        .push_bind(id.to_string())
+                        .push(")");
+                }
+                select
+                    .push(" ORDER BY m.name_sort, m.id LIMIT ")
+                    .push_bind(i64::from(filter.limit));
+                let rows = select.build().fetch_all(&self.pool).await?;
+                rows.iter()
+                    .map(|row| Ok((Self::model_summary(row)?, row.try_get("name_sort")?)))
+                    .collect()
             }
 
             async fn history(
@@ -443,12 +471,7 @@ macro_rules! sql_records {
                 for data in scoped("oversight", "unit_id").build_query_scalar::<String>().fetch_all(&self.pool).await? {
                     inputs.oversight.push(serde_json::from_str(&data)?);
                 }
-                let campaigns: Vec<String> = sqlx::query_scalar("SELECT data FROM campaigns WHERE deleted = FALSE")
-                    .fetch_all(&self.pool)
-                    .await?;
-                for data in campaigns {
-                    inputs.campaigns.push(serde_json::from_str(&data)?);
-                }
+                inputs.campaigns = $crate::store::RecordStore::campaigns(self).await?;
                 // A tablet counts for the unit of its person's account, while the account is active.
                 let mut query = sqlx::QueryBuilder::<$db>::new(
                     "SELECT u.unit_id AS unit_id, d.seen_at AS seen_at FROM devices d JOIN users u ON u.id = d.user_id WHERE u.active = TRUE",
@@ -461,6 +484,76 @@ macro_rules! sql_records {
                     ));
                 }
                 Ok(inputs)
+            }
+
+            async fn list_surveys(
+                &self,
+                filter: &$crate::store::SurveyFilter,
+            ) -> Result<Vec<$crate::store::SurveyRow>, $crate::store::StoreError> {
+                use sqlx::Row;
+                let mut query = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT s.data AS data, m.name AS model_name, u.name AS unit_name, \
+                     us.display_name AS surveyor_name \
+                     FROM surveys s JOIN campaigns c ON c.id = s.campaign_id \
+                     LEFT JOIN models m ON m.id = s.model_id \
+                     LEFT JOIN units u ON u.id = s.unit_id \
+                     LEFT JOIN users us ON us.id = s.surveyor_id \
+                     WHERE s.deleted = FALSE",
+                );
+                if !Self::in_units(&mut query, "s.unit_id", filter.units.as_deref()) {
+                    return Ok(Vec::new());
+                }
+                if let Some(year) = filter.year {
+                    query.push(" AND c.year = ").push_bind(i32::from(year));
+                }
+                if let Some(status) = filter.status {
+                    query.push(" AND s.status = ").push_bind($crate::store::enum_name(&status));
+                }
+                query
+                    .push(" ORDER BY c.year DESC, COALESCE(m.name_sort, ''), s.id LIMIT ")
+                    .push_bind(i64::from(filter.limit))
+                    .push(" OFFSET ")
+                    .push_bind(i64::try_from(filter.offset).unwrap_or(i64::MAX));
+                let rows = query.build().fetch_all(&self.pool).await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok($crate::store::SurveyRow {
+                            survey: serde_json::from_str(row.try_get::<&str, _>("data")?)?,
+                            model_name: row.try_get::<Option<String>, _>("model_name")?.unwrap_or_default(),
+                            unit_name: row.try_get::<Option<String>, _>("unit_name")?.unwrap_or_default(),
+                            surveyor_name: row.try_get("surveyor_name")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn campaigns(
+                &self,
+            ) -> Result<Vec<dvk_shared::survey::Campaign>, $crate::store::StoreError> {
+                let rows: Vec<String> =
+                    sqlx::query_scalar("SELECT data FROM campaigns WHERE deleted = FALSE ORDER BY year DESC, id")
+                        .fetch_all(&self.pool)
+                        .await?;
+                rows.iter().map(|data| Ok(serde_json::from_str(data)?)).collect()
+            }
+
+            async fn models_per_unit(
+                &self,
+            ) -> Result<Vec<(dvk_shared::ids::UnitId, u64)>, $crate::store::StoreError> {
+                use sqlx::Row;
+                let rows = sqlx::query(
+                    "SELECT unit_id, COUNT(*) AS n FROM models WHERE deleted = FALSE GROUP BY unit_id",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok((
+                            $crate::store::parse_id(row.try_get::<&str, _>("unit_id")?)?,
+                            u64::try_from(row.try_get::<i64, _>("n")?).unwrap_or_default(),
+                        ))
+                    })
+                    .collect()
             }
 
             async fn reports(
