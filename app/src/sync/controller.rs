@@ -2,16 +2,44 @@
 //! shortly after each local save, on a timer while anything is pending, and on "Sync now";
 //! with backoff and jitter after failures. Its state is what the status bar shows.
 
-use std::time::Duration;
+use std::{future::Future, pin::Pin, rc::Rc, time::Duration};
 
-use leptos::prelude::*;
+use leptos::{prelude::*, wasm_split::wasm_split};
 
 use super::{
     HttpTransport, Progress, SyncError, TransportError, backoff_ms, photos::upload_waiting,
     sync_until_settled,
 };
-use crate::store::{LocalStore, shared_db, with_pending};
+use crate::{
+    components::on_demand::Unavailable,
+    store::{LocalDb, LocalStore, shared_db, with_pending},
+};
 use dvk_shared::sync::Entity;
+
+/// One sync: the outbox sent and the replica brought up to date until the server has nothing
+/// more, then the photos waiting uploaded.
+type Engine =
+    fn(Rc<LocalDb>, SyncStatus) -> Pin<Box<dyn Future<Output = Result<Progress, SyncError>>>>;
+
+/// The sync engine in a module of its own, loaded when the first sync starts: the first screen
+/// shows what the device holds before it is needed. A tablet that cannot load it (no network,
+/// and not yet cached) cannot sync anyway: that is a sync that did not reach the server.
+#[wasm_split(engine, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn engine() -> Result<Engine, Unavailable> {
+    Ok(|db, status| {
+        Box::pin(async move {
+            // Pages read the store again once the sync settles, not after every round:
+            // re-reading thousands of records per round would slow the download itself.
+            let progress = sync_until_settled(db.as_ref(), &HttpTransport, now_ms, |p| {
+                status.progress.set(Some(p));
+            })
+            .await?;
+            // Records first, so a survey is on the server before its photos.
+            upload_waiting().await.map_err(SyncError::Transport)?;
+            Ok(progress)
+        })
+    })
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum SyncState {
@@ -128,24 +156,12 @@ impl SyncStatus {
         self.running.set(true);
         self.state.set(SyncState::Syncing);
         leptos::task::spawn_local(async move {
-            let outcome = match shared_db().await {
-                Ok(db) => {
-                    // Pages read the store again once the sync settles, not after every round:
-                    // re-reading thousands of records per round would slow the download itself.
-                    match sync_until_settled(db.as_ref(), &HttpTransport, now_ms, |p| {
-                        self.progress.set(Some(p));
-                    })
-                    .await
-                    {
-                        // Records first, so a survey is on the server before its photos.
-                        Ok(progress) => upload_waiting()
-                            .await
-                            .map(|_| progress)
-                            .map_err(SyncError::Transport),
-                        Err(e) => Err(e),
-                    }
-                }
-                Err(e) => Err(SyncError::Store(e)),
+            let outcome = match (shared_db().await, engine().await) {
+                (Ok(db), Ok(run)) => run(db, self).await,
+                (Err(e), _) => Err(SyncError::Store(e)),
+                (_, Err(Unavailable)) => Err(SyncError::Transport(TransportError::Unreachable(
+                    "the sync module could not be loaded".into(),
+                ))),
             };
             self.running.set(false);
             self.progress.set(None);
