@@ -114,9 +114,17 @@ ensure_build_tools() {
   ensure_npm_tools
 }
 
+# The app's build: `dvk_split` turns the split points of app/src/screens.rs (and the sync
+# engine's) into modules loaded on demand, and the linker keeps the relocations the splitter
+# needs (scripts/trunk-post-build.sh). Set here, not in .cargo/config.toml, so that tests and
+# clippy build the plain wasm, which their runners load whole. RUSTFLAGS replaces the config's
+# flags, so erase_components is said again.
+APP_RUSTFLAGS="--cfg erase_components --cfg dvk_split -C link-arg=--emit-relocs"
+
 # A fingerprint of everything the app's build reads, so an unchanged app is not rebuilt.
 app_sources_stamp() {
   {
+    echo "$APP_RUSTFLAGS"
     find app shared style -type f ! -path 'app/dist/*' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
     sha256sum Cargo.lock Cargo.toml Trunk.toml .cargo/config.toml scripts/trunk-post-build.sh package-lock.json
   } | sha256sum | cut -d' ' -f1
@@ -130,6 +138,6 @@ build_app() {
     return
   fi
   say "building the app (trunk build --release)"
-  trunk build --release
+  RUSTFLAGS="$APP_RUSTFLAGS" trunk build --release
   echo "$stamp" > app/dist/.build-stamp
 }

@@ -79,6 +79,16 @@ split_wasm() {
   $release && profile=wasm-release
   input="${CARGO_TARGET_DIR:-$root/target}/wasm32-unknown-unknown/$profile/dvk-app.wasm"
   [ -f "$input" ] || { echo "no $input: the split needs cargo's own output" >&2; exit 1; }
+  # A build without the app's flags (a plain `trunk build`) has no split points: the shell then
+  # holds every screen, as Trunk left it.
+  if ! grep -qa "__wasm_split_placeholder__" "$input"; then
+    echo "no split points in $input (built without scripts/lib.sh's APP_RUSTFLAGS): nothing loaded on demand" >&2
+    $release && for wasm in "${name}_bg.wasm"; do
+      wasm-opt "${WASM_OPT_FLAGS[@]}" "$wasm" -o "$wasm.opt"
+      replace_keeping_digests "$wasm" "$wasm.opt"
+    done
+    return
+  fi
   command -v wasm-split-cli >/dev/null || { echo "wasm-split-cli is missing: scripts/lib.sh installs it" >&2; exit 1; }
   out="$(mktemp -d)"
   # The split needs the linker's relocations (.cargo/config.toml passes --emit-relocs).

@@ -7,11 +7,11 @@
 //! A screen that takes part of its address (a model's id) reads it from the [`Location`] when
 //! drawn: a split point gives a plain function, never one that captured something.
 
-use leptos::{prelude::*, wasm_split::wasm_split};
+use leptos::prelude::*;
 use uuid::Uuid;
 
 use crate::{
-    components::on_demand::{Screen, Unavailable},
+    components::on_demand::{Screen, Unavailable, on_demand},
     pages::{self, not_found::NotFound},
     route::Location,
 };
@@ -24,119 +24,137 @@ fn id_after(prefix: &str) -> Option<Uuid> {
         .and_then(|rest| Uuid::parse_str(rest).ok())
 }
 
-#[wasm_split(screens, wasm_split_path = ::leptos::wasm_split, fallible)]
-pub fn models() -> Result<Screen, Unavailable> {
-    Ok(|| view! { <pages::models::Models /> }.into_any())
-}
+on_demand!(screens:
+    pub fn models() -> Result<Screen, Unavailable> {
+        Ok(|| view! { <pages::models::Models /> }.into_any())
+    }
+);
 
-#[wasm_split(screens, wasm_split_path = ::leptos::wasm_split, fallible)]
-pub fn review() -> Result<Screen, Unavailable> {
-    Ok(|| view! { <pages::models::Review /> }.into_any())
-}
+on_demand!(screens:
+    pub fn review() -> Result<Screen, Unavailable> {
+        Ok(|| view! { <pages::models::Review /> }.into_any())
+    }
+);
 
-#[wasm_split(screens, wasm_split_path = ::leptos::wasm_split, fallible)]
-pub fn new_model() -> Result<Screen, Unavailable> {
-    Ok(|| view! { <pages::model_page::NewModel /> }.into_any())
-}
+on_demand!(screens:
+    pub fn new_model() -> Result<Screen, Unavailable> {
+        Ok(|| view! { <pages::model_page::NewModel /> }.into_any())
+    }
+);
 
-#[wasm_split(screens, wasm_split_path = ::leptos::wasm_split, fallible)]
-pub fn model() -> Result<Screen, Unavailable> {
-    Ok(|| match id_after("/mo-hinh/") {
-        Some(id) => view! { <pages::model_page::ModelById id /> }.into_any(),
-        None => view! { <NotFound /> }.into_any(),
-    })
-}
+on_demand!(screens:
+    pub fn model() -> Result<Screen, Unavailable> {
+        Ok(|| match id_after("/mo-hinh/") {
+            Some(id) => view! { <pages::model_page::ModelById id /> }.into_any(),
+            None => view! { <NotFound /> }.into_any(),
+        })
+    }
+);
 
-#[wasm_split(screens, wasm_split_path = ::leptos::wasm_split, fallible)]
-pub fn overview() -> Result<Screen, Unavailable> {
-    Ok(|| view! { <pages::overview::Overview /> }.into_any())
-}
+on_demand!(screens:
+    pub fn overview() -> Result<Screen, Unavailable> {
+        Ok(|| view! { <pages::overview::Overview /> }.into_any())
+    }
+);
 
-#[wasm_split(screens, wasm_split_path = ::leptos::wasm_split, fallible)]
-pub fn surveys() -> Result<Screen, Unavailable> {
-    Ok(|| view! { <pages::surveys::Surveys /> }.into_any())
-}
+on_demand!(screens:
+    pub fn surveys() -> Result<Screen, Unavailable> {
+        Ok(|| view! { <pages::surveys::Surveys /> }.into_any())
+    }
+);
 
-/// `/khao-sat/{campaign}/{model}`: one visit.
-#[wasm_split(screens, wasm_split_path = ::leptos::wasm_split, fallible)]
-pub fn visit() -> Result<Screen, Unavailable> {
-    Ok(|| {
-        let path = expect_context::<Location>().path.get_untracked();
-        let ids = path
-            .trim_end_matches('/')
-            .strip_prefix("/khao-sat/")
-            .and_then(|rest| rest.split_once('/'))
-            .and_then(|(c, m)| Some((Uuid::parse_str(c).ok()?, Uuid::parse_str(m).ok()?)));
-        match ids {
-            Some((campaign, model)) => {
-                view! { <pages::surveys::SurveyPage campaign model /> }.into_any()
+on_demand!(screens:
+    /// `/khao-sat/{campaign}/{model}`: one visit.
+    pub fn visit() -> Result<Screen, Unavailable> {
+        Ok(|| {
+            let path = expect_context::<Location>().path.get_untracked();
+            let ids = path
+                .trim_end_matches('/')
+                .strip_prefix("/khao-sat/")
+                .and_then(|rest| rest.split_once('/'))
+                .and_then(|(c, m)| Some((Uuid::parse_str(c).ok()?, Uuid::parse_str(m).ok()?)));
+            match ids {
+                Some((campaign, model)) => {
+                    view! { <pages::surveys::SurveyPage campaign model /> }.into_any()
+                }
+                None => view! { <NotFound /> }.into_any(),
             }
-            None => view! { <NotFound /> }.into_any(),
-        }
-    })
-}
+        })
+    }
+);
 
-/// `/khao-sat/dot/moi` and `/khao-sat/dot/{campaign}`.
-#[wasm_split(screens, wasm_split_path = ::leptos::wasm_split, fallible)]
-pub fn campaign() -> Result<Screen, Unavailable> {
-    Ok(|| {
-        let path = expect_context::<Location>().path.get_untracked();
-        if path.trim_end_matches('/') == "/khao-sat/dot/moi" {
-            return view! { <pages::campaign_editor::CampaignEditor id=None /> }.into_any();
-        }
-        match id_after("/khao-sat/dot/") {
-            Some(id) => view! { <pages::campaign_editor::CampaignEditor id=Some(id) /> }.into_any(),
-            None => view! { <NotFound /> }.into_any(),
-        }
-    })
-}
+on_demand!(screens:
+    /// `/khao-sat/dot/moi` and `/khao-sat/dot/{campaign}`.
+    pub fn campaign() -> Result<Screen, Unavailable> {
+        Ok(|| {
+            let path = expect_context::<Location>().path.get_untracked();
+            if path.trim_end_matches('/') == "/khao-sat/dot/moi" {
+                return view! { <pages::campaign_editor::CampaignEditor id=None /> }.into_any();
+            }
+            match id_after("/khao-sat/dot/") {
+                Some(id) => view! { <pages::campaign_editor::CampaignEditor id=Some(id) /> }.into_any(),
+                None => view! { <NotFound /> }.into_any(),
+            }
+        })
+    }
+);
 
-#[wasm_split(screens, wasm_split_path = ::leptos::wasm_split, fallible)]
-pub fn awards() -> Result<Screen, Unavailable> {
-    Ok(|| view! { <pages::awards::Awards /> }.into_any())
-}
+on_demand!(screens:
+    pub fn awards() -> Result<Screen, Unavailable> {
+        Ok(|| view! { <pages::awards::Awards /> }.into_any())
+    }
+);
 
-#[wasm_split(screens, wasm_split_path = ::leptos::wasm_split, fallible)]
-pub fn library() -> Result<Screen, Unavailable> {
-    Ok(|| view! { <pages::library::Library /> }.into_any())
-}
+on_demand!(screens:
+    pub fn library() -> Result<Screen, Unavailable> {
+        Ok(|| view! { <pages::library::Library /> }.into_any())
+    }
+);
 
-#[wasm_split(screens, wasm_split_path = ::leptos::wasm_split, fallible)]
-pub fn reports() -> Result<Screen, Unavailable> {
-    Ok(|| view! { <pages::reports::Reports /> }.into_any())
-}
+on_demand!(screens:
+    pub fn reports() -> Result<Screen, Unavailable> {
+        Ok(|| view! { <pages::reports::Reports /> }.into_any())
+    }
+);
 
-#[wasm_split(screens, wasm_split_path = ::leptos::wasm_split, fallible)]
-pub fn supervision() -> Result<Screen, Unavailable> {
-    Ok(|| view! { <pages::supervision::Supervision /> }.into_any())
-}
+on_demand!(screens:
+    pub fn supervision() -> Result<Screen, Unavailable> {
+        Ok(|| view! { <pages::supervision::Supervision /> }.into_any())
+    }
+);
 
-#[wasm_split(screens, wasm_split_path = ::leptos::wasm_split, fallible)]
-pub fn problems() -> Result<Screen, Unavailable> {
-    Ok(|| view! { <pages::problems::Problems /> }.into_any())
-}
+on_demand!(screens:
+    pub fn problems() -> Result<Screen, Unavailable> {
+        Ok(|| view! { <pages::problems::Problems /> }.into_any())
+    }
+);
 
-#[wasm_split(screens, wasm_split_path = ::leptos::wasm_split, fallible)]
-pub fn my_account() -> Result<Screen, Unavailable> {
-    Ok(|| view! { <pages::account::MyAccount /> }.into_any())
-}
+on_demand!(screens:
+    pub fn my_account() -> Result<Screen, Unavailable> {
+        Ok(|| view! { <pages::account::MyAccount /> }.into_any())
+    }
+);
 
-#[wasm_split(screens, wasm_split_path = ::leptos::wasm_split, fallible)]
-pub fn accounts() -> Result<Screen, Unavailable> {
-    Ok(|| view! { <pages::accounts::Accounts /> }.into_any())
-}
+on_demand!(screens:
+    pub fn accounts() -> Result<Screen, Unavailable> {
+        Ok(|| view! { <pages::accounts::Accounts /> }.into_any())
+    }
+);
 
-#[wasm_split(screens, wasm_split_path = ::leptos::wasm_split, fallible)]
-pub fn invitations() -> Result<Screen, Unavailable> {
-    Ok(|| view! { <pages::invitations::Invitations /> }.into_any())
-}
+on_demand!(screens:
+    pub fn invitations() -> Result<Screen, Unavailable> {
+        Ok(|| view! { <pages::invitations::Invitations /> }.into_any())
+    }
+);
 
-#[wasm_split(screens, wasm_split_path = ::leptos::wasm_split, fallible)]
-pub fn units() -> Result<Screen, Unavailable> {
-    Ok(|| view! { <pages::units::Units /> }.into_any())
-}
+on_demand!(screens:
+    pub fn units() -> Result<Screen, Unavailable> {
+        Ok(|| view! { <pages::units::Units /> }.into_any())
+    }
+);
 
-#[wasm_split(join, wasm_split_path = ::leptos::wasm_split, fallible)]
-pub fn join() -> Result<Screen, Unavailable> {
-    Ok(|| view! { <pages::join::Join /> }.into_any())
-}
+on_demand!(join:
+    pub fn join() -> Result<Screen, Unavailable> {
+        Ok(|| view! { <pages::join::Join /> }.into_any())
+    }
+);

@@ -11,6 +11,24 @@ use leptos::{prelude::*, wasm_split::SplitLoaderError};
 
 use crate::i18n::tr;
 
+/// A function whose code is loaded on demand: in the app's own build (`cfg(dvk_split)`, set by
+/// scripts/lib.sh) the `#[wasm_split]` point of module `$module`, which the build cuts out; in
+/// the plain wasm that tests and clippy build, the same function, async, in the shell (their
+/// runners load one wasm whole).
+macro_rules! on_demand {
+    ($module:ident: $(#[$meta:meta])* $vis:vis fn $name:ident() -> $ret:ty $body:block) => {
+        #[cfg(dvk_split)]
+        $(#[$meta])*
+        #[::leptos::wasm_split::wasm_split($module, wasm_split_path = ::leptos::wasm_split, fallible)]
+        $vis fn $name() -> $ret $body
+
+        #[cfg(not(dvk_split))]
+        $(#[$meta])*
+        $vis async fn $name() -> $ret $body
+    };
+}
+pub(crate) use on_demand;
+
 /// Why a screen's module could not be loaded.
 #[derive(Debug)]
 pub struct Unavailable;

@@ -4,14 +4,14 @@
 
 use std::{future::Future, pin::Pin, rc::Rc, time::Duration};
 
-use leptos::{prelude::*, wasm_split::wasm_split};
+use leptos::prelude::*;
 
 use super::{
     HttpTransport, Progress, SyncError, TransportError, backoff_ms, photos::upload_waiting,
     sync_until_settled,
 };
 use crate::{
-    components::on_demand::Unavailable,
+    components::on_demand::{Unavailable, on_demand},
     store::{LocalDb, LocalStore, shared_db, with_pending},
 };
 use dvk_shared::sync::Entity;
@@ -21,23 +21,30 @@ use dvk_shared::sync::Entity;
 type Engine =
     fn(Rc<LocalDb>, SyncStatus) -> Pin<Box<dyn Future<Output = Result<Progress, SyncError>>>>;
 
-/// The sync engine in a module of its own, loaded when the first sync starts: the first screen
-/// shows what the device holds before it is needed. A tablet that cannot load it (no network,
-/// and not yet cached) cannot sync anyway: that is a sync that did not reach the server.
-#[wasm_split(engine, wasm_split_path = ::leptos::wasm_split, fallible)]
-fn engine() -> Result<Engine, Unavailable> {
-    Ok(|db, status| {
-        Box::pin(async move {
-            // Pages read the store again once the sync settles, not after every round:
-            // re-reading thousands of records per round would slow the download itself.
-            let progress = sync_until_settled(db.as_ref(), &HttpTransport, now_ms, |p| {
-                status.progress.set(Some(p));
-            })
-            .await?;
-            // Records first, so a survey is on the server before its photos.
-            upload_waiting().await.map_err(SyncError::Transport)?;
-            Ok(progress)
+on_demand!(engine:
+    /// The sync engine in a module of its own, loaded when the first sync starts: the first
+    /// screen shows what the device holds before it is needed. A tablet that cannot load it (no
+    /// network, and not yet cached) cannot sync anyway: that is a sync that did not reach the
+    /// server.
+    fn engine() -> Result<Engine, Unavailable> {
+        Ok(run)
+    }
+);
+
+fn run(
+    db: Rc<LocalDb>,
+    status: SyncStatus,
+) -> Pin<Box<dyn Future<Output = Result<Progress, SyncError>>>> {
+    Box::pin(async move {
+        // Pages read the store again once the sync settles, not after every round:
+        // re-reading thousands of records per round would slow the download itself.
+        let progress = sync_until_settled(db.as_ref(), &HttpTransport, now_ms, |p| {
+            status.progress.set(Some(p));
         })
+        .await?;
+        // Records first, so a survey is on the server before its photos.
+        upload_waiting().await.map_err(SyncError::Transport)?;
+        Ok(progress)
     })
 }
 
