@@ -29,6 +29,7 @@ use dvk_shared::{
     unit::Unit,
     user::Role,
 };
+use futures_util::StreamExt;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use serde::Deserialize;
 
@@ -184,7 +185,8 @@ async fn csv_response<const N: usize>(
             ))
         });
     Ok(attachment(
-        Body::from_stream(stream).into_response(),
+        // Fused: the compression layer may poll a body again after its end.
+        Body::from_stream(stream.fuse()).into_response(),
         "text/csv; charset=utf-8",
         &format!("{}.csv", sheet.file),
     ))
@@ -276,7 +278,7 @@ async fn xlsx_response<const N: usize>(
             Err(e) => Some((Err(e), None)),
         }
     });
-    let mut response = Body::from_stream(stream).into_response();
+    let mut response = Body::from_stream(stream.fuse()).into_response();
     response
         .headers_mut()
         .insert(header::CONTENT_LENGTH, HeaderValue::from(size));

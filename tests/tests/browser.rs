@@ -486,6 +486,15 @@ async fn survey_offline_with_photos_then_everything_arrives() {
 
         sign_in(&client, "khaosat").await?;
         synced(&client).await?;
+        // The home counts the visits assigned to them that wait.
+        wait_for_text(&client, "#waiting-title + ul li", "mô hình được giao còn phải khảo sát").await?;
+        let figure = client
+            .find(Locator::Css("#waiting-title + ul li a[href='/khao-sat'] .big-figure"))
+            .await?
+            .text()
+            .await?;
+        // The demo's campaign assigned them visits already; the new campaign adds these.
+        assert!(figure.parse::<usize>()? >= models.len(), "{figure}");
         service_worker_active(&client).await?;
         client.goto(&format!("{base}/khao-sat")).await?;
         for (_, name) in &models {
@@ -1867,6 +1876,33 @@ async fn the_board_urges_a_commune_which_reads_it_on_its_home() {
         nothing_pending(&client).await?;
         let closed = reminders(Device::of_demo(&server, "bandanvan").await?);
         assert_eq!(closed[0]["status"], "closed");
+
+        // An export goes through the page, which says how far it has come, and is saved under
+        // the server's name for it (the page's save is caught here to read what it holds).
+        click_text(&client, "nav a", "Mô hình").await?;
+        wait_for_text(&client, ".export-buttons button", "Xuất CSV").await?;
+        client
+            .execute(
+                r#"window.saved = [];
+                   HTMLAnchorElement.prototype.click = function () {
+                     const name = this.download;
+                     fetch(this.href).then((r) => r.arrayBuffer()).then((bytes) =>
+                       window.saved.push([name, new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes)]));
+                   };"#,
+                vec![],
+            )
+            .await?;
+        click_text(&client, ".export-buttons button", "Xuất CSV").await?;
+        wait_until("the export to be saved", Duration::from_secs(60), || async {
+            let got = client.execute("return window.saved", vec![]).await?;
+            Ok(got.as_array().is_some_and(|s| !s.is_empty()))
+        })
+        .await?;
+        let saved = client.execute("return window.saved", vec![]).await?;
+        assert_eq!(saved[0][0], "mo-hinh.csv");
+        let text = saved[0][1].as_str().unwrap_or_default();
+        assert!(text.starts_with("\u{feff}Tên mô hình"), "{}", &text[..text.len().min(80)]);
+        assert!(text.lines().count() > 300, "every model of the town");
         Ok(())
     })
     .await
@@ -1921,6 +1957,11 @@ async fn a_screen_that_cannot_load_says_so_and_the_app_keeps_working() {
             .at_most(Duration::from_secs(30))
             .for_element(Locator::Css("main ul.model-list"))
             .await?;
+        // An export needs the server: without it, the list says so and stays as it was.
+        server.stop().await?;
+        click_text(&client, ".export-buttons button", "Xuất Excel").await?;
+        wait_for_text(&client, ".export-buttons [role=alert]", "cần kết nối mạng").await?;
+        wait_for_text(&client, "main ul.model-list", "").await?;
         Ok(())
     })
     .await

@@ -147,6 +147,9 @@ async fn a_model_reads_back_as_written_and_every_change_is_versioned_and_audited
     m.status = Status::Submitted;
     m.results.people_reached = Some(150);
     let stored = store.model(m.id).await.unwrap().unwrap();
+    // The server stamps since when the model has had its new status.
+    assert!(stored.model.status_since.is_some());
+    m.status_since = stored.model.status_since;
     assert_eq!(stored.model, m);
     assert_eq!(stored.version, results[1].version.unwrap());
     assert!(stored.version > v_create);

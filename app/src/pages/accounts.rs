@@ -13,6 +13,7 @@ use dvk_shared::{
 };
 use leptos::prelude::*;
 
+use crate::components::export::ExportButtons;
 use crate::{
     format::time_and_date,
     i18n::{Lang, Texts, tr, use_lang, use_texts},
@@ -98,9 +99,8 @@ pub fn Accounts() -> impl IntoView {
             <p class="row-actions">
                 <a href="/quan-tri/loi-moi">{tr(|t| t.nav_invitations)}</a>
                 <a href="/quan-tri/don-vi">{tr(|t| t.nav_units)}</a>
-                <a class="button secondary" download="" href="/api/exports/accounts.xlsx">{tr(|t| t.export_xlsx)}</a>
-                <a class="button secondary" download="" href="/api/exports/accounts.csv">{tr(|t| t.export_csv)}</a>
             </p>
+            <p><ExportButtons base="/api/exports/accounts" /></p>
         </section>
         {move || code.get().map(|handed| view! { <CodeCard handed on_close=move || code.set(None) /> })}
         {move || is_admin().then(|| view! { <NewAccountForm units on_created=move |handed| { code.set(Some(handed)); reload(); } /> })}

@@ -19,6 +19,7 @@ use leptos::prelude::*;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
+use crate::components::export::ExportButtons;
 use crate::{
     i18n::{Lang, tr, use_lang, use_texts},
     pages::{
@@ -213,8 +214,7 @@ pub fn Awards() -> impl IntoView {
                 })}
                 " "
                 <button type="button" class="button secondary" on:click=print>{tr(|t| t.print_list)}</button>
-                " " <a class="button secondary" download="" href="/api/exports/awards.xlsx">{tr(|t| t.export_xlsx)}</a>
-                " " <a class="button secondary" download="" href="/api/exports/awards.csv">{tr(|t| t.export_csv)}</a>
+                " " <ExportButtons base="/api/exports/awards" />
             </div>
         </div>
         {move || writing.get().then(|| view! { <ProposalForm awards done=move || writing.set(false) /> })}

@@ -2,7 +2,12 @@
 //! returned with its comment, and "Đăng ký mô hình mới"; the Board sees what waits for review;
 //! field staff go to their surveys; leaders go to the overview. Everything here comes from the device, so it opens offline.
 
-use dvk_shared::{model::Status, user::Role};
+use dvk_shared::{
+    date::{Date, Timestamp},
+    model::Status,
+    sync::Entity,
+    user::Role,
+};
 use leptos::prelude::*;
 
 use crate::{
@@ -55,12 +60,19 @@ pub fn Home() -> impl IntoView {
             .unwrap_or(0)
     };
     let status = expect_context::<SyncStatus>();
-    let proposals = Loaded::new(move || {
+    let held = Loaded::new(move || {
         status.data_version.get();
-        async { shown_records(dvk_shared::sync::Entity::Award).await }
+        async {
+            (
+                shown_records(Entity::Award).await,
+                shown_records(Entity::Campaign).await,
+                shown_records(Entity::Survey).await,
+            )
+        }
     });
     // What waits on this person: their unit's drafts left over a month and returns to answer;
-    // for the Board, the commendation proposals to review.
+    // for the Board, the commendation proposals to review; for field staff, the visits assigned
+    // to them not yet submitted, past their campaign's deadline or not.
     let waiting_lines = move || {
         let models = replica.models().unwrap_or_default();
         let idle = models
@@ -76,12 +88,35 @@ pub fn Home() -> impl IntoView {
             .iter()
             .filter(|m| m.status() == Some(Status::Returned))
             .count();
-        let proposed = proposals
-            .get()
-            .unwrap_or_default()
+        let (awards, campaigns, surveys) = held.get().unwrap_or_default();
+        let proposed = awards
             .iter()
             .filter(|(_, a, _, _)| a["status"] == "proposed")
             .count();
+        let me = session
+            .user
+            .get()
+            .map(|u| u.id.to_string())
+            .unwrap_or_default();
+        let today = Date::of_instant_in_vietnam(Timestamp(now_ms()));
+        let (mut due, mut overdue) = (0, 0);
+        for (id, campaign, _, _) in &campaigns {
+            let late = campaign["deadline"]
+                .as_str()
+                .and_then(|d| Date::parse_any(d).ok())
+                .is_some_and(|deadline| today > deadline);
+            let mine = campaign["assignments"].as_object().into_iter().flatten();
+            for (model, _) in mine.filter(|(_, s)| s.as_str() == Some(me.as_str())) {
+                let submitted = surveys.iter().any(|(_, s, _, _)| {
+                    s["campaign_id"] == id.to_string()
+                        && s["model_id"] == model.as_str()
+                        && s["status"] == "submitted"
+                });
+                if !submitted {
+                    *(if late { &mut overdue } else { &mut due }) += 1;
+                }
+            }
+        }
         let board = role().is_some_and(Role::reviews);
         [
             (idle, "/mo-hinh?status=draft", t().drafts_waiting),
@@ -95,6 +130,8 @@ pub fn Home() -> impl IntoView {
                 "/khen-thuong",
                 t().proposals_waiting,
             ),
+            (overdue, "/khao-sat", t().visits_overdue),
+            (due, "/khao-sat", t().visits_due),
         ]
         .into_iter()
         .filter(|(n, _, _)| *n > 0)

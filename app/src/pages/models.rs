@@ -10,6 +10,7 @@ use dvk_shared::{
 };
 use leptos::prelude::*;
 
+use crate::components::export::ExportButtons;
 use crate::{
     i18n::{tr, use_lang, use_texts},
     pages::data::{self, ModelView, field_label, status_label, unit_name, use_replica},
@@ -169,10 +170,8 @@ fn ModelList(review: bool) -> impl IntoView {
                     {(!review).then(|| view! {
                         <a href="/mo-hinh/moi" class="button">{tr(|t| t.new_model)}</a>
                     })}
-                    // What the filters show, from the server (online); the browser shows the
-                    // download's progress.
-                    " " <a class="button secondary" download="" href=move || format!("/api/exports/models.xlsx{}", filters.get().export_query(review))>{tr(|t| t.export_xlsx)}</a>
-                    " " <a class="button secondary" download="" href=move || format!("/api/exports/models.csv{}", filters.get().export_query(review))>{tr(|t| t.export_csv)}</a>
+                    // What the filters show, from the server (online).
+                    " " <ExportButtons base="/api/exports/models" query=Signal::derive(move || filters.get().export_query(review)) />
                 </div>
             </div>
             <form class="filters" role="search" on:submit=|ev| ev.prevent_default()>

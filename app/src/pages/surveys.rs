@@ -19,6 +19,7 @@ use leptos::prelude::*;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
+use crate::components::export::ExportButtons;
 use crate::{
     format::time_and_date,
     i18n::{Lang, tr, use_lang, use_texts},
@@ -82,8 +83,7 @@ pub fn Surveys() -> impl IntoView {
             {move || session.user.get().filter(|u| matches!(u.role, Role::Board | Role::Admin)).map(|_| view! {
                 <a href="/khao-sat/dot/moi" class="button">{tr(|t| t.new_campaign)}</a>
             })}
-            " " <a class="button secondary" download="" href="/api/exports/surveys.xlsx">{tr(|t| t.export_xlsx)}</a>
-            " " <a class="button secondary" download="" href="/api/exports/surveys.csv">{tr(|t| t.export_csv)}</a>
+            " " <ExportButtons base="/api/exports/surveys" />
         </div>
         {move || {
             let (campaigns, surveys) = data.get()?;

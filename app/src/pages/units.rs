@@ -13,6 +13,7 @@ use dvk_shared::{
 };
 use leptos::prelude::*;
 
+use crate::components::export::ExportButtons;
 use crate::{
     i18n::{Lang, tr, use_lang, use_texts},
     pages::{
@@ -106,10 +107,7 @@ pub fn Units() -> impl IntoView {
         <section class="card">
             <h2>{tr(|t| t.units_title)}</h2>
             <p>{move || if admin() { t().units_intro_admin } else { t().units_intro_board }}</p>
-            <p class="row-actions">
-                <a class="button secondary" download="" href="/api/exports/units.xlsx">{tr(|t| t.export_xlsx)}</a>
-                <a class="button secondary" download="" href="/api/exports/units.csv">{tr(|t| t.export_csv)}</a>
-            </p>
+            <p><ExportButtons base="/api/exports/units" /></p>
             <div class="field">
                 <label for="unit-filter">{tr(|t| t.unit_filter)}</label>
                 <input id="unit-filter" type="search" bind:value=filter />
