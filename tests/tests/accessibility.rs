@@ -83,17 +83,26 @@ async fn urge_the_commune(server: &TestServer) {
         .await
         .unwrap();
     let hoa = server.unit("Xã Điện Hòa").await.id.to_string();
-    for (kind, due) in [("reminder", "2026-12-31"), ("inspection", "2026-01-31")] {
-        board.edit(
-            "oversight.create",
-            uuid::Uuid::now_v7(),
-            None,
-            serde_json::json!({
-                "kind": kind, "unit_id": hoa, "date": "2026-01-05", "by": "Ban Dân vận Thị ủy",
-                "findings": "Còn hồ sơ nháp để lâu chưa gửi.", "requests": "Hoàn thiện và gửi hồ sơ.",
-                "due": due,
-            }),
-        );
+    // The inspection is of one of the commune's models: the register links it.
+    let model = board
+        .replica()
+        .into_iter()
+        .find(|((entity, _), held)| entity == "model" && held.data["unit_id"] == hoa.as_str())
+        .map(|((_, id), _)| id)
+        .unwrap();
+    for (kind, due, about) in [
+        ("reminder", "2026-12-31", None),
+        ("inspection", "2026-01-31", Some(model)),
+    ] {
+        let mut note = serde_json::json!({
+            "kind": kind, "unit_id": hoa, "date": "2026-01-05", "by": "Ban Dân vận Thị ủy",
+            "findings": "Còn hồ sơ nháp để lâu chưa gửi.", "requests": "Hoàn thiện và gửi hồ sơ.",
+            "due": due,
+        });
+        if let Some(model) = about {
+            note["model_id"] = serde_json::json!(model);
+        }
+        board.edit("oversight.create", uuid::Uuid::now_v7(), None, note);
     }
     board.sync().await.unwrap();
 }
@@ -299,7 +308,7 @@ async fn every_screen_passes_axe_at_tablet_size_in_both_orientations() {
         open(&client, &base, "/khen-thuong", "article.award").await?;
         check("the awards register, as the Board reads it").await?;
         open(&client, &base, "/giam-sat", "table.behind tbody tr").await?;
-        open_form(&client, ".oversight-item").await?;
+        open_form(&client, ".oversight-item a[href^='/mo-hinh/']").await?;
         check("the supervision list, the note form and the register").await?;
         open(&client, &base, "/bao-cao", "form #r-year").await?;
         click(&client, "form #r-year ~ button, form .filter button").await?;

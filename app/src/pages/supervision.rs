@@ -150,6 +150,8 @@ fn NoteForm(target: RwSignal<Option<(String, String)>>) -> impl IntoView {
     let replica = use_replica();
     let status = expect_context::<SyncStatus>();
     let unit = RwSignal::new(String::new());
+    // The model a note is about, if it is about one of the unit's models.
+    let model = RwSignal::new(String::new());
     let kind = RwSignal::new("reminder".to_owned());
     let date = RwSignal::new(today().to_string());
     let by = RwSignal::new(String::new());
@@ -161,6 +163,7 @@ fn NoteForm(target: RwSignal<Option<(String, String)>>) -> impl IntoView {
     Effect::new(move |_| {
         if let Some((id, text)) = target.get() {
             unit.set(id);
+            model.set(String::new());
             kind.set("reminder".into());
             findings.set(text);
         }
@@ -185,7 +188,7 @@ fn NoteForm(target: RwSignal<Option<(String, String)>>) -> impl IntoView {
             said.set(Some((false, t().note_needed.to_owned())));
             return;
         };
-        let fields: Map<String, Value> = json!({
+        let mut fields: Map<String, Value> = json!({
             "kind": kind.get_untracked(), "unit_id": unit.get_untracked(), "date": on,
             "by": by.get_untracked().trim(), "findings": findings.get_untracked().trim(),
             "requests": requests.get_untracked().trim(), "due": due,
@@ -193,6 +196,10 @@ fn NoteForm(target: RwSignal<Option<(String, String)>>) -> impl IntoView {
         .as_object()
         .cloned()
         .unwrap_or_default();
+        let about = model.get_untracked();
+        if !about.is_empty() {
+            fields.insert("model_id".into(), Value::String(about));
+        }
         leptos::task::spawn_local(async move {
             if save_change(status, Kind::OversightCreate, Uuid::now_v7(), None, fields).await {
                 findings.set(String::new());
@@ -208,11 +215,24 @@ fn NoteForm(target: RwSignal<Option<(String, String)>>) -> impl IntoView {
             <h3 id="note-title" class="filter wide">{tr(|t| t.new_note)}</h3>
             <div class="filter">
                 <label for="n-unit">{tr(|t| t.unit)}</label>
-                <select id="n-unit" prop:value=move || unit.get() on:change=move |e| unit.set(event_target_value(&e))>
+                <select id="n-unit" prop:value=move || unit.get() on:change=move |e| { unit.set(event_target_value(&e)); model.set(String::new()); }>
                     <option value="">"—"</option>
                     {move || replica.data.get().map(|(_, units)| units.into_iter().filter(|u| u.is_current()).map(|u| {
                         view! { <option value=u.id.clone() selected=move || unit.get() == u.id>{u.name.clone()}</option> }
                     }).collect_view())}
+                </select>
+            </div>
+            <div class="filter">
+                <label for="n-model">{tr(|t| t.note_model)}</label>
+                <select id="n-model" prop:value=move || model.get() on:change=move |e| model.set(event_target_value(&e))>
+                    <option value="">"—"</option>
+                    {move || {
+                        let chosen = unit.get();
+                        replica.models().unwrap_or_default().into_iter().filter(|m| m.data["unit_id"] == chosen.as_str()).map(|m| {
+                            let id = m.id.to_string();
+                            view! { <option value=id.clone() selected=move || model.get() == id>{m.name()}</option> }
+                        }).collect_view()
+                    }}
                 </select>
             </div>
             <div class="filter">
@@ -269,16 +289,22 @@ fn Register(inbox: bool) -> impl IntoView {
         status.data_version.get();
         async { shown_records(Entity::Oversight).await }
     });
+    // The register of one unit, or of all in sight.
+    let of_unit = RwSignal::new(String::new());
     let shown = move || {
         let user = session.user.get()?;
         let mut items: Vec<_> = items
             .get()?
             .into_iter()
             .filter(|(_, item, _, _)| {
-                !inbox
-                    || (item["unit_id"] == user.unit_id.to_string()
+                if inbox {
+                    item["unit_id"] == user.unit_id.to_string()
                         && item["status"] == "open"
-                        && item["acknowledged"].is_null())
+                        && item["acknowledged"].is_null()
+                } else {
+                    let unit = of_unit.get();
+                    unit.is_empty() || item["unit_id"] == unit.as_str()
+                }
             })
             .collect();
         items.sort_by(|a, b| b.1["date"].as_str().cmp(&a.1["date"].as_str()));
@@ -293,6 +319,17 @@ fn Register(inbox: bool) -> impl IntoView {
         {move || shown().map(|(user, items)| (!inbox || !items.is_empty()).then(|| view! {
             <section class="card" aria-labelledby=if inbox { "inbox-title" } else { "register-title" }>
                 <h3 id=if inbox { "inbox-title" } else { "register-title" }>{if inbox { tr(|t| t.inbox_title)() } else { tr(|t| t.register_title)() }}</h3>
+                {(!inbox).then(|| view! {
+                    <div class="field">
+                        <label for="register-unit">{tr(|t| t.unit)}</label>
+                        <select id="register-unit" prop:value=move || of_unit.get() on:change=move |e| of_unit.set(event_target_value(&e))>
+                            <option value="">{tr(|t| t.all_units)}</option>
+                            {move || replica.data.get().map(|(_, units)| units.into_iter().map(|u| {
+                                view! { <option value=u.id.clone()>{u.name.clone()}</option> }
+                            }).collect_view())}
+                        </select>
+                    </div>
+                })}
                 {items.is_empty().then(|| view! { <p class="muted">{tr(|t| t.no_notes)}</p> })}
                 <ul class="plain-list oversight-list">
                     {items.into_iter().map(|(id, item, version, pending)| {
@@ -306,6 +343,7 @@ fn Register(inbox: bool) -> impl IntoView {
                         let ours = unit == user.unit_id.to_string() && !user.role.reviews() && user.role != Role::Leader;
                         let board = user.role.reviews();
                         let text = |key: &str| item[key].as_str().unwrap_or_default().to_owned();
+                        let about = item["model_id"].as_str().map(str::to_owned);
                         view! {
                             <li class="oversight-item">
                                 <p>
@@ -315,6 +353,11 @@ fn Register(inbox: bool) -> impl IntoView {
                                     {(!text("by").is_empty()).then(|| format!(" · {}", text("by")))}
                                     {pending.then(|| view! { " · " <span class="muted">{tr(|t| t.pending_badge)}</span> })}
                                 </p>
+                                {about.map(|id| (format!("/mo-hinh/{id}"), id)).map(|(href, id)| view! {
+                                    <p><span class="muted">{tr(|t| t.note_model)} ": "</span>
+                                        <a href=href>{move || replica.models().and_then(|ms| ms.into_iter().find(|m| m.id.to_string() == id).map(|m| m.name()))}</a>
+                                    </p>
+                                })}
                                 <p class="comment-text">{text("findings")}</p>
                                 {(!text("requests").is_empty()).then(|| view! {
                                     <p><span class="muted">{tr(|t| t.note_requests)} ": "</span>{text("requests")}</p>
