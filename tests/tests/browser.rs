@@ -1839,6 +1839,7 @@ async fn the_board_urges_a_commune_which_reads_it_on_its_home() {
         click_text(&client, "form button", "Lưu và gửi đơn vị").await?;
         wait_for_text(&client, "form [role=status]", "Đã lưu trên máy này").await?;
         wait_for_text(&client, ".oversight-item", "Hoàn thiện hồ sơ").await?;
+        wait_for_text(&client, ".oversight-item", "Đơn vị chưa đọc").await?;
         nothing_pending(&client).await?;
         watcher.login_demo("bandanvan").await?;
         let sent = reminders(Device::of_demo(&server, "bandanvan").await?);
@@ -1852,7 +1853,6 @@ async fn the_board_urges_a_commune_which_reads_it_on_its_home() {
         synced(&client).await?;
         wait_for_text(&client, "#inbox-title", "Nhắc việc, kiến nghị gửi đơn vị").await?;
         wait_for_text(&client, ".oversight-item", "Hoàn thiện hồ sơ và gửi Ban").await?;
-        wait_for_text(&client, ".oversight-item", "Đơn vị chưa đọc").await?;
         // What waits on the registrar is counted on the same screen.
         wait_for_text(&client, "#waiting-title", "Việc đang chờ").await?;
         screenshot(&client, "28-home-reminder").await?;

@@ -138,7 +138,7 @@ pub fn Supervision() -> impl IntoView {
             </section>
         })}
         {move || writes().then(|| view! { <NoteForm target /> })}
-        <Register inbox=false />
+        <Register />
     }
 }
 
@@ -271,121 +271,177 @@ fn NoteForm(target: RwSignal<Option<(String, String)>>) -> impl IntoView {
     }
 }
 
-/// The reminders and notes the device holds, newest first: all of them (the register), or on
-/// the home of a unit's person only those sent to their unit that nobody there has read yet.
-#[component]
-pub fn Inbox() -> impl IntoView {
-    view! { <Register inbox=true /> }
+/// An item as the device shows it: (id, data, version, pending).
+type Item = (Uuid, Value, Option<i64>, bool);
+
+/// The reminders and notes this device holds, with its pending changes, newest first.
+fn held_items(status: SyncStatus) -> Loaded<Vec<Item>> {
+    Loaded::new(move || {
+        status.data_version.get();
+        async {
+            let mut items = shown_records(Entity::Oversight).await;
+            items.sort_by(|a, b| b.1["date"].as_str().cmp(&a.1["date"].as_str()));
+            items
+        }
+    })
 }
 
+/// Saves a move of an item on the device (read, close, reopen).
+fn act(status: SyncStatus, kind: Kind, id: Uuid, base: Option<i64>) {
+    leptos::task::spawn_local(async move {
+        save_change(status, kind, id, Some(base.unwrap_or(0)), Map::new()).await;
+    });
+}
+
+/// What an item says, as both its unit's home and the register show it: its kind and day, who
+/// wrote it, what it found, what it asks and by when (said overdue while the Board follows it).
 #[component]
-fn Register(inbox: bool) -> impl IntoView {
-    let t = use_texts();
+fn ItemText(item: Value, #[prop(optional)] pending: bool) -> impl IntoView {
     let lang = use_lang();
+    let kind = item["kind"]
+        .as_str()
+        .and_then(OversightKind::parse)
+        .unwrap_or(OversightKind::Reminder);
+    let due = item["due"].as_str().and_then(|d| Date::parse_any(d).ok());
+    let late = item["status"] == "open" && due.is_some_and(|d| today() > d);
+    let text = |key: &str| item[key].as_str().unwrap_or_default().to_owned();
+    view! {
+        <p>
+            <strong>{move || kind_label(kind, lang.get())}</strong>
+            " · " {shown_day(&item["date"])}
+            {(!text("by").is_empty()).then(|| format!(" · {}", text("by")))}
+            {pending.then(|| view! { " · " <span class="muted">{tr(|t| t.pending_badge)}</span> })}
+        </p>
+        <p class="comment-text">{text("findings")}</p>
+        {(!text("requests").is_empty()).then(|| view! {
+            <p><span class="muted">{tr(|t| t.note_requests)} ": "</span>{text("requests")}</p>
+        })}
+        {due.map(|d| view! {
+            <p class="muted">
+                {tr(|t| t.note_due)} " " {d.to_vietnamese()}
+                {late.then(|| view! { " · " <strong class="late">{tr(|t| t.overdue_label)}</strong> })}
+            </p>
+        })}
+    }
+}
+
+/// On the home of a unit's people: what the Board sent their unit that nobody there has read
+/// yet, each with "Đã đọc, sẽ thực hiện".
+#[component]
+pub fn Inbox() -> impl IntoView {
     let session = expect_context::<Session>();
     let status = expect_context::<SyncStatus>();
-    let replica = use_replica();
-    let items = Loaded::new(move || {
-        status.data_version.get();
-        async { shown_records(Entity::Oversight).await }
-    });
-    // The register of one unit, or of all in sight.
-    let of_unit = RwSignal::new(String::new());
-    let shown = move || {
-        let user = session.user.get()?;
-        let mut items: Vec<_> = items
+    let items = held_items(status);
+    let waiting = move || {
+        let unit = session.user.get()?.unit_id.to_string();
+        let waiting: Vec<_> = items
             .get()?
             .into_iter()
             .filter(|(_, item, _, _)| {
-                if inbox {
-                    item["unit_id"] == user.unit_id.to_string()
-                        && item["status"] == "open"
-                        && item["acknowledged"].is_null()
-                } else {
-                    let unit = of_unit.get();
-                    unit.is_empty() || item["unit_id"] == unit.as_str()
-                }
+                item["unit_id"] == unit.as_str()
+                    && item["status"] == "open"
+                    && item["acknowledged"].is_null()
             })
             .collect();
-        items.sort_by(|a, b| b.1["date"].as_str().cmp(&a.1["date"].as_str()));
+        (!waiting.is_empty()).then_some(waiting)
+    };
+    move || {
+        waiting().map(|items| view! {
+        <section class="card" aria-labelledby="inbox-title">
+            <h3 id="inbox-title">{tr(|t| t.inbox_title)}</h3>
+            <ul class="plain-list oversight-list">
+                {items.into_iter().map(|(id, item, version, pending)| view! {
+                    <li class="oversight-item">
+                        <ItemText item pending />
+                        <button type="button" class="button small" on:click=move |_| act(status, Kind::OversightAcknowledge, id, version)>
+                            {tr(|t| t.mark_read)}
+                        </button>
+                    </li>
+                }).collect_view()}
+            </ul>
+        </section>
+    })
+    }
+}
+
+/// The register of every item in sight, or of one unit: each with its unit, the model it is
+/// about, whether the Board still follows it and who of the unit read it; "read" for the unit's
+/// own people, close and reopen for the Board.
+#[component]
+fn Register() -> impl IntoView {
+    let t = use_texts();
+    let session = expect_context::<Session>();
+    let status = expect_context::<SyncStatus>();
+    let replica = use_replica();
+    let items = held_items(status);
+    let of_unit = RwSignal::new(String::new());
+    let shown = move || {
+        let user = session.user.get()?;
+        let unit = of_unit.get();
+        let items: Vec<_> = items
+            .get()?
+            .into_iter()
+            .filter(|(_, item, _, _)| unit.is_empty() || item["unit_id"] == unit.as_str())
+            .collect();
         Some((user, items))
     };
-    let act = move |kind: Kind, id: Uuid, base: Option<i64>| {
-        leptos::task::spawn_local(async move {
-            save_change(status, kind, id, Some(base.unwrap_or(0)), Map::new()).await;
-        });
-    };
     view! {
-        {move || shown().map(|(user, items)| (!inbox || !items.is_empty()).then(|| view! {
-            <section class="card" aria-labelledby=if inbox { "inbox-title" } else { "register-title" }>
-                <h3 id=if inbox { "inbox-title" } else { "register-title" }>{if inbox { tr(|t| t.inbox_title)() } else { tr(|t| t.register_title)() }}</h3>
-                {(!inbox).then(|| view! {
-                    <div class="field">
-                        <label for="register-unit">{tr(|t| t.unit)}</label>
-                        <select id="register-unit" prop:value=move || of_unit.get() on:change=move |e| of_unit.set(event_target_value(&e))>
-                            <option value="">{tr(|t| t.all_units)}</option>
-                            {move || replica.data.get().map(|(_, units)| units.into_iter().map(|u| {
-                                view! { <option value=u.id.clone()>{u.name.clone()}</option> }
-                            }).collect_view())}
-                        </select>
-                    </div>
-                })}
-                {items.is_empty().then(|| view! { <p class="muted">{tr(|t| t.no_notes)}</p> })}
-                <ul class="plain-list oversight-list">
-                    {items.into_iter().map(|(id, item, version, pending)| {
-                        let kind = item["kind"].as_str().and_then(OversightKind::parse).unwrap_or(OversightKind::Reminder);
-                        let unit = item["unit_id"].as_str().unwrap_or_default().to_owned();
-                        let open = item["status"] == "open";
-                        let due = item["due"].as_str().and_then(|d| Date::parse_any(d).ok());
-                        let late = open && due.is_some_and(|d| today() > d);
-                        let read_by = item["acknowledged"]["name"].as_str().map(str::to_owned);
-                        let unread = item["acknowledged"].is_null();
-                        let ours = unit == user.unit_id.to_string() && !user.role.reviews() && user.role != Role::Leader;
-                        let board = user.role.reviews();
-                        let text = |key: &str| item[key].as_str().unwrap_or_default().to_owned();
-                        let about = item["model_id"].as_str().map(str::to_owned);
-                        view! {
-                            <li class="oversight-item">
-                                <p>
-                                    <strong>{move || kind_label(kind, lang.get())}</strong>
-                                    " · " {shown_day(&item["date"])}
-                                    " · " {move || replica.data.get().map(|(_, units)| unit_name(&units, &unit))}
-                                    {(!text("by").is_empty()).then(|| format!(" · {}", text("by")))}
-                                    {pending.then(|| view! { " · " <span class="muted">{tr(|t| t.pending_badge)}</span> })}
-                                </p>
-                                {about.map(|id| (format!("/mo-hinh/{id}"), id)).map(|(href, id)| view! {
-                                    <p><span class="muted">{tr(|t| t.note_model)} ": "</span>
-                                        <a href=href>{move || replica.models().and_then(|ms| ms.into_iter().find(|m| m.id.to_string() == id).map(|m| m.name()))}</a>
+        <section class="card" aria-labelledby="register-title">
+            <h3 id="register-title">{tr(|t| t.register_title)}</h3>
+            <div class="field">
+                <label for="register-unit">{tr(|t| t.unit)}</label>
+                <select id="register-unit" prop:value=move || of_unit.get() on:change=move |e| of_unit.set(event_target_value(&e))>
+                    <option value="">{tr(|t| t.all_units)}</option>
+                    {move || replica.data.get().map(|(_, units)| units.into_iter().map(|u| {
+                        view! { <option value=u.id.clone()>{u.name.clone()}</option> }
+                    }).collect_view())}
+                </select>
+            </div>
+            {move || shown().map(|(user, items)| if items.is_empty() {
+                view! { <p class="muted">{tr(|t| t.no_notes)}</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="plain-list oversight-list">
+                        {items.into_iter().map(|(id, item, version, pending)| {
+                            let unit = item["unit_id"].as_str().unwrap_or_default().to_owned();
+                            let open = item["status"] == "open";
+                            let read_by = item["acknowledged"]["name"].as_str().map(str::to_owned);
+                            let unread = item["acknowledged"].is_null();
+                            let ours = unit == user.unit_id.to_string() && !user.role.reviews() && user.role != Role::Leader;
+                            let board = user.role.reviews();
+                            let about = item["model_id"].as_str().map(|id| (format!("/mo-hinh/{id}"), id.to_owned()));
+                            view! {
+                                <li class="oversight-item">
+                                    <p class="muted">{move || replica.data.get().map(|(_, units)| unit_name(&units, &unit))}</p>
+                                    {about.map(|(href, id)| view! {
+                                        <p><span class="muted">{tr(|t| t.note_model)} ": "</span>
+                                            <a href=href>{move || replica.models().and_then(|ms| ms.into_iter().find(|m| m.id.to_string() == id).map(|m| m.name()))}</a>
+                                        </p>
+                                    })}
+                                    <ItemText item pending />
+                                    <p class="muted">
+                                        {if open { tr(|t| t.note_open)() } else { tr(|t| t.note_closed)() }}
+                                        " · "
+                                        {match read_by {
+                                            Some(name) => format!("{} {name}", t().read_by),
+                                            None if unread => t().not_read.to_owned(),
+                                            None => t().read_by.to_owned(),
+                                        }}
                                     </p>
-                                })}
-                                <p class="comment-text">{text("findings")}</p>
-                                {(!text("requests").is_empty()).then(|| view! {
-                                    <p><span class="muted">{tr(|t| t.note_requests)} ": "</span>{text("requests")}</p>
-                                })}
-                                <p class="muted">
-                                    {due.map(|d| view! { {tr(|t| t.note_due)} " " {d.to_vietnamese()} " · " })}
-                                    {late.then(|| view! { <strong class="late">{tr(|t| t.overdue_label)}</strong> " · " })}
-                                    {if open { tr(|t| t.note_open)() } else { tr(|t| t.note_closed)() }}
-                                    " · "
-                                    {match read_by {
-                                        Some(name) => format!("{} {name}", t().read_by),
-                                        None if unread => t().not_read.to_owned(),
-                                        None => t().read_by.to_owned(),
-                                    }}
-                                </p>
-                                {(ours && unread && open).then(|| view! {
-                                    <button type="button" class="button small" on:click=move |_| act(Kind::OversightAcknowledge, id, version)>{tr(|t| t.mark_read)}</button>
-                                })}
-                                {board.then(|| if open {
-                                    view! { <button type="button" class="button secondary small" on:click=move |_| act(Kind::OversightClose, id, version)>{tr(|t| t.close_note)}</button> }.into_any()
-                                } else {
-                                    view! { <button type="button" class="button secondary small" on:click=move |_| act(Kind::OversightReopen, id, version)>{tr(|t| t.reopen_note)}</button> }.into_any()
-                                })}
-                            </li>
-                        }
-                    }).collect_view()}
-                </ul>
-            </section>
-        }))}
+                                    {(ours && unread && open).then(|| view! {
+                                        <button type="button" class="button small" on:click=move |_| act(status, Kind::OversightAcknowledge, id, version)>{tr(|t| t.mark_read)}</button>
+                                    })}
+                                    {board.then(|| if open {
+                                        view! { <button type="button" class="button secondary small" on:click=move |_| act(status, Kind::OversightClose, id, version)>{tr(|t| t.close_note)}</button> }.into_any()
+                                    } else {
+                                        view! { <button type="button" class="button secondary small" on:click=move |_| act(status, Kind::OversightReopen, id, version)>{tr(|t| t.reopen_note)}</button> }.into_any()
+                                    })}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            })}
+        </section>
     }
 }
