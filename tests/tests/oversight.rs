@@ -316,3 +316,58 @@ async fn the_server_keeps_since_when_a_model_has_its_status_on_sqlite() {
 async fn the_server_keeps_since_when_a_model_has_its_status_on_postgres() {
     the_server_keeps_since_when_a_model_has_its_status(Backend::Postgres).await;
 }
+
+/// A model last changed before the server kept `status_since` gets the time of its last
+/// change from migration 0014 (on both databases), so the supervision list counts an old draft.
+async fn models_changed_before_get_their_last_change(backend: Backend) {
+    let server = TestServer::start_demo(backend).await.unwrap();
+    let url = server.database_url();
+    let (strip, migration) = match backend {
+        Backend::Sqlite => (
+            "UPDATE models SET data = json_remove(data, '$.status_since'), updated_at = 1600000000000",
+            include_str!("../../server/migrations/sqlite/0014_status_since.sql"),
+        ),
+        Backend::Postgres => (
+            "UPDATE models SET data = (data::jsonb - 'status_since')::text, updated_at = 1600000000000",
+            include_str!("../../server/migrations/postgres/0014_status_since.sql"),
+        ),
+    };
+    let run = |sql: &'static str| {
+        let url = url.clone();
+        async move {
+            match backend {
+                Backend::Sqlite => {
+                    let mut db = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+                        .await
+                        .unwrap();
+                    sqlx::raw_sql(sql).execute(&mut db).await.unwrap();
+                }
+                Backend::Postgres => {
+                    let mut db = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
+                        .await
+                        .unwrap();
+                    sqlx::raw_sql(sql).execute(&mut db).await.unwrap();
+                }
+            }
+        }
+    };
+    run(strip).await;
+    let board = server.client();
+    board.login_demo("bandanvan").await.unwrap();
+    let hoa = server.unit("Xã Điện Hòa").await.id.to_string();
+    // Without it, nothing counts as idle.
+    assert_eq!(behind(&board, &hoa).await.drafts_idle, 0);
+    run(migration).await;
+    let after = behind(&board, &hoa).await;
+    assert!(after.drafts_idle > 0, "{after:?}");
+}
+
+#[tokio::test]
+async fn models_changed_before_get_their_last_change_on_sqlite() {
+    models_changed_before_get_their_last_change(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn models_changed_before_get_their_last_change_on_postgres() {
+    models_changed_before_get_their_last_change(Backend::Postgres).await;
+}
