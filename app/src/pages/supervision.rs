@@ -105,7 +105,6 @@ pub fn Supervision() -> impl IntoView {
                                     <thead><tr>
                                         <th scope="col">{tr(|t| t.unit)}</th>
                                         {COLUMNS.map(|(_, heading)| view! { <th scope="col">{move || heading(t())}</th> }).collect_view()}
-                                        <th scope="col"><span class="visually-hidden">{tr(|t| t.send_reminder)}</span></th>
                                     </tr></thead>
                                     <tbody>
                                         {rows.into_iter().map(|row| {
@@ -114,12 +113,17 @@ pub fn Supervision() -> impl IntoView {
                                             let start = summary(&row, t());
                                             view! {
                                                 <tr>
-                                                    <th scope="row">{name.clone()}</th>
+                                                    // The reminder is written from the unit's own cell: on a tablet the
+                                                    // list then fits without scrolling sideways.
+                                                    <th scope="row">
+                                                        {name.clone()}
+                                                        {writes().then(|| view! {
+                                                            <br />
+                                                            <button type="button" class="button secondary small" aria-label=format!("{} {}", t().send_reminder, name)
+                                                                on:click=move |_| target.set(Some((unit.clone(), start.clone())))>{tr(|t| t.send_reminder)}</button>
+                                                        })}
+                                                    </th>
                                                     {COLUMNS.map(|(key, _)| view! { <td>{row[key].as_u64().unwrap_or(0)}</td> }).collect_view()}
-                                                    <td>{writes().then(|| view! {
-                                                        <button type="button" class="button secondary small" aria-label=format!("{} {}", t().send_reminder, name)
-                                                            on:click=move |_| target.set(Some((unit.clone(), start.clone())))>{tr(|t| t.send_reminder)}</button>
-                                                    })}</td>
                                                 </tr>
                                             }
                                         }).collect_view()}
