@@ -202,7 +202,7 @@ impl UnitView {
 }
 
 /// A stored date (YYYY-MM-DD) as a person reads it.
-fn shown_date(value: &Value) -> Option<String> {
+pub(crate) fn shown_date(value: &Value) -> Option<String> {
     value
         .as_str()
         .and_then(|text| dvk_shared::date::Date::parse_any(text).ok())

@@ -19,7 +19,7 @@ use uuid::Uuid;
 use crate::{
     i18n::{Lang, Texts, tr, use_lang, use_texts},
     pages::{
-        data::{Loaded, save_change, shown_records, unit_name, use_replica},
+        data::{Loaded, save_change, shown_date, shown_records, unit_name, use_replica},
         surveys::today,
     },
     session::Session,
@@ -48,14 +48,6 @@ fn kind_label(kind: OversightKind, lang: Lang) -> &'static str {
         Lang::Vi => kind.label_vi(),
         Lang::En => kind.label_en(),
     }
-}
-
-fn shown_day(value: &Value) -> String {
-    value
-        .as_str()
-        .and_then(|d| Date::parse_any(d).ok())
-        .map(Date::to_vietnamese)
-        .unwrap_or_default()
 }
 
 /// What a unit's line says it left behind, as the first words of a reminder.
@@ -99,7 +91,7 @@ pub fn Supervision() -> impl IntoView {
                             return view! { <p class="muted">{tr(|t| t.nothing_behind)}</p> }.into_any();
                         }
                         view! {
-                            <p class="muted">{tr(|t| t.behind_as_of)} " " {shown_day(&list["as_of"])} ". " {tr(|t| t.behind_rules)}</p>
+                            <p class="muted">{tr(|t| t.behind_as_of)} " " {shown_date(&list["as_of"])} ". " {tr(|t| t.behind_rules)}</p>
                             <div class="table-scroll">
                                 <table class="figures behind">
                                     <thead><tr>
@@ -312,7 +304,7 @@ fn ItemText(item: Value, #[prop(optional)] pending: bool) -> impl IntoView {
     view! {
         <p>
             <strong>{move || kind_label(kind, lang.get())}</strong>
-            " · " {shown_day(&item["date"])}
+            " · " {shown_date(&item["date"])}
             {(!text("by").is_empty()).then(|| format!(" · {}", text("by")))}
             {pending.then(|| view! { " · " <span class="muted">{tr(|t| t.pending_badge)}</span> })}
         </p>
