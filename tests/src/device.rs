@@ -13,7 +13,8 @@ use anyhow::{Result, bail};
 use dvk_shared::{
     ids::RecordId,
     sync::{
-        Entity, Kind, Mutation, Push, PushResult, SCHEMA, SeqGap, SyncRequest, SyncResponse,
+        Entity, Kind, Mutation, Push, PushResult, PushStatus, SCHEMA, SeqGap, SyncRequest,
+        SyncResponse,
         client::{
             LocalStore, MemoryStore, Progress, SyncError, SyncMark, Transport, TransportError,
             sync_until_settled,
@@ -192,6 +193,30 @@ impl Device {
     /// Every answer the device learned, by seq.
     pub fn answers(&self) -> BTreeMap<u64, PushResult> {
         self.store.answers()
+    }
+
+    /// The answer the device learned for `seq` (the test fails if it has none).
+    pub fn answer(&self, seq: u64) -> PushResult {
+        self.answers()
+            .get(&seq)
+            .cloned()
+            .unwrap_or_else(|| panic!("no answer for seq {seq}"))
+    }
+
+    /// Asserts that the change `seq` was applied.
+    pub fn applied(&self, seq: u64) {
+        let result = self.answer(seq);
+        assert_eq!(result.status, PushStatus::Applied, "{result:?}");
+    }
+
+    /// Asserts that the change `seq` was rejected; its code and message.
+    pub fn refused(&self, seq: u64) -> (String, String) {
+        let result = self.answer(seq);
+        assert_eq!(result.status, PushStatus::Rejected, "{result:?}");
+        let error = result
+            .error
+            .unwrap_or_else(|| panic!("a rejection without its error for seq {seq}"));
+        (error.code, error.message)
     }
 
     /// Changes saved and not yet answered.

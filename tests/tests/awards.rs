@@ -11,32 +11,12 @@
 use dvk_shared::{
     api::{AwardItem, Stats},
     award::{AwardKind, RecipientType},
-    sync::{Entity, PushResult, PushStatus},
+    sync::{Entity, PushStatus},
 };
 use dvk_tests::{Backend, TestServer, device::Device};
 use serde_json::{Value, json};
 use sha2::Digest;
 use uuid::Uuid;
-
-fn answer(device: &Device, seq: u64) -> PushResult {
-    device
-        .answers()
-        .get(&seq)
-        .cloned()
-        .unwrap_or_else(|| panic!("no answer for seq {seq}"))
-}
-
-fn applied(device: &Device, seq: u64) {
-    let result = answer(device, seq);
-    assert_eq!(result.status, PushStatus::Applied, "{result:?}");
-}
-
-fn refused(device: &Device, seq: u64) -> (String, String) {
-    let result = answer(device, seq);
-    assert_eq!(result.status, PushStatus::Rejected, "{result:?}");
-    let error = result.error.unwrap();
-    (error.code, error.message)
-}
 
 fn held(device: &Device, id: Uuid) -> Value {
     device
@@ -167,9 +147,9 @@ async fn from_proposal_to_the_register(backend: Backend) {
         medal_for(&phong, "Lê Văn Tư", model),
     );
     commune.sync().await.unwrap();
-    applied(&commune, create);
-    applied(&commune, submit);
-    assert_eq!(refused(&commune, outside).0, "outside_your_units");
+    commune.applied(create);
+    commune.applied(submit);
+    assert_eq!(commune.refused(outside).0, "outside_your_units");
     assert_eq!(held(&commune, award)["status"], "proposed");
     // Whoever sees the proposal reads its scan.
     let read = leader
@@ -187,23 +167,23 @@ async fn from_proposal_to_the_register(backend: Backend) {
     let seen = version(&commune, award);
     let decide = commune.save("award.decide", award, seen, decision("1-QĐ/BDVTW"));
     commune.sync().await.unwrap();
-    assert_eq!(refused(&commune, decide).0, "role_not_allowed");
+    assert_eq!(commune.refused(decide).0, "role_not_allowed");
     board.sync().await.unwrap();
     let seen = version(&board, award);
     assert!(seen.is_some(), "the Board sees the proposal");
     let early = board.save("award.decide", award, seen, decision("1-QĐ/BDVTW"));
     board.sync().await.unwrap();
-    assert_eq!(refused(&board, early).0, "wrong_status");
+    assert_eq!(board.refused(early).0, "wrong_status");
 
     // Agreed, then decided: locked, in the register and the overview.
     let seen = version(&board, award);
     let approve = board.save("award.approve", award, seen, json!({}));
     board.sync().await.unwrap();
-    applied(&board, approve);
+    board.applied(approve);
     let seen = version(&board, award);
     let decide = board.save("award.decide", award, seen, decision("125-QĐ/BDVTW"));
     board.sync().await.unwrap();
-    applied(&board, decide);
+    board.applied(decide);
     commune.sync().await.unwrap();
     let decided = held(&commune, award);
     assert_eq!(decided["status"], "decided");
@@ -217,7 +197,7 @@ async fn from_proposal_to_the_register(backend: Backend) {
         json!({"reason": "Sửa sau quyết định"}),
     );
     commune.sync().await.unwrap();
-    assert_eq!(refused(&commune, late_edit).0, "locked");
+    assert_eq!(commune.refused(late_edit).0, "locked");
     let register: Vec<AwardItem> = leader.get_json("/api/awards?year=2025").await.unwrap();
     let item = register
         .iter()
@@ -242,7 +222,7 @@ async fn from_proposal_to_the_register(backend: Backend) {
     let seen = version(&board, again);
     let repeat = board.save("award.decide", again, seen, decision("130-QĐ/BDVTW"));
     board.sync().await.unwrap();
-    let (code, message) = refused(&board, repeat);
+    let (code, message) = board.refused(repeat);
     assert_eq!(code, "repeats_award");
     assert!(
         message.contains("Nguyễn Thị Thu") && message.contains("125-QĐ/BDVTW"),
@@ -254,7 +234,7 @@ async fn from_proposal_to_the_register(backend: Backend) {
     let seen = version(&board, again);
     let decide = board.save("award.decide", again, seen, overridden);
     board.sync().await.unwrap();
-    applied(&board, decide);
+    board.applied(decide);
     assert_eq!(
         held(&board, again)["override_reason"],
         "Trùng tên, khác người: đã xác minh tại xã."
@@ -281,8 +261,8 @@ async fn from_proposal_to_the_register(backend: Backend) {
     let approved = admin.save("award.approve", third, admin_seen, json!({}));
     board.sync().await.unwrap();
     admin.sync().await.unwrap();
-    applied(&board, returned);
-    let result = answer(&admin, approved);
+    board.applied(returned);
+    let result = admin.answer(approved);
     assert_eq!(result.status, PushStatus::Conflict, "{result:?}");
     // Returning without a reason is refused; the commune reads the Board's comment.
     commune.sync().await.unwrap();
@@ -296,7 +276,7 @@ async fn from_proposal_to_the_register(backend: Backend) {
     let seen = version(&board, award);
     let bare = board.save("award.reopen", award, seen, json!({}));
     board.sync().await.unwrap();
-    assert_eq!(refused(&board, bare).0, "comment_required");
+    assert_eq!(board.refused(bare).0, "comment_required");
     let seen = version(&board, award);
     let reopen = board.save(
         "award.reopen",
@@ -305,7 +285,7 @@ async fn from_proposal_to_the_register(backend: Backend) {
         json!({"comment": "Sai năm sinh trong quyết định"}),
     );
     board.sync().await.unwrap();
-    applied(&board, reopen);
+    board.applied(reopen);
     let reopened = held(&board, award);
     assert_eq!(reopened["status"], "proposed");
     assert_eq!(reopened["decision_number"], Value::Null);

@@ -13,30 +13,11 @@
 use dvk_shared::{
     date::Timestamp,
     oversight::{Behind, SupervisionList},
-    sync::{Entity, PushResult, PushStatus},
+    sync::{Entity, PushStatus},
 };
 use dvk_tests::{Backend, TestServer, device::Device};
 use serde_json::{Value, json};
 use uuid::Uuid;
-
-fn answer(device: &Device, seq: u64) -> PushResult {
-    device
-        .answers()
-        .get(&seq)
-        .cloned()
-        .unwrap_or_else(|| panic!("no answer for seq {seq}"))
-}
-
-fn applied(device: &Device, seq: u64) {
-    let result = answer(device, seq);
-    assert_eq!(result.status, PushStatus::Applied, "{result:?}");
-}
-
-fn refused(device: &Device, seq: u64) -> String {
-    let result = answer(device, seq);
-    assert_eq!(result.status, PushStatus::Rejected, "{result:?}");
-    result.error.unwrap().code
-}
 
 fn held(device: &Device, id: Uuid) -> Value {
     device
@@ -126,10 +107,10 @@ async fn reminders_and_notes_reach_the_unit_and_the_list_follows(backend: Backen
                 "date": "2026-11-20", "findings": "Đã kiểm tra" }),
     );
     board.sync().await.unwrap();
-    applied(&board, sent);
-    applied(&board, written);
-    assert_eq!(refused(&board, no_findings), "validation_failed");
-    assert_eq!(refused(&board, wrong_model), "validation_failed");
+    board.applied(sent);
+    board.applied(written);
+    assert_eq!(board.refused(no_findings).0, "validation_failed");
+    assert_eq!(board.refused(wrong_model).0, "validation_failed");
     assert!(held(&board, reminder)["written_by"].as_str().is_some());
 
     // A registrar cannot write one.
@@ -141,7 +122,7 @@ async fn reminders_and_notes_reach_the_unit_and_the_list_follows(backend: Backen
         json!({ "kind": "reminder", "unit_id": hoa, "date": "2026-11-20", "findings": "Tự nhắc" }),
     );
     commune.sync().await.unwrap();
-    assert_eq!(refused(&commune, by_registrar), "role_not_allowed");
+    assert_eq!(commune.refused(by_registrar).0, "role_not_allowed");
 
     // Both reach the commune's tablet, open and unread.
     let item = held(&commune, reminder);
@@ -157,14 +138,14 @@ async fn reminders_and_notes_reach_the_unit_and_the_list_follows(backend: Backen
         let seen = version(device, reminder);
         let ack = device.save("oversight.acknowledge", reminder, seen, json!({}));
         device.sync().await.unwrap();
-        assert_eq!(refused(device, ack), "not_your_unit");
+        assert_eq!(device.refused(ack).0, "not_your_unit");
     }
     let seen = version(&commune, reminder);
     let ack = commune.save("oversight.acknowledge", reminder, seen, json!({}));
     let again = commune.save("oversight.acknowledge", reminder, seen, json!({}));
     commune.sync().await.unwrap();
-    applied(&commune, ack);
-    assert_eq!(answer(&commune, again).status, PushStatus::Duplicate);
+    commune.applied(ack);
+    assert_eq!(commune.answer(again).status, PushStatus::Duplicate);
     let read = held(&commune, reminder);
     assert_eq!(
         read["acknowledged"]["name"].as_str().map(str::is_empty),
@@ -177,7 +158,7 @@ async fn reminders_and_notes_reach_the_unit_and_the_list_follows(backend: Backen
     let seen = version(&commune, note);
     let close = commune.save("oversight.close", note, seen, json!({"comment": "Xong"}));
     commune.sync().await.unwrap();
-    assert_eq!(refused(&commune, close), "role_not_allowed");
+    assert_eq!(commune.refused(close).0, "role_not_allowed");
 
     // The Board closes the note; an administrator who had not synced since reopens it from
     // the older copy and meets the Board's decision instead of overwriting it.
@@ -192,7 +173,7 @@ async fn reminders_and_notes_reach_the_unit_and_the_list_follows(backend: Backen
         json!({"comment": "Đã kiểm tra lại: sổ đã cập nhật"}),
     );
     board.sync().await.unwrap();
-    applied(&board, close);
+    board.applied(close);
     let closed = held(&board, note);
     assert_eq!(closed["status"], "closed");
     assert_eq!(closed["closed"]["note"], "Đã kiểm tra lại: sổ đã cập nhật");
@@ -203,7 +184,7 @@ async fn reminders_and_notes_reach_the_unit_and_the_list_follows(backend: Backen
         json!({"comment": "Chưa đạt"}),
     );
     admin.sync().await.unwrap();
-    assert_eq!(answer(&admin, reopen).status, PushStatus::Conflict);
+    assert_eq!(admin.answer(reopen).status, PushStatus::Conflict);
     let now = behind(&board_client, &hoa).await;
     assert_eq!(now.followups_overdue, 0, "{now:?}");
 
@@ -285,7 +266,7 @@ async fn the_server_keeps_since_when_a_model_has_its_status(backend: Backend) {
     );
     let before = dvk_server::now().0;
     commune.sync().await.unwrap();
-    applied(&commune, create);
+    commune.applied(create);
     let id = commune
         .replica()
         .into_iter()
@@ -300,7 +281,7 @@ async fn the_server_keeps_since_when_a_model_has_its_status(backend: Backend) {
     let seen = commune.version_of(id);
     let edit = commune.save("model.update", id, seen, json!({"objectives": "Mục tiêu"}));
     commune.sync().await.unwrap();
-    applied(&commune, edit);
+    commune.applied(edit);
     assert_eq!(
         commune.held(Entity::Model, id).unwrap().data["status_since"].as_i64(),
         Some(since)
