@@ -114,6 +114,15 @@ async fn service_worker_active(client: &Client) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The page as Chromium prints it on A4, as PDF bytes.
+async fn print_a4(client: &Client) -> anyhow::Result<Vec<u8>> {
+    let settings = fantoccini::wd::PrintConfiguration::builder()
+        .size(fantoccini::wd::PrintSize::A4)
+        .build()
+        .map_err(|e| anyhow::anyhow!("print settings: {e:?}"))?;
+    Ok(client.print(settings).await?)
+}
+
 fn count(haystack: &[u8], needle: &[u8]) -> usize {
     haystack
         .windows(needle.len())
@@ -294,14 +303,7 @@ async fn register_offline_review_and_overview() {
         assert_eq!(awards, 10, "the report's ten awards are listed");
         screenshot(&client, "8-overview").await?;
         // The print view: A4, navigation and buttons left out, the whole overview on two pages.
-        let pdf = client
-            .print(
-                fantoccini::wd::PrintConfiguration::builder()
-                    .size(fantoccini::wd::PrintSize::A4)
-                    .build()
-                    .map_err(|e| anyhow::anyhow!("print settings: {e:?}"))?,
-            )
-            .await?;
+        let pdf = print_a4(&client).await?;
         let pages = count(&pdf, b"/Type /Page") - count(&pdf, b"/Type /Pages");
         save_bytes("overview-a4.pdf", &pdf)?;
         assert!(
@@ -1569,14 +1571,7 @@ async fn a_commune_proposes_offline_and_the_board_decides() {
             .await?;
         wait_for_text(&client, "[role=status]", "11 đề nghị và khen thưởng").await?;
         // The register prints on A4 without the app's navigation and buttons.
-        let pdf = client
-            .print(
-                fantoccini::wd::PrintConfiguration::builder()
-                    .size(fantoccini::wd::PrintSize::A4)
-                    .build()
-                    .map_err(|e| anyhow::anyhow!("print settings: {e:?}"))?,
-            )
-            .await?;
+        let pdf = print_a4(&client).await?;
         let pages = count(&pdf, b"/Type /Page") - count(&pdf, b"/Type /Pages");
         save_bytes("awards-a4.pdf", &pdf)?;
         assert!((1..=4).contains(&pages), "the register prints on {pages} A4 pages");
@@ -1782,14 +1777,7 @@ async fn the_board_makes_the_years_report_and_downloads_it() {
         )?;
         assert!(word.starts_with(b"PK"), "a .docx is a zip");
         save_bytes("sample-report.docx", &word)?;
-        let pdf = client
-            .print(
-                fantoccini::wd::PrintConfiguration::builder()
-                    .size(fantoccini::wd::PrintSize::A4)
-                    .build()
-                    .map_err(|e| anyhow::anyhow!("print settings: {e:?}"))?,
-            )
-            .await?;
+        let pdf = print_a4(&client).await?;
         assert!(count(&pdf, b"/Type /Page") > count(&pdf, b"/Type /Pages"));
         save_bytes("sample-report.pdf", &pdf)?;
         Ok(())
