@@ -43,38 +43,68 @@ ensure_rust() {
   fi
 }
 
-ensure_trunk() {
-  if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
-    say "installing trunk $TRUNK_VERSION from crates.io (about 13 minutes, once)"
-    # --locked: without it newer CSS crates are picked and trunk fails to compile.
-    cargo install trunk --version "$TRUNK_VERSION" --locked
-  fi
+# The tools are built with a cheaper profile than their own: they run for seconds per build, so
+# the minutes of link-time and level-3 optimisation crates.io's release profile spends on them
+# buy nothing here (measured on a fresh machine: README, "A fresh machine").
+tool_install() {
+  CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false \
+  CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_DEBUG=false \
+  CARGO_PROFILE_RELEASE_INCREMENTAL=false \
+    cargo install "$@"
 }
 
-ensure_wasm_bindgen() {
+# Jobs that run side by side while the tools compile, each into its own log; `await_jobs` waits
+# for all of them and stops with the log of the first that failed.
+JOBS=()
+background() {
+  local name="$1"; shift
+  mkdir -p .tools/logs
+  "$@" >".tools/logs/$name.log" 2>&1 &
+  JOBS+=("$name:$!")
+}
+
+await_jobs() {
+  local job name failed=()
+  for job in "${JOBS[@]}"; do
+    name="${job%%:*}"
+    wait "${job##*:}" || failed+=("$name")
+  done
+  JOBS=()
+  for name in "${failed[@]}"; do
+    tail -n 40 ".tools/logs/$name.log" >&2
+    die "$name failed (its whole log: .tools/logs/$name.log)"
+  done
+}
+
+need_trunk() { [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; }
+
+install_trunk() {
+  # --locked: without it newer CSS crates are picked and trunk fails to compile.
+  tool_install trunk --version "$TRUNK_VERSION" --locked
+}
+
+# The wasm-bindgen version Cargo.lock pins (checked against Trunk.toml by ensure_build_tools).
+need_wasm_bindgen() {
   local want
   want="$(wasm_bindgen_version)"
-  [ -n "$want" ] || die "no wasm-bindgen in Cargo.lock"
-  grep -q "wasm_bindgen = \"$want\"" Trunk.toml ||
-    die "Trunk.toml [tools] wasm_bindgen must be \"$want\", the version in Cargo.lock"
-  if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $want" ] ||
-     [ "$(wasm-bindgen-test-runner --version 2>/dev/null)" != "wasm-bindgen-test-runner $want" ]; then
-    say "installing wasm-bindgen-cli $want from crates.io (about 4 minutes, once)"
-    # Not --locked: its lock file names dependency versions the registry mirror may lack.
-    cargo install wasm-bindgen-cli --version "$want" --force
-  fi
+  [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $want" ] ||
+    [ "$(wasm-bindgen-test-runner --version 2>/dev/null)" != "wasm-bindgen-test-runner $want" ]
+}
+
+install_wasm_bindgen() {
+  # Not --locked: its lock file names dependency versions the registry mirror may lack.
+  tool_install wasm-bindgen-cli --version "$(wasm_bindgen_version)" --force
 }
 
 # The splitter that cuts the screens loaded on demand out of the app's wasm
 # (scripts/trunk-post-build.sh); its runtime half is the wasm_split_helpers crate Leptos uses.
 WASM_SPLIT_VERSION="0.2.3"
 
-ensure_wasm_split() {
-  # The tool has no --version: cargo's own list of what it installed says which one is there.
-  if ! cargo install --list | grep -qx "wasm_split_cli_support v$WASM_SPLIT_VERSION:"; then
-    say "installing wasm-split-cli $WASM_SPLIT_VERSION from crates.io (about 1 minute, once)"
-    cargo install wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --features build-binary --locked --force
-  fi
+# The tool has no --version: cargo's own list of what it installed says which one is there.
+need_wasm_split() { ! cargo install --list | grep -qx "wasm_split_cli_support v$WASM_SPLIT_VERSION:"; }
+
+install_wasm_split() {
+  tool_install wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --features build-binary --locked --force
 }
 
 # The tools package.json pins: wasm-opt (binaryen 132) and terser, which minifies the
@@ -85,14 +115,13 @@ AXE_VERSION="$(sed -n 's/.*"axe-core": "\(.*\)".*/\1/p' package.json)"
 
 installed_axe() { node -p 'require("./node_modules/axe-core/package.json").version' 2>/dev/null; }
 
-ensure_npm_tools() {
-  if [ "$(wasm-opt --version 2>/dev/null)" != "wasm-opt version 132 (version_132)" ] ||
-     [ "$(node_modules/.bin/terser --version 2>/dev/null)" != "terser $TERSER_VERSION" ] ||
-     [ "$(installed_axe)" != "$AXE_VERSION" ]; then
-    command -v npm >/dev/null || die "npm not found: install Node.js 20 (needed for wasm-opt and terser)"
-    say "installing wasm-opt (binaryen 132), terser $TERSER_VERSION and axe-core $AXE_VERSION from npm"
-    npm ci --no-audit --no-fund --loglevel=error
-  fi
+need_npm_tools() {
+  [ "$(wasm-opt --version 2>/dev/null)" != "wasm-opt version 132 (version_132)" ] ||
+    [ "$(node_modules/.bin/terser --version 2>/dev/null)" != "terser $TERSER_VERSION" ] ||
+    [ "$(installed_axe)" != "$AXE_VERSION" ]
+}
+
+check_npm_tools() {
   [ "$(wasm-opt --version)" = "wasm-opt version 132 (version_132)" ] ||
     die "wasm-opt on PATH is not binaryen 132 (Debian's binaryen breaks the app): check node_modules/.bin"
   [ "$(node_modules/.bin/terser --version)" = "terser $TERSER_VERSION" ] ||
@@ -105,13 +134,37 @@ ensure_brotli() {
   command -v brotli >/dev/null || apt_install brotli
 }
 
+# Installs what is missing, side by side: on a fresh machine the tools' compilations dominate the
+# first run, and one compiler alone leaves a core idle while it links or waits on a long crate.
+# Further jobs (the server's build in scripts/run) may be started with `background` before this
+# and are awaited with the tools.
 ensure_build_tools() {
   ensure_rust
   ensure_brotli
-  ensure_trunk
-  ensure_wasm_bindgen
-  ensure_wasm_split
-  ensure_npm_tools
+  local want
+  want="$(wasm_bindgen_version)"
+  [ -n "$want" ] || die "no wasm-bindgen in Cargo.lock"
+  grep -q "wasm_bindgen = \"$want\"" Trunk.toml ||
+    die "Trunk.toml [tools] wasm_bindgen must be \"$want\", the version in Cargo.lock"
+  if need_npm_tools; then
+    command -v npm >/dev/null || die "npm not found: install Node.js 20 (needed for wasm-opt and terser)"
+    say "installing wasm-opt (binaryen 132), terser $TERSER_VERSION and axe-core $AXE_VERSION from npm"
+    background npm npm ci --no-audit --no-fund --loglevel=error
+  fi
+  if need_trunk; then
+    say "installing trunk $TRUNK_VERSION from crates.io (several minutes, once)"
+    background trunk install_trunk
+  fi
+  if need_wasm_bindgen; then
+    say "installing wasm-bindgen-cli $want from crates.io (a few minutes, once)"
+    background wasm-bindgen install_wasm_bindgen
+  fi
+  if need_wasm_split; then
+    say "installing wasm-split-cli $WASM_SPLIT_VERSION from crates.io (about a minute, once)"
+    background wasm-split install_wasm_split
+  fi
+  await_jobs
+  check_npm_tools
 }
 
 # The app's build: `dvk_split` turns the split points of app/src/screens.rs (and the sync
