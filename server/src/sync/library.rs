@@ -4,7 +4,7 @@
 //! pulls the library as it pulls anything else. An entry leaves when its model is no longer
 //! typical.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use dvk_shared::{
     date::Timestamp,
@@ -94,13 +94,14 @@ pub(crate) async fn refresh(
     batch
         .load(tx, surveys.iter().map(|s| (Entity::Survey, s.id)))
         .await?;
-    let mut adopting = Vec::new();
-    for model in models {
-        adopting.extend(tx.adoptions_of(*model).await?);
-    }
+    let adopting = tx.adoptions_of(models).await?;
     batch
         .load(tx, adopting.iter().map(|m| (Entity::Model, *m)))
         .await?;
+    // Each model's photos and adoptions, gathered in one pass over the batch: a server's first
+    // start over a province's library refreshes tens of thousands of entries at once.
+    let mut photos = photos_by_model(batch);
+    let mut adoptions = adoptions_by_source(batch, tree);
     let actor = Actor::system("library");
     for &id in models {
         let model: Option<Model> = batch
@@ -108,11 +109,12 @@ pub(crate) async fn refresh(
             .filter(|r| !r.deleted)
             .and_then(|r| serde_json::from_value(r.data.clone()).ok());
         let entry = match &model {
-            Some(model) => {
-                let photos = photos_of(batch, id);
-                let adoptions = adoptions_of(batch, tree, id);
-                LibraryEntry::of(model, &name_of(tree, model.unit_id), &photos, &adoptions)
-            }
+            Some(model) => LibraryEntry::of(
+                model,
+                &name_of(tree, model.unit_id),
+                &photos.remove(&id).unwrap_or_default(),
+                &adoptions.remove(&id).unwrap_or_default(),
+            ),
             None => None,
         };
         let after = entry
@@ -136,21 +138,22 @@ pub(crate) async fn refresh(
     Ok(())
 }
 
-/// The photos of the surveys of `model` as the batch holds them.
-fn photos_of(batch: &Batch, model: Uuid) -> Vec<String> {
-    let model = model.to_string();
-    batch
-        .all(Entity::Survey)
-        .filter(|s| !s.deleted && s.data["model_id"].as_str() == Some(model.as_str()))
-        .flat_map(|s| {
-            s.data["photos"]
+/// The photos of the surveys the batch holds, by the model surveyed.
+fn photos_by_model(batch: &Batch) -> HashMap<Uuid, Vec<String>> {
+    let mut photos: HashMap<Uuid, Vec<String>> = HashMap::new();
+    for survey in batch.all(Entity::Survey).filter(|s| !s.deleted) {
+        let Some(model) = survey.data["model_id"].as_str().and_then(|m| m.parse().ok()) else {
+            continue;
+        };
+        photos.entry(model).or_default().extend(
+            survey.data["photos"]
                 .as_array()
                 .into_iter()
                 .flatten()
-                .filter_map(|p| p["hash"].as_str().map(str::to_owned))
-                .collect::<Vec<_>>()
-        })
-        .collect()
+                .filter_map(|p| p["hash"].as_str().map(str::to_owned)),
+        );
+    }
+    photos
 }
 
 /// A unit's name as it stands now.
@@ -158,21 +161,25 @@ fn name_of(tree: &UnitTree, unit: dvk_shared::ids::UnitId) -> String {
     tree.get(unit).map(|u| u.name.clone()).unwrap_or_default()
 }
 
-/// The models adopted from `model` as the batch holds them.
-fn adoptions_of(batch: &Batch, tree: &UnitTree, model: Uuid) -> Vec<Adoption> {
-    let source = model.to_string();
-    batch
-        .all(Entity::Model)
-        .filter(|r| !r.deleted && r.data["adopted_from"].as_str() == Some(source.as_str()))
-        .filter_map(|r| serde_json::from_value::<Model>(r.data.clone()).ok())
-        .map(|m| Adoption {
-            model_id: m.id,
-            unit_id: m.unit_id,
-            unit_name: name_of(tree, m.unit_id),
-            name: m.name,
-            year: m.year,
-        })
-        .collect()
+/// The models the batch holds that were adopted from another, by the model adopted.
+fn adoptions_by_source(batch: &Batch, tree: &UnitTree) -> HashMap<Uuid, Vec<Adoption>> {
+    let mut adoptions: HashMap<Uuid, Vec<Adoption>> = HashMap::new();
+    for record in batch.all(Entity::Model).filter(|r| !r.deleted) {
+        let Some(source) = record.data["adopted_from"].as_str().and_then(|m| m.parse().ok())
+        else {
+            continue;
+        };
+        if let Ok(m) = serde_json::from_value::<Model>(record.data.clone()) {
+            adoptions.entry(source).or_default().push(Adoption {
+                model_id: m.id,
+                unit_id: m.unit_id,
+                unit_name: name_of(tree, m.unit_id),
+                name: m.name,
+                year: m.year,
+            });
+        }
+    }
+    adoptions
 }
 
 /// Writes the entries the library lacks or holds wrong (a database from before the library, a

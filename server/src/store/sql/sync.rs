@@ -345,14 +345,20 @@ macro_rules! sql_sync {
 
             async fn adoptions_of(
                 &mut self,
-                model: uuid::Uuid,
+                models: &[uuid::Uuid],
             ) -> Result<Vec<uuid::Uuid>, $crate::store::StoreError> {
-                let ids: Vec<String> = sqlx::query_scalar(
-                    "SELECT id FROM models WHERE deleted = FALSE AND adopted_from = $1",
-                )
-                .bind(model.to_string())
-                .fetch_all(&mut *self.tx)
-                .await?;
+                let mut ids: Vec<String> = Vec::new();
+                for chunk in models.chunks($crate::store::sql::ROWS_PER_STATEMENT) {
+                    let mut query = sqlx::QueryBuilder::<$db>::new(
+                        "SELECT id FROM models WHERE deleted = FALSE AND adopted_from IN (",
+                    );
+                    let mut list = query.separated(", ");
+                    for id in chunk {
+                        list.push_bind(id.to_string());
+                    }
+                    query.push(")");
+                    ids.extend(query.build_query_scalar::<String>().fetch_all(&mut *self.tx).await?);
+                }
                 <$store>::parse_ids(&ids)
             }
 
