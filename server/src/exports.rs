@@ -23,7 +23,7 @@ use axum::{
 use dvk_shared::{
     api::{ErrorBody, ModelQuery, ModelSummary},
     date::{Date, Timestamp},
-    ids::{CampaignId, ModelId, UnitId},
+    ids::{CampaignId, UnitId},
     survey::{Campaign, SurveyStatus, total_score},
     text::sort_key,
     unit::Unit,
@@ -313,9 +313,8 @@ fn model_row(m: &ModelSummary) -> [String; 6] {
 /// The models of an export, a page at a time from where the last ended.
 struct ModelPages {
     store: Arc<dyn Store>,
+    /// Its `after` is the sort key and id of the last model read.
     filter: ModelFilter,
-    /// The sort key and id of the last model read.
-    after: Option<(String, ModelId)>,
 }
 
 #[async_trait::async_trait]
@@ -323,10 +322,10 @@ impl Pages<6> for ModelPages {
     async fn next(&mut self) -> Result<Vec<[String; 6]>, ApiError> {
         let models = self
             .store
-            .models_after(&self.filter, self.after.as_ref())
+            .models_after(&self.filter)
             .await?;
         if let Some((last, sort)) = models.last() {
-            self.after = Some((sort.clone(), last.id));
+            self.filter.after = Some((sort.clone(), last.id));
         }
         Ok(models.iter().map(|(m, _)| model_row(m)).collect())
     }
@@ -354,7 +353,6 @@ pub(crate) async fn models(
     let rows = Box::new(ModelPages {
         store: state.store.clone(),
         filter: crate::models::filter_of(&viewer, &query, 0, PAGE)?,
-        after: None,
     });
     let sheet = Sheet {
         file: "mo-hinh",

@@ -14,7 +14,7 @@ use dvk_shared::{
     },
     ids::ModelId,
     sync::Entity,
-    text::fold,
+    text::{fold, sort_key},
 };
 
 use crate::{
@@ -54,18 +54,38 @@ pub(crate) async fn list(
         .per_page
         .unwrap_or(PER_PAGE_DEFAULT)
         .clamp(1, PER_PAGE_MAX);
-    let filter = filter_of(
+    let mut filter = filter_of(
         &viewer,
         &query,
         u64::from(page - 1) * u64::from(per_page),
         per_page,
     )?;
-    let (items, total) = state.store.list_models(&filter).await?;
+    if let Some(after) = query.after {
+        // The model the page before ended on: its name places the next page (a model deleted
+        // since still has its row and its place).
+        let stored = state
+            .store
+            .model(after)
+            .await?
+            .filter(|stored| viewer.sees(stored.model.unit_id))
+            .ok_or(ApiError::BadRequest {
+            code: "invalid_query",
+            detail_vi: "không có mô hình `after`: hãy mở lại trang đầu của danh sách".to_owned(),
+            detail_en: "no such model as `after`: open the list's first page again".to_owned(),
+        })?;
+        filter.after = Some((sort_key(&stored.model.name), after));
+    }
+    let (items, total, total_is_partial) = state.store.list_models(&filter).await?;
+    let next = (items.len() == per_page as usize)
+        .then(|| items.last().map(|m| m.id.to_string()))
+        .flatten();
     Ok(Json(Page {
         items,
-        page,
+        page: if filter.after.is_some() { 0 } else { page },
         per_page,
         total,
+        total_is_partial,
+        next,
     }))
 }
 
@@ -95,7 +115,9 @@ pub(crate) fn filter_of(
         status: query.status,
         folded_query,
         offset,
+        after: None,
         limit,
+        count_max: Some(crate::store::SEARCH_COUNT_MAX),
     })
 }
 

@@ -498,6 +498,7 @@ mod tests {
             })
             .collect();
         let total = summaries.len() as u64;
+        let summaries_next = summaries.last().map(|m| m.id.to_string());
         fits(
             "/api/models",
             "200",
@@ -506,6 +507,8 @@ mod tests {
                 page: 1,
                 per_page: 50,
                 total,
+                total_is_partial: false,
+                next: summaries_next,
             }),
         );
         for (model, at) in &seed.models {
@@ -557,6 +560,7 @@ mod tests {
                     name: seed.models[0].0.name.clone(),
                     unit_name: seed.units[0].name.clone(),
                 }],
+                typical_total: 1,
                 replication: Default::default(),
             }),
         );

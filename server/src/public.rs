@@ -77,8 +77,9 @@ async fn published(state: &AppState) -> Result<Vec<LibraryEntry>, ApiError> {
         .store
         .library_entries()
         .await?
-        .into_iter()
+        .iter()
         .filter(|e| e.published)
+        .cloned()
         .collect();
     entries.sort_by_cached_key(|e| sort_key(&e.name));
     Ok(entries)

@@ -54,12 +54,15 @@ async fn live_figures(
     let units = viewer.units_within(unit)?;
     let (models, surveys) = state.store.report_inputs(units.as_deref()).await?;
     let awards = state.store.awards(units.as_deref(), None).await?;
+    let within: Option<std::collections::BTreeSet<UnitId>> =
+        units.as_ref().map(|u| u.iter().copied().collect());
     let library: Vec<_> = state
         .store
         .library_entries()
         .await?
-        .into_iter()
-        .filter(|e| units.as_ref().is_none_or(|u| u.contains(&e.unit_id)))
+        .iter()
+        .filter(|e| within.as_ref().is_none_or(|u| u.contains(&e.unit_id)))
+        .cloned()
         .collect();
     Ok(figures(period, &models, &surveys, &awards, &library))
 }

@@ -29,6 +29,10 @@ pub(crate) struct StatsQuery {
     unit: Option<UnitId>,
 }
 
+/// The typical models the overview names; the rest are counted (`typical_total`) and listed by
+/// the models list (`status=typical`).
+const TYPICAL_SHOWN: u32 = 100;
+
 fn zero_fields() -> FieldCounts {
     Field::ALL.into_iter().map(|f| (f, 0)).collect()
 }
@@ -54,9 +58,8 @@ pub(crate) async fn stats(
     ApiQuery(query): ApiQuery<StatsQuery>,
 ) -> Result<Json<Stats>, ApiError> {
     let viewer = Viewer::load(state.store.as_ref(), user).await?;
-    let units: Option<BTreeSet<UnitId>> = viewer
-        .units_within(query.unit)?
-        .map(|units| units.into_iter().collect());
+    let scope = viewer.units_within(query.unit)?;
+    let units: Option<BTreeSet<UnitId>> = scope.as_ref().map(|units| units.iter().copied().collect());
     let counted = |unit: &UnitId| units.as_ref().is_none_or(|set| set.contains(unit));
 
     let mut stats = Stats {
@@ -71,29 +74,33 @@ pub(crate) async fn stats(
         by_unit: Vec::new(),
         awards: Vec::new(),
         typical: Vec::new(),
+        typical_total: 0,
         replication: Default::default(),
     };
-    let mut by_unit: BTreeMap<UnitId, UnitStats> = BTreeMap::new();
     let as_of = query
         .year
         .and_then(|year| dvk_shared::date::Date::new(year, 12, 31));
-    for row in state.store.model_counts(query.year).await? {
-        if !counted(&row.unit_id) {
-            continue;
+    let counts = state.store.model_counts(scope.as_deref(), query.year).await?;
+    for (field, status, year, count) in counts.by_kind {
+        stats.total += count;
+        *stats.by_field.entry(field).or_default() += count;
+        *stats.by_status.entry(status).or_default() += count;
+        *stats.by_year.entry(year.to_string()).or_default() += count;
+        if status == Status::Typical {
+            stats.typical_total += count;
         }
-        stats.total += row.count;
-        *stats.by_field.entry(row.field).or_default() += row.count;
-        *stats.by_status.entry(row.status).or_default() += row.count;
-        *stats.by_year.entry(row.year.to_string()).or_default() += row.count;
+    }
+    let mut by_unit: BTreeMap<UnitId, UnitStats> = BTreeMap::new();
+    for (unit, field, count) in counts.by_unit {
         // A year's report shows the units as they were at its end (merges and names of that
         // time); the overview of every year, as they are now.
         let (current, name) = match as_of {
             Some(date) => {
-                let unit = viewer.tree.current_on(row.unit_id, date);
+                let unit = viewer.tree.current_on(unit, date);
                 (unit, viewer.tree.name_on(unit, date))
             }
             None => {
-                let unit = viewer.tree.current(row.unit_id);
+                let unit = viewer.tree.current(unit);
                 (
                     unit,
                     viewer
@@ -110,8 +117,8 @@ pub(crate) async fn stats(
             total: 0,
             by_field: zero_fields(),
         });
-        line.total += row.count;
-        *line.by_field.entry(row.field).or_default() += row.count;
+        line.total += count;
+        *line.by_field.entry(field).or_default() += count;
     }
     stats.by_unit = by_unit.into_values().collect();
     stats
@@ -134,10 +141,9 @@ pub(crate) async fn stats(
         .collect();
     stats.typical = state
         .store
-        .typical_models(query.year)
+        .typical_models(scope.as_deref(), query.year, TYPICAL_SHOWN)
         .await?
         .into_iter()
-        .filter(|(_, _, unit)| counted(unit))
         .map(|(id, name, unit)| TypicalModel {
             id,
             name,

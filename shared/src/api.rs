@@ -81,11 +81,19 @@ pub struct UnitNode {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub items: Vec<T>,
-    /// 1-based.
+    /// 1-based; 0 for a page read with `after`.
     pub page: u32,
     pub per_page: u32,
-    /// Matching items on all pages.
+    /// Matching items on all pages; a search counts them only so far (`total_is_partial`).
     pub total: u64,
+    /// There are more than `total` matches: a search stopped counting (see `SEARCH_COUNT_MAX`
+    /// on the server).
+    #[serde(default)]
+    pub total_is_partial: bool,
+    /// What to ask for as `after` to read the following page (keyset paging: as fast at the
+    /// millionth model as at the first); none after the last page.
+    #[serde(default)]
+    pub next: Option<String>,
 }
 
 /// The filters of `GET /api/models`; every one is optional.
@@ -108,9 +116,13 @@ pub struct ModelQuery {
     /// Matches names and content, with or without diacritics; at most 200 characters.
     #[serde(default)]
     pub q: Option<String>,
-    /// 1-based; 1 when left out.
+    /// 1-based; 1 when left out. Deep pages are slow over many models: follow `next` with
+    /// `after` instead.
     #[serde(default)]
     pub page: Option<u32>,
+    /// The page after this model (the `next` of the page before); `page` is then ignored.
+    #[serde(default)]
+    pub after: Option<crate::ids::ModelId>,
     /// 50 when left out; clamped to 1..=200.
     #[serde(default)]
     pub per_page: Option<u32>,
@@ -221,9 +233,12 @@ pub struct Stats {
     pub by_year: BTreeMap<String, u64>,
     pub by_unit: Vec<UnitStats>,
     pub awards: Vec<AwardStats>,
-    /// The typical models counted, in Vietnamese order of their names.
+    /// The typical models counted, in Vietnamese order of their names: the first hundred.
     #[serde(default)]
     pub typical: Vec<TypicalModel>,
+    /// How many typical models are counted (`typical` names the first hundred of them).
+    #[serde(default)]
+    pub typical_total: u64,
     /// How far the typical models counted were replicated.
     #[serde(default)]
     pub replication: crate::library::ReplicationStats,

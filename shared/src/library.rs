@@ -216,11 +216,9 @@ pub fn replication_stats<'a>(
         ranking.push((entry.id, entry.name.clone(), entry.reach() as u64));
     }
     stats.units_reached = reached.len() as u64;
-    ranking.sort_by(|a, b| {
-        b.2.cmp(&a.2)
-            .then_with(|| crate::text::sort_key(&a.1).cmp(&crate::text::sort_key(&b.1)))
-    });
     ranking.retain(|r| r.2 > 0);
+    // The sort key once per model, not at every comparison: a province ranks thousands.
+    ranking.sort_by_cached_key(|r| (std::cmp::Reverse(r.2), crate::text::sort_key(&r.1)));
     ranking.truncate(top);
     stats.most_replicated = ranking;
     stats

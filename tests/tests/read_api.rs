@@ -69,6 +69,7 @@ async fn the_demo_statistics_equal_the_report(backend: Backend) {
         stats.typical.len() as u64,
         stats.by_status[&Status::Typical]
     );
+    assert_eq!(stats.typical_total, stats.by_status[&Status::Typical]);
     assert!(
         stats
             .typical
@@ -254,7 +255,7 @@ async fn search_ignores_diacritics_and_results_sort_in_vietnamese_order(backend:
         limit: 1,
         ..ModelFilter::default()
     };
-    let (items, _) = server.store().list_models(&filter).await.unwrap();
+    let (items, _, _) = server.store().list_models(&filter).await.unwrap();
     let mut model = server
         .store()
         .model(items[0].id)
@@ -314,6 +315,30 @@ async fn search_ignores_diacritics_and_results_sort_in_vietnamese_order(backend:
         names.windows(2).all(|w| sort_key(&w[0]) <= sort_key(&w[1])),
         "not in Vietnamese order"
     );
+
+    // Keyset paging reads the same list, each page from where the last ended.
+    let mut keyset = Vec::new();
+    let mut path = "/api/models?per_page=100".to_owned();
+    loop {
+        let list: Page<ModelSummary> = client.get_json(&path).await.unwrap();
+        assert_eq!(list.total, total);
+        keyset.extend(list.items.into_iter().map(|m| m.name));
+        match list.next {
+            Some(next) => path = format!("/api/models?per_page=100&after={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(keyset, names);
+    // A search with a filter, too: a page of one at a time.
+    let first: Page<ModelSummary> = client.get_json("/api/models?q=dien%20hoa&per_page=1").await.unwrap();
+    let next = first.next.expect("more than one model of Điện Hòa");
+    let second: Page<ModelSummary> = client
+        .get_json(&format!("/api/models?q=dien%20hoa&per_page=1&after={next}"))
+        .await
+        .unwrap();
+    assert_eq!((second.total, second.total_is_partial), (first.total, false));
+    assert!(sort_key(&first.items[0].name) <= sort_key(&second.items[0].name));
+    assert_ne!(first.items[0].id, second.items[0].id);
 }
 
 fn urlencode(text: &str) -> String {
@@ -372,6 +397,8 @@ async fn filters_combine_and_bad_queries_answer_400() {
             &format!("/api/models?q={}", "a".repeat(201)),
             "query_too_long",
         ),
+        ("/api/models?after=not-an-id", "invalid_query"),
+        (&format!("/api/models?after={}", ModelId::new()), "invalid_query"),
     ] {
         let response = client.get(path).await.unwrap();
         assert_eq!(response.status(), 400, "{path}");

@@ -216,7 +216,7 @@ async fn lists_filter_count_and_page(backend: Backend) {
         limit,
         ..ModelFilter::default()
     };
-    let (items, total) = store.list_models(&all(10)).await.unwrap();
+    let (items, total, _) = store.list_models(&all(10)).await.unwrap();
     assert_eq!(total, 5);
     let names: Vec<_> = items.iter().map(|m| m.name.as_str()).collect();
     assert_eq!(
@@ -225,7 +225,7 @@ async fn lists_filter_count_and_page(backend: Backend) {
     );
     assert_eq!(items[0].unit_name, "Xã B");
 
-    let (page, total) = store
+    let (page, total, _) = store
         .list_models(&ModelFilter {
             offset: 2,
             ..all(2)
@@ -258,8 +258,29 @@ async fn lists_filter_count_and_page(backend: Backend) {
     };
     assert_eq!(store.list_models(&search).await.unwrap().1, 1);
 
+    // Keyset paging: the page after a model goes on where it ended, with the same total.
+    let after = ModelFilter {
+        after: Some((dvk_shared::text::sort_key(&items[1].name), items[1].id)),
+        ..all(2)
+    };
+    let (next, total, partial) = store.list_models(&after).await.unwrap();
+    let next: Vec<_> = next.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!((next, total, partial), (vec!["Bếp ăn", "Đường hoa"], 5, false));
+    // A search counts its matches only so far, and says there are more.
+    let common = |count_max| ModelFilter {
+        folded_query: Some("a".into()),
+        count_max,
+        ..all(1)
+    };
+    let (page, total, partial) = store.list_models(&common(Some(3))).await.unwrap();
+    assert_eq!((page.len(), total, partial), (1, 3, true));
+    assert_eq!(store.list_models(&common(Some(5))).await.unwrap().1, 5);
+    assert!(!store.list_models(&common(Some(5))).await.unwrap().2);
+    assert_eq!(store.list_models(&common(None)).await.unwrap().1, 5);
+
     // Drafts are not registered: the overview's counts leave them out.
-    assert!(store.model_counts(None).await.unwrap().is_empty());
+    let counts = store.model_counts(None, None).await.unwrap();
+    assert!(counts.by_unit.is_empty() && counts.by_kind.is_empty());
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@
 use dvk_shared::{
     api::{AwardItem, Stats},
     award::{AwardKind, RecipientType},
-    model::Field,
+    model::{Field, Status},
     text::format_number,
 };
 use leptos::prelude::*;
@@ -108,6 +108,15 @@ pub fn Overview() -> impl IntoView {
                 {if stats.typical.is_empty() {
                     view! { <p class="muted">{t().typical_none}</p> }.into_any()
                 } else {
+                    // A province holds thousands: the server names the first hundred, and
+                    // the models list holds them all.
+                    let more = (stats.typical_total > stats.typical.len() as u64).then(|| view! {
+                        <p>
+                            <a href=format!("/mo-hinh?status={}", Status::Typical.as_str())>
+                                {tr(|t| t.typical_all)} " (" {format_number(stats.typical_total)} ")"
+                            </a>
+                        </p>
+                    });
                     view! {
                         <ul class="plain-list typical-list">
                             {stats.typical.into_iter().map(|m| view! {
@@ -117,6 +126,7 @@ pub fn Overview() -> impl IntoView {
                                 </li>
                             }).collect_view()}
                         </ul>
+                        {more}
                     }.into_any()
                 }}
             </section>

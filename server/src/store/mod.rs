@@ -131,7 +131,13 @@ pub struct ModelFilter {
     /// Already folded with `dvk_shared::text::fold`.
     pub folded_query: Option<String>,
     pub offset: u64,
+    /// Keyset paging: the models after this one (its name's stored sort key and its id) in
+    /// the list's order, `offset` aside.
+    pub after: Option<(String, ModelId)>,
     pub limit: u32,
+    /// A search counts its matches up to this many (the list's [`SEARCH_COUNT_MAX`]); all of
+    /// them when `None`.
+    pub count_max: Option<u64>,
 }
 
 /// What `list_surveys` selects (the surveys export). `units: None` means every unit.
@@ -160,13 +166,27 @@ pub struct SurveyRow {
 
 /// Models counted by the columns the overview breaks them down by.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ModelCount {
-    pub unit_id: UnitId,
-    pub field: Field,
-    pub status: Status,
-    pub year: u16,
-    pub count: u64,
+pub struct ModelCounts {
+    /// Per unit and field.
+    pub by_unit: Vec<(UnitId, Field, u64)>,
+    /// Per field, status and year.
+    pub by_kind: Vec<(Field, Status, u16, u64)>,
 }
+
+/// The library as last read, with what it was read at: the epoch and the newest version of an
+/// entry. Every write of an entry (its removal too) gives it a newer version, and a restore a
+/// new epoch, so the same key means the same library. The overview, the reports and the public
+/// page read it whole; a province's holds tens of thousands of entries, which change seldom.
+pub(crate) type LibraryCache = std::sync::Mutex<
+    Option<(
+        (String, Option<i64>),
+        Arc<Vec<dvk_shared::library::LibraryEntry>>,
+    )>,
+>;
+
+/// How far a search counts its matches: past it the list says "more than" (counting every
+/// match of a common word among a million models would cost more than the page itself).
+pub const SEARCH_COUNT_MAX: u64 = 1_000;
 
 /// Awards counted by the columns the overview breaks them down by.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -577,27 +597,32 @@ pub trait RecordStore: Send + Sync {
 
     async fn model(&self, id: ModelId) -> Result<Option<StoredModel>, StoreError>;
 
-    /// One page of models (not deleted) in Vietnamese order of their names, and how many match.
+    /// One page of models (not deleted) in Vietnamese order of their names — from
+    /// `filter.after` if given, else from `filter.offset` — and how many match: from the tally
+    /// without a search; with one, counted up to `filter.count_max` (and then `true`: there
+    /// are more).
     async fn list_models(
         &self,
         filter: &ModelFilter,
-    ) -> Result<(Vec<ModelSummary>, u64), StoreError>;
+    ) -> Result<(Vec<ModelSummary>, u64, bool), StoreError>;
 
-    /// The models `filter` selects (its `offset` aside) that come after `after` — a name's
-    /// stored sort key and an id — in the list's Vietnamese order, at most `filter.limit`, each
-    /// with its sort key: an export's pages, each read from where the last ended instead of
+    /// The models `filter` selects, at most `filter.limit`, each with its name's stored sort
+    /// key: an export's pages, each read from where the last ended (`filter.after`) instead of
     /// counted again from the start, and without the list's total.
-    async fn models_after(
-        &self,
-        filter: &ModelFilter,
-        after: Option<&(String, ModelId)>,
-    ) -> Result<Vec<(ModelSummary, String)>, StoreError>;
+    async fn models_after(&self, filter: &ModelFilter)
+    -> Result<Vec<(ModelSummary, String)>, StoreError>;
 
     /// The audit log of one record, oldest first.
     async fn history(&self, entity: Entity, id: &str) -> Result<Vec<AuditEntry>, StoreError>;
 
-    /// Registered models (drafts are not registered yet) counted per unit, field, status, year.
-    async fn model_counts(&self, year: Option<u16>) -> Result<Vec<ModelCount>, StoreError>;
+    /// Registered models (drafts are not registered yet) in `units` (all if `None`), of `year`
+    /// if given, counted per unit and field, and per field, status and year — from the tally
+    /// the database keeps, not by reading the models.
+    async fn model_counts(
+        &self,
+        units: Option<&[UnitId]>,
+        year: Option<u16>,
+    ) -> Result<ModelCounts, StoreError>;
 
     /// Decided awards in `units` (all if `None`), of `year` if given: newest year first, then
     /// by kind and title.
@@ -635,7 +660,7 @@ pub trait RecordStore: Send + Sync {
     /// Every campaign (not deleted).
     async fn campaigns(&self) -> Result<Vec<dvk_shared::survey::Campaign>, StoreError>;
 
-    /// Models (not deleted, drafts included) counted per unit.
+    /// Models (not deleted, drafts included) counted per unit (from the tally).
     async fn models_per_unit(&self) -> Result<Vec<(UnitId, u64)>, StoreError>;
 
     /// The period reports of `units` (all if `None`), newest first.
@@ -661,8 +686,10 @@ pub trait RecordStore: Send + Sync {
         at: Timestamp,
     ) -> Result<(), StoreError>;
 
-    /// Every entry of the library of typical models.
-    async fn library_entries(&self) -> Result<Vec<dvk_shared::library::LibraryEntry>, StoreError>;
+    /// Every entry of the library of typical models (kept parsed until the library changes).
+    async fn library_entries(
+        &self,
+    ) -> Result<Arc<Vec<dvk_shared::library::LibraryEntry>>, StoreError>;
 
     /// Every proposal and award (not deleted) in `units` (all if `None`), newest year first.
     async fn all_awards(&self, units: Option<&[UnitId]>) -> Result<Vec<Award>, StoreError>;
@@ -670,11 +697,13 @@ pub trait RecordStore: Send + Sync {
     /// Decided awards counted per unit, kind, recipient type and year.
     async fn award_counts(&self, year: Option<u16>) -> Result<Vec<AwardCount>, StoreError>;
 
-    /// Typical models (not deleted; registered in `year` if given): their id, name and unit, in
-    /// Vietnamese order.
+    /// Typical models (not deleted) in `units` (all if `None`; registered in `year` if given):
+    /// the first `limit` in Vietnamese order, their id, name and unit.
     async fn typical_models(
         &self,
+        units: Option<&[UnitId]>,
         year: Option<u16>,
+        limit: u32,
     ) -> Result<Vec<(ModelId, String, UnitId)>, StoreError>;
 }
 
@@ -770,8 +799,8 @@ pub trait PushTx: Send {
     ) -> Result<Vec<StoredRecord>, StoreError>;
     /// The surveys of these models (they follow their model's unit).
     async fn surveys_of(&mut self, models: &[Uuid]) -> Result<Vec<StoredRecord>, StoreError>;
-    /// The models adopted from `model` (deleted ones left out).
-    async fn adoptions_of(&mut self, model: Uuid) -> Result<Vec<Uuid>, StoreError>;
+    /// The models adopted from any of `models` (deleted ones left out).
+    async fn adoptions_of(&mut self, models: &[Uuid]) -> Result<Vec<Uuid>, StoreError>;
     /// The typical and replicated models, and the models the library holds an entry of: what
     /// a rebuild of the library reads.
     async fn library_models(&mut self) -> Result<Vec<Uuid>, StoreError>;

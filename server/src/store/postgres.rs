@@ -15,6 +15,7 @@ use super::{BackupSummary, SqliteStore, StoreError, new_epoch};
 
 pub struct PgStore {
     pub(crate) pool: PgPool,
+    library: super::LibraryCache,
 }
 
 impl PgStore {
@@ -30,7 +31,10 @@ impl PgStore {
             .bind(new_epoch())
             .execute(&pool)
             .await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            library: Default::default(),
+        })
     }
 
     /// Reads the counter and takes its row lock until the transaction ends.

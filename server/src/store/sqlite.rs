@@ -20,6 +20,7 @@ pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
     /// This process's writers take turns here before SQLite's own lock, instead of polling it.
     writer: Arc<Mutex<()>>,
+    library: super::LibraryCache,
 }
 
 impl SqliteStore {
@@ -61,6 +62,7 @@ impl SqliteStore {
         Ok(Self {
             pool,
             writer: Arc::new(Mutex::new(())),
+            library: Default::default(),
         })
     }
 

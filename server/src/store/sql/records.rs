@@ -9,26 +9,64 @@ macro_rules! sql_records {
             /// The models list's filters (` WHERE …`), shared by the list and its export.
             fn model_conditions(builder: &mut sqlx::QueryBuilder<$db>, filter: &$crate::store::ModelFilter) {
                 builder.push(" WHERE m.deleted = FALSE");
-                if !Self::in_units(builder, "m.unit_id", filter.units.as_deref()) {
-                    builder.push(" AND 1 = 0");
-                }
-                if let Some(field) = filter.field {
-                    builder.push(" AND m.field = ").push_bind(field.as_str());
-                }
-                if let Some(year) = filter.year {
-                    builder.push(" AND m.year = ").push_bind(i32::from(year));
-                }
-                if let Some(status) = filter.status {
-                    builder.push(" AND m.status = ").push_bind(status.as_str());
-                }
+                Self::kind_conditions(builder, filter, "m.");
                 if let Some(q) = &filter.folded_query {
                     // The query is folded like the column; LIKE wildcards in it are escaped.
+                    // PostgreSQL answers it from a trigram index (migration 0015).
                     let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
                     builder
                         .push(" AND m.search LIKE ")
                         .push_bind(format!("%{escaped}%"))
                         .push(" ESCAPE '\\'");
                 }
+            }
+
+            /// The filters on a model's unit, field, year and status (` AND …`), on the columns
+            /// `models` and `model_tally` both have (`prefix` names the table).
+            fn kind_conditions(builder: &mut sqlx::QueryBuilder<$db>, filter: &$crate::store::ModelFilter, prefix: &str) {
+                if !Self::in_units(builder, &format!("{prefix}unit_id"), filter.units.as_deref()) {
+                    builder.push(" AND 1 = 0");
+                }
+                if let Some(field) = filter.field {
+                    builder.push(format_args!(" AND {prefix}field = ")).push_bind(field.as_str());
+                }
+                if let Some(year) = filter.year {
+                    builder.push(format_args!(" AND {prefix}year = ")).push_bind(i32::from(year));
+                }
+                if let Some(status) = filter.status {
+                    builder.push(format_args!(" AND {prefix}status = ")).push_bind(status.as_str());
+                }
+            }
+
+            /// How many models `filter` selects, and whether there are more: from the tally
+            /// without a search, else counted up to `filter.count_max`.
+            async fn count_models(
+                &self,
+                filter: &$crate::store::ModelFilter,
+            ) -> Result<(u64, bool), $crate::store::StoreError> {
+                let mut count = if filter.folded_query.is_none() {
+                    // Over every unit, the tally without units is a few hundred rows.
+                    let table = if filter.units.is_none() { "model_tally_kind" } else { "model_tally" };
+                    let mut count = sqlx::QueryBuilder::<$db>::new(format!(
+                        "SELECT CAST(COALESCE(SUM(t.n), 0) AS BIGINT) FROM {table} t WHERE 1 = 1"
+                    ));
+                    Self::kind_conditions(&mut count, filter, "t.");
+                    count
+                } else {
+                    let mut count = sqlx::QueryBuilder::<$db>::new("SELECT COUNT(*) FROM (SELECT 1 FROM models m");
+                    Self::model_conditions(&mut count, filter);
+                    if let Some(max) = filter.count_max {
+                        count.push(" LIMIT ").push_bind(i64::try_from(max.saturating_add(1)).unwrap_or(i64::MAX));
+                    }
+                    count.push(") found");
+                    count
+                };
+                let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
+                let total = u64::try_from(total).unwrap_or_default();
+                Ok(match filter.count_max {
+                    Some(max) if filter.folded_query.is_some() && total > max => (max, true),
+                    _ => (total, false),
+                })
             }
 
             /// One row of `models m JOIN units u` as the list shows it.
@@ -288,58 +326,82 @@ macro_rules! sql_records {
             async fn list_models(
                 &self,
                 filter: &$crate::store::ModelFilter,
-            ) -> Result<(Vec<dvk_shared::api::ModelSummary>, u64), $crate::store::StoreError> {
-                let mut count = sqlx::QueryBuilder::<$db>::new("SELECT COUNT(*) FROM models m");
-                Self::model_conditions(&mut count, filter);
-                let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
-
-                let mut select = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT m.id, m.name, m.field, m.year, m.status, m.unit_id, u.name AS unit_name, m.updated_at \
-                     FROM models m JOIN units u ON u.id = m.unit_id",
-                );
-                Self::model_conditions(&mut select, filter);
-                select
-                    .push(" ORDER BY m.name_sort, m.id LIMIT ")
-                    .push_bind(i64::from(filter.limit))
-                    .push(" OFFSET ")
-                    .push_bind(i64::try_from(filter.offset).unwrap_or(i64::MAX));
-                let rows = select.build().fetch_all(&self.pool).await?;
-                let items = rows
-                    .iter()
-                    .map(Self::model_summary)
-                    .collect::<Result<Vec<_>, $crate::store::StoreError>>()?;
-                Ok((items, u64::try_from(total).unwrap_or_default()))
+            ) -> Result<(Vec<dvk_shared::api::ModelSummary>, u64, bool), $crate::store::StoreError> {
+                let (total, more) = self.count_models(filter).await?;
+                let items = self.models_after(filter).await?.into_iter().map(|(m, _)| m).collect();
+                Ok((items, total, more))
             }
 
             async fn models_after(
                 &self,
                 filter: &$crate::store::ModelFilter,
-                after: Option<&(String, dvk_shared::ids::ModelId)>,
             ) -> Result<Vec<(dvk_shared::api::ModelSummary, String)>, $crate::store::StoreError> {
                 use sqlx::Row;
-                let mut select = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT m.id, m.name, m.name_sort, m.field, m.year, m.status, m.unit_id, \
-                     u.name AS unit_name, m.updated_at FROM models m JOIN units u ON u.id = m.unit_id",
-                );
-                Self::model_conditions(&mut select, filter);
-                if let Some((sort, id)) = after {
-                    // Written so the index on the sort key serves it in both databases.
-                    select
-                        .push(" AND m.name_sort >= ")
-                        .push_bind(sort.clone())
-                        .push(" AND (m.name_sort > ")
-                        .push_bind(sort.clone())
-                        .push(" OR m.id > ")
-                        .push_bind(id.to_string())
-                        .push(")");
+                const COLUMNS: &str = "m.id, m.name, m.name_sort, m.field, m.year, m.status, m.unit_id, m.updated_at";
+                let after = |query: &mut sqlx::QueryBuilder<$db>| {
+                    if let Some((sort, id)) = &filter.after {
+                        // Written so the index on the sort key serves it in both databases.
+                        query
+                            .push(" AND m.name_sort >= ")
+                            .push_bind(sort.clone())
+                            .push(" AND (m.name_sort > ")
+                            .push_bind(sort.clone())
+                            .push(" OR m.id > ")
+                            .push_bind(id.to_string())
+                            .push(")");
+                    }
+                };
+                let page = |query: &mut sqlx::QueryBuilder<$db>| {
+                    query.push(" ORDER BY m.name_sort, m.id LIMIT ").push_bind(i64::from(filter.limit));
+                    if filter.after.is_none() && filter.offset > 0 {
+                        query.push(" OFFSET ").push_bind(i64::try_from(filter.offset).unwrap_or(i64::MAX));
+                    }
+                };
+                let read = |rows: Vec<<$db as sqlx::Database>::Row>| {
+                    rows.iter()
+                        .map(|row| Ok((Self::model_summary(row)?, row.try_get("name_sort")?)))
+                        .collect::<Result<Vec<_>, $crate::store::StoreError>>()
+                };
+                // A search: first the next models in the list's order, a few thousand, with the
+                // query applied to them — a common word fills the page there. If it does not,
+                // every match is read through the search index and put in order: the list's
+                // order walked further would pass over every model that does not match (a word
+                // that starts a twentieth of the names lies in one stretch of the order, the
+                // rest of it far away).
+                if filter.folded_query.is_some() {
+                    if filter.after.is_some() || filter.offset == 0 {
+                        let mut walk = sqlx::QueryBuilder::<$db>::new(format!(
+                            "SELECT {COLUMNS}, u.name AS unit_name FROM (SELECT m.* FROM models m WHERE 1 = 1"
+                        ));
+                        after(&mut walk);
+                        walk.push(" ORDER BY m.name_sort, m.id LIMIT ")
+                            .push_bind(i64::from(filter.limit).saturating_mul(100).max(5_000))
+                            .push(") m JOIN units u ON u.id = m.unit_id");
+                        Self::model_conditions(&mut walk, filter);
+                        page(&mut walk);
+                        let found = read(walk.build().fetch_all(&self.pool).await?)?;
+                        if found.len() == filter.limit as usize {
+                            return Ok(found);
+                        }
+                    }
+                    let mut matches = sqlx::QueryBuilder::<$db>::new(format!(
+                        "WITH m AS MATERIALIZED (SELECT {COLUMNS} FROM models m"
+                    ));
+                    Self::model_conditions(&mut matches, filter);
+                    after(&mut matches);
+                    matches.push(format_args!(
+                        ") SELECT {COLUMNS}, u.name AS unit_name FROM m JOIN units u ON u.id = m.unit_id"
+                    ));
+                    page(&mut matches);
+                    return read(matches.build().fetch_all(&self.pool).await?);
                 }
-                select
-                    .push(" ORDER BY m.name_sort, m.id LIMIT ")
-                    .push_bind(i64::from(filter.limit));
-                let rows = select.build().fetch_all(&self.pool).await?;
-                rows.iter()
-                    .map(|row| Ok((Self::model_summary(row)?, row.try_get("name_sort")?)))
-                    .collect()
+                let mut select = sqlx::QueryBuilder::<$db>::new(format!(
+                    "SELECT {COLUMNS}, u.name AS unit_name FROM models m JOIN units u ON u.id = m.unit_id"
+                ));
+                Self::model_conditions(&mut select, filter);
+                after(&mut select);
+                page(&mut select);
+                read(select.build().fetch_all(&self.pool).await?)
             }
 
             async fn history(
@@ -352,28 +414,66 @@ macro_rules! sql_records {
 
             async fn model_counts(
                 &self,
+                units: Option<&[dvk_shared::ids::UnitId]>,
                 year: Option<u16>,
-            ) -> Result<Vec<$crate::store::ModelCount>, $crate::store::StoreError> {
+            ) -> Result<$crate::store::ModelCounts, $crate::store::StoreError> {
                 use sqlx::Row;
-                let rows = sqlx::query(
-                    "SELECT unit_id, field, status, year, COUNT(*) AS n FROM models \
-                     WHERE deleted = FALSE AND status <> 'draft' AND ($1 IS NULL OR year = $1) \
-                     GROUP BY unit_id, field, status, year",
-                )
-                .bind(year.map(i32::from))
-                .fetch_all(&self.pool)
-                .await?;
-                rows.iter()
+                let filter = $crate::store::ModelFilter {
+                    units: units.map(<[_]>::to_vec),
+                    year,
+                    ..Default::default()
+                };
+                // The smallest tally that answers: over every unit and every year, the lines of
+                // the units and the kinds have tallies of their own; a year, or some units, are
+                // read from the tally of everything by its index.
+                let tally = |table: &str, columns: &str| {
+                    let mut query = sqlx::QueryBuilder::<$db>::new(format!(
+                        "SELECT {columns}, CAST(SUM(t.n) AS BIGINT) AS n FROM {table} t WHERE t.n > 0"
+                    ));
+                    if table != "model_tally_unit" {
+                        query.push(" AND t.status <> 'draft'");
+                    }
+                    Self::kind_conditions(&mut query, &filter, "t.");
+                    query.push(format_args!(" GROUP BY {columns}"));
+                    query
+                };
+                let (units_table, kinds_table) = match (units, year) {
+                    (None, None) => ("model_tally_unit", "model_tally_kind"),
+                    (None, Some(_)) => ("model_tally", "model_tally_kind"),
+                    (Some(_), None) => ("model_tally_unit", "model_tally"),
+                    (Some(_), Some(_)) => ("model_tally", "model_tally"),
+                };
+                let count = |row: &<$db as sqlx::Database>::Row| {
+                    Ok::<_, $crate::store::StoreError>(u64::try_from(row.try_get::<i64, _>("n")?).unwrap_or_default())
+                };
+                let by_unit = tally(units_table, "t.unit_id, t.field")
+                    .build()
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
                     .map(|row| {
-                        Ok($crate::store::ModelCount {
-                            unit_id: $crate::store::parse_id(row.try_get::<&str, _>("unit_id")?)?,
-                            field: $crate::store::parse_enum(row.try_get::<&str, _>("field")?)?,
-                            status: $crate::store::parse_enum(row.try_get::<&str, _>("status")?)?,
-                            year: u16::try_from(row.try_get::<i32, _>("year")?).unwrap_or_default(),
-                            count: u64::try_from(row.try_get::<i64, _>("n")?).unwrap_or_default(),
-                        })
+                        Ok((
+                            $crate::store::parse_id(row.try_get::<&str, _>("unit_id")?)?,
+                            $crate::store::parse_enum(row.try_get::<&str, _>("field")?)?,
+                            count(row)?,
+                        ))
                     })
-                    .collect()
+                    .collect::<Result<_, $crate::store::StoreError>>()?;
+                let by_kind = tally(kinds_table, "t.field, t.status, t.year")
+                    .build()
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(|row| {
+                        Ok((
+                            $crate::store::parse_enum(row.try_get::<&str, _>("field")?)?,
+                            $crate::store::parse_enum(row.try_get::<&str, _>("status")?)?,
+                            u16::try_from(row.try_get::<i32, _>("year")?).unwrap_or_default(),
+                            count(row)?,
+                        ))
+                    })
+                    .collect::<Result<_, $crate::store::StoreError>>()?;
+                Ok($crate::store::ModelCounts { by_unit, by_kind })
             }
 
             async fn awards(
@@ -542,7 +642,7 @@ macro_rules! sql_records {
             ) -> Result<Vec<(dvk_shared::ids::UnitId, u64)>, $crate::store::StoreError> {
                 use sqlx::Row;
                 let rows = sqlx::query(
-                    "SELECT unit_id, COUNT(*) AS n FROM models WHERE deleted = FALSE GROUP BY unit_id",
+                    "SELECT unit_id, CAST(SUM(n) AS BIGINT) AS n FROM model_tally GROUP BY unit_id HAVING SUM(n) > 0",
                 )
                 .fetch_all(&self.pool)
                 .await?;
@@ -635,12 +735,31 @@ macro_rules! sql_records {
 
             async fn library_entries(
                 &self,
-            ) -> Result<Vec<dvk_shared::library::LibraryEntry>, $crate::store::StoreError> {
+            ) -> Result<std::sync::Arc<Vec<dvk_shared::library::LibraryEntry>>, $crate::store::StoreError> {
+                let key: (String, Option<i64>) = sqlx::query_as(
+                    "SELECT (SELECT value FROM server_meta WHERE key = 'epoch'), (SELECT MAX(version) FROM library)",
+                )
+                .fetch_one(&self.pool)
+                .await?;
+                let cached = self.library.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                if let Some((at, entries)) = cached
+                    && at == key
+                {
+                    return Ok(entries);
+                }
+                // Read after the key: an entry written in between makes the next read read
+                // again, never keeps an older library.
                 let rows: Vec<String> =
                     sqlx::query_scalar("SELECT data FROM library WHERE deleted = FALSE")
                         .fetch_all(&self.pool)
                         .await?;
-                rows.iter().map(|data| Ok(serde_json::from_str(data)?)).collect()
+                let entries = std::sync::Arc::new(
+                    rows.iter()
+                        .map(|data| Ok(serde_json::from_str(data)?))
+                        .collect::<Result<Vec<_>, $crate::store::StoreError>>()?,
+                );
+                *self.library.lock().unwrap_or_else(|e| e.into_inner()) = Some((key, entries.clone()));
+                Ok(entries)
             }
 
             async fn all_awards(
@@ -684,16 +803,22 @@ macro_rules! sql_records {
 
             async fn typical_models(
                 &self,
+                units: Option<&[dvk_shared::ids::UnitId]>,
                 year: Option<u16>,
+                limit: u32,
             ) -> Result<Vec<(dvk_shared::ids::ModelId, String, dvk_shared::ids::UnitId)>, $crate::store::StoreError> {
                 use sqlx::Row;
-                let rows = sqlx::query(
-                    "SELECT id, name, unit_id FROM models WHERE deleted = FALSE AND status = 'typical' \
-                     AND ($1 IS NULL OR year = $1) ORDER BY name_sort, id",
-                )
-                .bind(year.map(i32::from))
-                .fetch_all(&self.pool)
-                .await?;
+                let mut query = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT id, name, unit_id FROM models WHERE deleted = FALSE AND status = 'typical'",
+                );
+                if let Some(year) = year {
+                    query.push(" AND year = ").push_bind(i32::from(year));
+                }
+                if !Self::in_units(&mut query, "unit_id", units) {
+                    return Ok(Vec::new());
+                }
+                query.push(" ORDER BY name_sort, id LIMIT ").push_bind(i64::from(limit));
+                let rows = query.build().fetch_all(&self.pool).await?;
                 rows.iter()
                     .map(|row| {
                         Ok((

@@ -1,0 +1,94 @@
+-- A province's or a country's million models answered at once (issue 15). The same tables as
+-- PostgreSQL's, kept by triggers: see migrations/postgres/0015_scale.sql. A town's SQLite
+-- searches by reading its models (no trigram index here).
+CREATE TABLE model_tally (
+    unit_id TEXT NOT NULL,
+    field   TEXT NOT NULL,
+    status  TEXT NOT NULL,
+    year    INTEGER NOT NULL,
+    n       BIGINT NOT NULL,
+    PRIMARY KEY (unit_id, field, status, year)
+);
+CREATE INDEX model_tally_year ON model_tally (year);
+
+CREATE TABLE model_tally_unit (
+    unit_id TEXT NOT NULL,
+    field   TEXT NOT NULL,
+    n       BIGINT NOT NULL,
+    PRIMARY KEY (unit_id, field)
+);
+
+CREATE TABLE model_tally_kind (
+    field  TEXT NOT NULL,
+    status TEXT NOT NULL,
+    year   INTEGER NOT NULL,
+    n      BIGINT NOT NULL,
+    PRIMARY KEY (field, status, year)
+);
+
+INSERT INTO model_tally (unit_id, field, status, year, n)
+SELECT unit_id, field, status, year, COUNT(*) FROM models WHERE deleted = FALSE
+GROUP BY unit_id, field, status, year;
+INSERT INTO model_tally_unit (unit_id, field, n)
+SELECT unit_id, field, SUM(n) FROM model_tally WHERE status <> 'draft' GROUP BY unit_id, field;
+INSERT INTO model_tally_kind (field, status, year, n)
+SELECT field, status, year, SUM(n) FROM model_tally GROUP BY field, status, year;
+
+CREATE TRIGGER model_tally_insert AFTER INSERT ON models WHEN NOT NEW.deleted
+BEGIN
+    INSERT INTO model_tally (unit_id, field, status, year, n)
+    VALUES (NEW.unit_id, NEW.field, NEW.status, NEW.year, +1)
+    ON CONFLICT (unit_id, field, status, year) DO UPDATE SET n = n + 1;
+    INSERT INTO model_tally_unit (unit_id, field, n)
+    SELECT NEW.unit_id, NEW.field, +1 WHERE NEW.status <> 'draft'
+    ON CONFLICT (unit_id, field) DO UPDATE SET n = n + 1;
+    INSERT INTO model_tally_kind (field, status, year, n)
+    VALUES (NEW.field, NEW.status, NEW.year, +1)
+    ON CONFLICT (field, status, year) DO UPDATE SET n = n + 1;
+END;
+
+CREATE TRIGGER model_tally_delete AFTER DELETE ON models WHEN NOT OLD.deleted
+BEGIN
+    INSERT INTO model_tally (unit_id, field, status, year, n)
+    VALUES (OLD.unit_id, OLD.field, OLD.status, OLD.year, -1)
+    ON CONFLICT (unit_id, field, status, year) DO UPDATE SET n = n - 1;
+    INSERT INTO model_tally_unit (unit_id, field, n)
+    SELECT OLD.unit_id, OLD.field, -1 WHERE OLD.status <> 'draft'
+    ON CONFLICT (unit_id, field) DO UPDATE SET n = n - 1;
+    INSERT INTO model_tally_kind (field, status, year, n)
+    VALUES (OLD.field, OLD.status, OLD.year, -1)
+    ON CONFLICT (field, status, year) DO UPDATE SET n = n - 1;
+END;
+
+-- An update is the old row taken out and the new one counted, each only if not deleted.
+CREATE TRIGGER model_tally_update_old AFTER UPDATE OF unit_id, field, status, year, deleted ON models
+WHEN NOT OLD.deleted
+BEGIN
+    INSERT INTO model_tally (unit_id, field, status, year, n)
+    VALUES (OLD.unit_id, OLD.field, OLD.status, OLD.year, -1)
+    ON CONFLICT (unit_id, field, status, year) DO UPDATE SET n = n - 1;
+    INSERT INTO model_tally_unit (unit_id, field, n)
+    SELECT OLD.unit_id, OLD.field, -1 WHERE OLD.status <> 'draft'
+    ON CONFLICT (unit_id, field) DO UPDATE SET n = n - 1;
+    INSERT INTO model_tally_kind (field, status, year, n)
+    VALUES (OLD.field, OLD.status, OLD.year, -1)
+    ON CONFLICT (field, status, year) DO UPDATE SET n = n - 1;
+END;
+
+CREATE TRIGGER model_tally_update_new AFTER UPDATE OF unit_id, field, status, year, deleted ON models
+WHEN NOT NEW.deleted
+BEGIN
+    INSERT INTO model_tally (unit_id, field, status, year, n)
+    VALUES (NEW.unit_id, NEW.field, NEW.status, NEW.year, +1)
+    ON CONFLICT (unit_id, field, status, year) DO UPDATE SET n = n + 1;
+    INSERT INTO model_tally_unit (unit_id, field, n)
+    SELECT NEW.unit_id, NEW.field, +1 WHERE NEW.status <> 'draft'
+    ON CONFLICT (unit_id, field) DO UPDATE SET n = n + 1;
+    INSERT INTO model_tally_kind (field, status, year, n)
+    VALUES (NEW.field, NEW.status, NEW.year, +1)
+    ON CONFLICT (field, status, year) DO UPDATE SET n = n + 1;
+END;
+
+CREATE INDEX models_typical ON models (name_sort, id) WHERE status = 'typical' AND deleted = FALSE;
+-- A unit's models of one year (the list narrowed to a province and a year, a year's overview).
+CREATE INDEX models_unit_year ON models (unit_id, year);
