@@ -14,6 +14,7 @@ use dvk_server::{Running, Settings};
 pub mod browser;
 pub mod device;
 pub mod memory;
+pub mod national;
 pub mod process;
 
 /// The PostgreSQL server the tests create their databases in.
@@ -31,6 +32,42 @@ pub async fn unit_named(store: &dyn dvk_server::Store, name: &str) -> dvk_shared
             .unwrap_or_else(|| panic!("no unit {name}")),
         Err(e) => panic!("units: {e}"),
     }
+}
+
+/// Where the tallies of models the overview reads (`model_tally*`, kept by triggers) differ
+/// from a count of the models themselves, in the database at `url`: one line per tally and key
+/// that differs (none when every tally is right).
+pub async fn tally_differences(url: &str) -> Result<Vec<String>> {
+    use sqlx::Connection;
+    // Each tally's key, and which models it counts.
+    const TALLIES: [(&str, &str, &str); 3] = [
+        ("model_tally", "unit_id || ' ' || field || ' ' || status || ' ' || CAST(year AS TEXT)", "TRUE"),
+        ("model_tally_unit", "unit_id || ' ' || field", "status <> 'draft'"),
+        ("model_tally_kind", "field || ' ' || status || ' ' || CAST(year AS TEXT)", "TRUE"),
+    ];
+    let mut differences = Vec::new();
+    let mut sqlite = None;
+    let mut postgres = None;
+    if url.starts_with("sqlite:") {
+        sqlite = Some(sqlx::SqliteConnection::connect(url).await?);
+    } else {
+        postgres = Some(sqlx::PgConnection::connect(url).await?);
+    }
+    for (table, key, counted) in TALLIES {
+        let sql = format!(
+            "SELECT '{table} ' || k || ': ' || CAST(CAST(SUM(n) AS BIGINT) AS TEXT) FROM ( \
+                SELECT {key} AS k, COUNT(*) AS n FROM models WHERE deleted = FALSE AND {counted} GROUP BY {key} \
+                UNION ALL SELECT {key} AS k, -n FROM {table} \
+             ) both_counts GROUP BY k HAVING SUM(n) <> 0"
+        );
+        let sql = sqlx::AssertSqlSafe(sql);
+        differences.extend(match (&mut sqlite, &mut postgres) {
+            (Some(db), _) => sqlx::query_scalar::<_, String>(sql).fetch_all(db).await?,
+            (_, Some(db)) => sqlx::query_scalar::<_, String>(sql).fetch_all(db).await?,
+            _ => Vec::new(),
+        });
+    }
+    Ok(differences)
 }
 
 /// The app as Trunk built it (`scripts/test` builds it before the browser tests).
