@@ -19,5 +19,9 @@ pub mod sync;
 pub fn start() {
     console_error_panic_hook::set_once();
     platform::register_service_worker();
+    // The header index.html paints while the app loads gives way to the app's own.
+    if let Some(boot) = leptos::prelude::document().get_element_by_id("boot-header") {
+        boot.remove();
+    }
     leptos::mount::mount_to_body(app::App);
 }
