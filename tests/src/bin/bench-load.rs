@@ -175,6 +175,9 @@ async fn signed_in(base: &str, username: &str) -> Result<reqwest::Client> {
 
 #[tokio::main]
 async fn main() -> Result<()> {
+    if std::env::var("DVK_LOAD_NATIONAL").is_ok_and(|v| v == "1") {
+        return national_day().await;
+    }
     let tablets: usize = std::env::var("DVK_LOAD_TABLETS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -329,4 +332,141 @@ async fn main() -> Result<()> {
         drop(server);
     }
     Ok(())
+}
+
+/// A national day: `DVK_LOAD_TABLETS` (default 10,000) tablets over the national data set, two
+/// server processes on one PostgreSQL, each tablet syncing every 5 minutes (± a minute) for
+/// `DVK_LOAD_SECONDS` (default 420: every tablet syncs at least once after the first ones).
+async fn national_day() -> Result<()> {
+    use dvk_tests::national;
+    let env = |name: &str, default: usize| {
+        std::env::var(name)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(default)
+    };
+    let tablets = env("DVK_LOAD_TABLETS", 10_000);
+    let seconds = env("DVK_LOAD_SECONDS", 420) as u64;
+    let size = national::Size {
+        communes_per_province: env("DVK_NATIONAL_COMMUNES", 98),
+        models: env("DVK_NATIONAL_MODELS", 1_000_000),
+    };
+    let url = national::database(&dvk_tests::test_database_url(), size).await?;
+    let binary = dvk_tests::process::release_dvk_binary()?;
+    let servers = [
+        ServerProcess::start(binary.clone(), &url, false).await?,
+        ServerProcess::start(binary, &url, false).await?,
+    ];
+    let bases: Vec<String> = servers.iter().map(ServerProcess::base).collect();
+    let store = dvk_server::store::connect(&url).await?;
+    let communes = national::communes(store.as_ref()).await?;
+    let head = store.begin_push().await?.counter().await?;
+    drop(store);
+
+    // One account per commune, its three tablets sharing its session; a tablet talks to one
+    // of the two servers, as a load balancer would send it.
+    let started = Instant::now();
+    let mut accounts = Vec::new();
+    for (i, commune) in communes.iter().enumerate().take(tablets.div_ceil(3)) {
+        let http = signed_in_as(&bases[i % 2], &national::registrar(i), national::PASSWORD).await?;
+        accounts.push((http, commune.id.to_string()));
+    }
+    println!(
+        "PostgreSQL, two server processes: {tablets} tablets of {} communes over {} models; signed in in {:.0} s",
+        accounts.len(),
+        size.models,
+        started.elapsed().as_secs_f64()
+    );
+
+    // Each tablet holds its commune's data up to now: it learns its scope and the epoch from
+    // one small pull, and starts from the newest version.
+    let samples = Arc::new(Mutex::new(Samples::default()));
+    let mut all = Vec::with_capacity(tablets);
+    for i in 0..tablets {
+        let (http, unit) = accounts[(i / 3) % accounts.len()].clone();
+        let device = Uuid::now_v7();
+        let url = format!("{}/api/sync", bases[i % 2]);
+        let request = SyncRequest {
+            device_id: device,
+            epoch: None,
+            schema: dvk_shared::sync::SCHEMA,
+            push: Vec::new(),
+            cursor: None,
+            limit: Some(1),
+        };
+        let (status, body) = post_sync(&http, &url, &request)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let answer = read_answer(status, &body).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let scope = answer.cursor.split_once('.').map_or("", |(_, s)| s);
+        let store = MemoryStore::new(device);
+        store.set_mark(dvk_shared::sync::client::SyncMark {
+            cursor: Some(format!("{}.{scope}", head.version)),
+            epoch: Some(answer.epoch),
+            last_success: None,
+        });
+        all.push(Tablet {
+            store,
+            transport: TimedTransport {
+                http,
+                url,
+                samples: samples.clone(),
+            },
+            unit,
+            step: i as u64,
+        });
+    }
+    println!(
+        "  every tablet in service after {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    let mut handles = Vec::new();
+
+    // The day: every tablet every 4–6 minutes, the first ones spread over the first 5.
+    let day = Arc::new(Mutex::new(Samples::default()));
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(seconds);
+    for (i, mut tablet) in all.into_iter().enumerate() {
+        tablet.transport.samples = day.clone();
+        handles.push(tokio::spawn(async move {
+            let mut next = Duration::from_millis((i as u64 * 300_000) / tablets as u64);
+            while started + next < deadline {
+                tokio::time::sleep_until((started + next).into()).await;
+                let _ = tablet.work().await;
+                next += Duration::from_millis(240_000 + (tablet.step * 7919) % 120_000);
+            }
+        }));
+    }
+    for handle in handles {
+        handle.await?;
+    }
+    let elapsed = started.elapsed();
+    let day = day.lock().unwrap_or_else(|e| e.into_inner());
+    report(
+        "a day (each every ~5 min)",
+        &day,
+        elapsed,
+        servers[0].pid().context("a server stopped")?,
+    );
+    for (n, server) in servers.iter().enumerate().skip(1) {
+        let (rss, peak) = memory(server.pid().context("a server stopped")?);
+        println!("  server {}: RSS {rss:.1} MB (peak {peak:.1})", n + 1);
+    }
+    Ok(())
+}
+
+async fn signed_in_as(base: &str, username: &str, password: &str) -> Result<reqwest::Client> {
+    // A tablet syncs every few minutes: its connection is not kept meanwhile (thousands of
+    // idle ones would run out of file descriptors).
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .pool_idle_timeout(Duration::from_secs(2))
+        .build()?;
+    let response = http
+        .post(format!("{base}/api/auth/login"))
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await?;
+    anyhow::ensure!(response.status() == 200, "cannot sign in as {username}");
+    Ok(http)
 }
