@@ -90,30 +90,31 @@ pub(crate) async fn stats(
             stats.typical_total += count;
         }
     }
+    // One line per unit right under the one the overview is of (the country's provinces, a
+    // province's communes), each counting everything below it: a leader opens the next level
+    // from there. The unit's own models have a line of its own.
+    let top = viewer
+        .tree
+        .current(query.unit.unwrap_or(viewer.user.unit_id));
     let mut by_unit: BTreeMap<UnitId, UnitStats> = BTreeMap::new();
     for (unit, field, count) in counts.by_unit {
         // A year's report shows the units as they were at its end (merges and names of that
         // time); the overview of every year, as they are now.
-        let (current, name) = match as_of {
-            Some(date) => {
-                let unit = viewer.tree.current_on(unit, date);
-                (unit, viewer.tree.name_on(unit, date))
-            }
-            None => {
-                let unit = viewer.tree.current(unit);
-                (
-                    unit,
-                    viewer
-                        .tree
-                        .get(unit)
-                        .map(|u| u.name.clone())
-                        .unwrap_or_default(),
-                )
-            }
+        let current = match as_of {
+            Some(date) => viewer.tree.current_on(unit, date),
+            None => viewer.tree.current(unit),
         };
-        let line = by_unit.entry(current).or_insert_with(|| UnitStats {
-            unit_id: current,
-            name,
+        let line_unit = viewer.tree.line_under(current, top);
+        let line = by_unit.entry(line_unit).or_insert_with(|| UnitStats {
+            unit_id: line_unit,
+            name: match as_of {
+                Some(date) => viewer.tree.name_on(line_unit, date),
+                None => viewer
+                    .tree
+                    .get(line_unit)
+                    .map(|u| u.name.clone())
+                    .unwrap_or_default(),
+            },
             total: 0,
             by_field: zero_fields(),
         });

@@ -346,6 +346,23 @@ impl UnitTree {
     }
 
     /// The unit's name on `date`.
+    /// The unit right under `top` on the way up from `id` (the line `id` is counted on in an
+    /// overview of `top`): `top` itself for `top`, and `id` itself when it is not below `top`.
+    pub fn line_under(&self, id: UnitId, top: UnitId) -> UnitId {
+        let mut at = id;
+        for _ in 0..=self.units.len() {
+            if at == top {
+                return at;
+            }
+            match self.units.get(&at).and_then(|u| u.parent_id) {
+                Some(parent) if parent == top => return at,
+                Some(parent) => at = parent,
+                None => return id,
+            }
+        }
+        id // a cycle in bad data: stop rather than loop
+    }
+
     pub fn name_on(&self, id: UnitId, date: Date) -> String {
         self.get(id)
             .map(|u| u.name_on(date).to_owned())
@@ -619,6 +636,28 @@ mod tests {
         let tree = UnitTree::new([a.clone(), b.clone()]);
         let _ = tree.current(a.id);
         assert_eq!(tree.subtree(a.id).len(), 2);
+        let _ = tree.line_under(a.id, UnitId::new());
+    }
+
+    #[test]
+    fn an_overview_counts_each_unit_on_the_line_of_the_unit_right_under_its_top() {
+        let country = unit("Trung ương", None);
+        let province = unit("Tỉnh Quảng Nam", Some(country.id));
+        let commune = unit("Xã Điện Hòa", Some(province.id));
+        let hamlet = unit("Thôn 1", Some(commune.id));
+        let other = unit("Tỉnh Khác", None);
+        let tree = UnitTree::new([
+            country.clone(),
+            province.clone(),
+            commune.clone(),
+            hamlet.clone(),
+            other.clone(),
+        ]);
+        assert_eq!(tree.line_under(hamlet.id, country.id), province.id);
+        assert_eq!(tree.line_under(commune.id, country.id), province.id);
+        assert_eq!(tree.line_under(hamlet.id, province.id), commune.id);
+        assert_eq!(tree.line_under(commune.id, commune.id), commune.id);
+        assert_eq!(tree.line_under(other.id, country.id), other.id);
     }
 
     #[test]

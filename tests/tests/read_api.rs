@@ -505,3 +505,76 @@ async fn the_board_lists_the_field_staff_on_sqlite() {
 async fn the_board_lists_the_field_staff_on_postgres() {
     the_board_lists_the_field_staff(Backend::Postgres).await;
 }
+
+/// The overview has a line per unit right under the one it is of, counting everything below
+/// it: a hamlet's model counts on its commune's line in the town's overview, and on its own
+/// line in the commune's.
+async fn the_overview_counts_each_unit_on_the_line_right_under_its_top(backend: Backend) {
+    let server = TestServer::start_demo(backend).await.unwrap();
+    let admin = server.client();
+    admin.login_demo("admin").await.unwrap();
+    let hoa = server.unit("Xã Điện Hòa").await;
+    let (status, body) = admin
+        .post_json(
+            "/api/units",
+            serde_json::json!({"name": "Thôn Thử Nghiệm", "kind": "commune", "parent_id": hoa.id}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 201, "{body}");
+    let hamlet: dvk_shared::unit::Unit = serde_json::from_value(body).unwrap();
+    let line = |stats: &Stats, id: UnitId| {
+        stats
+            .by_unit
+            .iter()
+            .find(|u| u.unit_id == id)
+            .map(|u| u.total)
+    };
+    let before: Stats = admin.get_json("/api/stats").await.unwrap();
+    let of_hoa_before: Stats = admin
+        .get_json(&format!("/api/stats?unit={}", hoa.id))
+        .await
+        .unwrap();
+    assert_eq!(of_hoa_before.by_unit.len(), 1, "Điện Hòa's own models only");
+
+    let first = first_model_of(&admin, hoa.id).await;
+    let mut model = server.store().model(first.id).await.unwrap().unwrap().model;
+    model.id = ModelId::new();
+    model.unit_id = hamlet.id;
+    model.status = Status::InProgress;
+    server
+        .store()
+        .seed(
+            &dvk_server::store::Seed {
+                models: vec![(model, now())],
+                ..Default::default()
+            },
+            &Actor::system("test"),
+            now(),
+        )
+        .await
+        .unwrap();
+
+    let after: Stats = admin.get_json("/api/stats").await.unwrap();
+    assert_eq!(after.total, before.total + 1);
+    assert_eq!(line(&after, hoa.id), line(&before, hoa.id).map(|n| n + 1));
+    assert_eq!(line(&after, hamlet.id), None);
+    assert_eq!(after.by_unit.len(), before.by_unit.len());
+    let of_hoa: Stats = admin
+        .get_json(&format!("/api/stats?unit={}", hoa.id))
+        .await
+        .unwrap();
+    assert_eq!(line(&of_hoa, hamlet.id), Some(1));
+    assert_eq!(line(&of_hoa, hoa.id), line(&of_hoa_before, hoa.id));
+    assert_eq!(of_hoa.total, of_hoa_before.total + 1);
+}
+
+#[tokio::test]
+async fn the_overview_counts_each_unit_on_the_line_right_under_its_top_on_sqlite() {
+    the_overview_counts_each_unit_on_the_line_right_under_its_top(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_overview_counts_each_unit_on_the_line_right_under_its_top_on_postgres() {
+    the_overview_counts_each_unit_on_the_line_right_under_its_top(Backend::Postgres).await;
+}
