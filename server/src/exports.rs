@@ -320,10 +320,7 @@ struct ModelPages {
 #[async_trait::async_trait]
 impl Pages<6> for ModelPages {
     async fn next(&mut self) -> Result<Vec<[String; 6]>, ApiError> {
-        let models = self
-            .store
-            .models_after(&self.filter)
-            .await?;
+        let models = self.store.models_after(&self.filter).await?;
         if let Some((last, sort)) = models.last() {
             self.filter.after = Some((sort.clone(), last.id));
         }

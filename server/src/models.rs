@@ -69,10 +69,11 @@ pub(crate) async fn list(
             .await?
             .filter(|stored| viewer.sees(stored.model.unit_id))
             .ok_or(ApiError::BadRequest {
-            code: "invalid_query",
-            detail_vi: "không có mô hình `after`: hãy mở lại trang đầu của danh sách".to_owned(),
-            detail_en: "no such model as `after`: open the list's first page again".to_owned(),
-        })?;
+                code: "invalid_query",
+                detail_vi: "không có mô hình `after`: hãy mở lại trang đầu của danh sách"
+                    .to_owned(),
+                detail_en: "no such model as `after`: open the list's first page again".to_owned(),
+            })?;
         filter.after = Some((sort_key(&stored.model.name), after));
     }
     let (items, total, total_is_partial) = state.store.list_models(&filter).await?;

@@ -59,7 +59,8 @@ pub(crate) async fn stats(
 ) -> Result<Json<Stats>, ApiError> {
     let viewer = Viewer::load(state.store.as_ref(), user).await?;
     let scope = viewer.units_within(query.unit)?;
-    let units: Option<BTreeSet<UnitId>> = scope.as_ref().map(|units| units.iter().copied().collect());
+    let units: Option<BTreeSet<UnitId>> =
+        scope.as_ref().map(|units| units.iter().copied().collect());
     let counted = |unit: &UnitId| units.as_ref().is_none_or(|set| set.contains(unit));
 
     let mut stats = Stats {
@@ -80,7 +81,10 @@ pub(crate) async fn stats(
     let as_of = query
         .year
         .and_then(|year| dvk_shared::date::Date::new(year, 12, 31));
-    let counts = state.store.model_counts(scope.as_deref(), query.year).await?;
+    let counts = state
+        .store
+        .model_counts(scope.as_deref(), query.year)
+        .await?;
     for (field, status, year, count) in counts.by_kind {
         stats.total += count;
         *stats.by_field.entry(field).or_default() += count;

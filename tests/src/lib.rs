@@ -41,9 +41,21 @@ pub async fn tally_differences(url: &str) -> Result<Vec<String>> {
     use sqlx::Connection;
     // Each tally's key, and which models it counts.
     const TALLIES: [(&str, &str, &str); 3] = [
-        ("model_tally", "unit_id || ' ' || field || ' ' || status || ' ' || CAST(year AS TEXT)", "TRUE"),
-        ("model_tally_unit", "unit_id || ' ' || field", "status <> 'draft'"),
-        ("model_tally_kind", "field || ' ' || status || ' ' || CAST(year AS TEXT)", "TRUE"),
+        (
+            "model_tally",
+            "unit_id || ' ' || field || ' ' || status || ' ' || CAST(year AS TEXT)",
+            "TRUE",
+        ),
+        (
+            "model_tally_unit",
+            "unit_id || ' ' || field",
+            "status <> 'draft'",
+        ),
+        (
+            "model_tally_kind",
+            "field || ' ' || status || ' ' || CAST(year AS TEXT)",
+            "TRUE",
+        ),
     ];
     let mut differences = Vec::new();
     let mut sqlite = None;

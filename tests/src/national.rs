@@ -60,9 +60,9 @@ pub const PROVINCES: [&str; 34] = [
 
 /// Syllables of commune names: two of them make a name ("Phú Hòa"), 900 in all.
 const NAME_PARTS: [&str; 30] = [
-    "Phú", "Hòa", "An", "Bình", "Tân", "Long", "Thạnh", "Mỹ", "Phước", "Đông", "Tây", "Nam",
-    "Bắc", "Trung", "Quang", "Hưng", "Thịnh", "Lộc", "Xuân", "Sơn", "Hải", "Thủy", "Vĩnh",
-    "Điện", "Đại", "Hiệp", "Nghĩa", "Thuận", "Lợi", "Cường",
+    "Phú", "Hòa", "An", "Bình", "Tân", "Long", "Thạnh", "Mỹ", "Phước", "Đông", "Tây", "Nam", "Bắc",
+    "Trung", "Quang", "Hưng", "Thịnh", "Lộc", "Xuân", "Sơn", "Hải", "Thủy", "Vĩnh", "Điện", "Đại",
+    "Hiệp", "Nghĩa", "Thuận", "Lợi", "Cường",
 ];
 
 /// What models are about: the first words of their names, and the phrase search looks for.
@@ -237,7 +237,11 @@ async fn make(url: &str, size: Size) -> Result<()> {
             .filter(|(a, b)| a != b)
             .collect();
         rng.shuffle(&mut names);
-        for (i, (a, b)) in names.into_iter().take(size.communes_per_province).enumerate() {
+        for (i, (a, b)) in names
+            .into_iter()
+            .take(size.communes_per_province)
+            .enumerate()
+        {
             let (kind, prefix) = if i % 4 == 3 {
                 (UnitKind::Ward, "Phường")
             } else {
@@ -335,8 +339,8 @@ fn model_row(out: &mut String, rng: &mut fastrand::Rng, unit: &Unit, version: i6
         rng.u32(1..40)
     );
     // Spread over the year it was registered, in milliseconds since 1970.
-    let at = 1_451_606_400_000 + i64::from(year - 2016) * 31_536_000_000
-        + rng.i64(0..31_536_000_000);
+    let at =
+        1_451_606_400_000 + i64::from(year - 2016) * 31_536_000_000 + rng.i64(0..31_536_000_000);
     let model: Model = serde_json::from_value(json!({
         "id": Uuid::now_v7(),
         "unit_id": unit.id,

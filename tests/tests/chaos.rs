@@ -643,7 +643,10 @@ async fn run(backend: Backend) {
     // The tally the overview and the list's totals read counted every change exactly once,
     // through kills, doubled requests and a restore.
     let wrong = dvk_tests::tally_differences(&url).await.unwrap();
-    assert!(wrong.is_empty(), "{context}: the tally differs from the models: {wrong:?}");
+    assert!(
+        wrong.is_empty(),
+        "{context}: the tally differs from the models: {wrong:?}"
+    );
 
     // No 5xx while the servers were up.
     let log = log.into_inner();

@@ -330,13 +330,19 @@ async fn search_ignores_diacritics_and_results_sort_in_vietnamese_order(backend:
     }
     assert_eq!(keyset, names);
     // A search with a filter, too: a page of one at a time.
-    let first: Page<ModelSummary> = client.get_json("/api/models?q=dien%20hoa&per_page=1").await.unwrap();
+    let first: Page<ModelSummary> = client
+        .get_json("/api/models?q=dien%20hoa&per_page=1")
+        .await
+        .unwrap();
     let next = first.next.expect("more than one model of Điện Hòa");
     let second: Page<ModelSummary> = client
         .get_json(&format!("/api/models?q=dien%20hoa&per_page=1&after={next}"))
         .await
         .unwrap();
-    assert_eq!((second.total, second.total_is_partial), (first.total, false));
+    assert_eq!(
+        (second.total, second.total_is_partial),
+        (first.total, false)
+    );
     assert!(sort_key(&first.items[0].name) <= sort_key(&second.items[0].name));
     assert_ne!(first.items[0].id, second.items[0].id);
 }
@@ -398,7 +404,10 @@ async fn filters_combine_and_bad_queries_answer_400() {
             "query_too_long",
         ),
         ("/api/models?after=not-an-id", "invalid_query"),
-        (&format!("/api/models?after={}", ModelId::new()), "invalid_query"),
+        (
+            &format!("/api/models?after={}", ModelId::new()),
+            "invalid_query",
+        ),
     ] {
         let response = client.get(path).await.unwrap();
         assert_eq!(response.status(), 400, "{path}");

@@ -299,7 +299,10 @@ async fn a_backup_of_one_database_restores_into_the_other() {
     };
     assert_eq!(count(sqlite.model_counts(None, None).await.unwrap()), 348);
     // The tally is not copied: the restored models' own triggers made it.
-    assert_eq!(dvk_tests::tally_differences(&target.url()).await.unwrap(), Vec::<String>::new());
+    assert_eq!(
+        dvk_tests::tally_differences(&target.url()).await.unwrap(),
+        Vec::<String>::new()
+    );
     assert_eq!(
         sqlite.units().await.unwrap(),
         postgres.store().units().await.unwrap()

@@ -265,7 +265,10 @@ async fn lists_filter_count_and_page(backend: Backend) {
     };
     let (next, total, partial) = store.list_models(&after).await.unwrap();
     let next: Vec<_> = next.iter().map(|m| m.name.as_str()).collect();
-    assert_eq!((next, total, partial), (vec!["Bếp ăn", "Đường hoa"], 5, false));
+    assert_eq!(
+        (next, total, partial),
+        (vec!["Bếp ăn", "Đường hoa"], 5, false)
+    );
     // A search counts its matches only so far, and says there are more.
     let common = |count_max| ModelFilter {
         folded_query: Some("a".into()),

@@ -288,6 +288,13 @@ async fn conflicts_merge_or_wait_as_the_contract_says(backend: Backend) {
             .unwrap()
             .deleted
     );
+    // The tallies the overview reads followed every create, edit, change of status and delete.
+    assert_eq!(
+        dvk_tests::tally_differences(&server.database_url())
+            .await
+            .unwrap(),
+        Vec::<String>::new()
+    );
 }
 on_both!(
     conflicts_merge_or_wait_as_the_contract_says,

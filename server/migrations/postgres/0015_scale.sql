@@ -1,6 +1,6 @@
 -- A province's or a country's million models answered at once (issue 15).
 --
--- The models counted, kept by a trigger in the transaction of every change of a model,
+-- The models counted, kept by triggers in the transaction of every change of a model,
 -- whatever writes it (sync, a restore, a migration): the overview and the list's totals read
 -- these few rows instead of counting the models. Deleted models are not counted.
 --   model_tally       per unit, field, status and year (drafts included: the list shows them);
@@ -42,36 +42,71 @@ SELECT unit_id, field, SUM(n) FROM model_tally WHERE status <> 'draft' GROUP BY 
 INSERT INTO model_tally_kind (field, status, year, n)
 SELECT field, status, year, SUM(n) FROM model_tally GROUP BY field, status, year;
 
--- Counts `m` (a model as it is or was) `delta` times in each tally.
-CREATE FUNCTION model_tally_add(m models, delta INTEGER) RETURNS void LANGUAGE plpgsql AS $$
+-- Statement triggers: a sync batch writes hundreds of models in one statement, and its changes
+-- reach each tally as one statement, grouped (an edit that changes none of the counted columns
+-- adds nothing). Each trigger hands the rows its statement changed, as columns, to
+-- model_tally_apply: +1 for a row as it is now, -1 for a row as it was, deleted ones left out.
+CREATE FUNCTION model_tally_apply(
+    units TEXT[], fields TEXT[], statuses TEXT[], years INTEGER[], deltas INTEGER[]
+) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO model_tally (unit_id, field, status, year, n)
-    VALUES (m.unit_id, m.field, m.status, m.year, delta)
-    ON CONFLICT (unit_id, field, status, year) DO UPDATE SET n = model_tally.n + delta;
-    IF m.status <> 'draft' THEN
-        INSERT INTO model_tally_unit (unit_id, field, n) VALUES (m.unit_id, m.field, delta)
-        ON CONFLICT (unit_id, field) DO UPDATE SET n = model_tally_unit.n + delta;
-    END IF;
-    INSERT INTO model_tally_kind (field, status, year, n)
-    VALUES (m.field, m.status, m.year, delta)
-    ON CONFLICT (field, status, year) DO UPDATE SET n = model_tally_kind.n + delta;
+    WITH delta AS (
+        SELECT unit_id, field, status, year, SUM(d) AS d
+        FROM unnest(units, fields, statuses, years, deltas) AS c (unit_id, field, status, year, d)
+        GROUP BY unit_id, field, status, year HAVING SUM(d) <> 0
+    ), by_key AS (
+        INSERT INTO model_tally AS t (unit_id, field, status, year, n)
+        SELECT unit_id, field, status, year, d FROM delta
+        ON CONFLICT (unit_id, field, status, year) DO UPDATE SET n = t.n + excluded.n
+        RETURNING 1
+    ), by_unit AS (
+        INSERT INTO model_tally_unit AS t (unit_id, field, n)
+        SELECT unit_id, field, SUM(d) FROM delta WHERE status <> 'draft'
+        GROUP BY unit_id, field HAVING SUM(d) <> 0
+        ON CONFLICT (unit_id, field) DO UPDATE SET n = t.n + excluded.n
+        RETURNING 1
+    )
+    INSERT INTO model_tally_kind AS t (field, status, year, n)
+    SELECT field, status, year, SUM(d) FROM delta
+    GROUP BY field, status, year HAVING SUM(d) <> 0
+    ON CONFLICT (field, status, year) DO UPDATE SET n = t.n + excluded.n;
 END
 $$;
 
-CREATE FUNCTION model_tally_change() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION model_tally_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') AND NOT OLD.deleted THEN
-        PERFORM model_tally_add(OLD, -1);
-    END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') AND NOT NEW.deleted THEN
-        PERFORM model_tally_add(NEW, 1);
-    END IF;
+    PERFORM model_tally_apply(array_agg(unit_id), array_agg(field), array_agg(status),
+                              array_agg(year), array_agg(1))
+    FROM new_rows WHERE NOT deleted;
     RETURN NULL;
 END
 $$;
 
-CREATE TRIGGER model_tally AFTER INSERT OR DELETE OR UPDATE OF unit_id, field, status, year, deleted
-ON models FOR EACH ROW EXECUTE FUNCTION model_tally_change();
+CREATE FUNCTION model_tally_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM model_tally_apply(array_agg(unit_id), array_agg(field), array_agg(status),
+                              array_agg(year), array_agg(-1))
+    FROM old_rows WHERE NOT deleted;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION model_tally_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM model_tally_apply(array_agg(unit_id), array_agg(field), array_agg(status),
+                              array_agg(year), array_agg(d))
+    FROM (SELECT unit_id, field, status, year, -1 AS d FROM old_rows WHERE NOT deleted
+          UNION ALL SELECT unit_id, field, status, year, 1 FROM new_rows WHERE NOT deleted) c;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER model_tally_insert AFTER INSERT ON models REFERENCING NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION model_tally_inserted();
+CREATE TRIGGER model_tally_delete AFTER DELETE ON models REFERENCING OLD TABLE AS old_rows
+FOR EACH STATEMENT EXECUTE FUNCTION model_tally_deleted();
+CREATE TRIGGER model_tally_update AFTER UPDATE ON models REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION model_tally_updated();
 
 -- Search with or without diacritics: `search` holds the folded text, and a trigram index
 -- answers `LIKE '%…%'` on it without reading every model (pg_trgm is a trusted extension: the

@@ -60,9 +60,11 @@ BEGIN
     ON CONFLICT (field, status, year) DO UPDATE SET n = n - 1;
 END;
 
--- An update is the old row taken out and the new one counted, each only if not deleted.
+-- An update is the old row taken out and the new one counted, each only if not deleted, and
+-- only when it changes what is counted (most edits change none of it).
 CREATE TRIGGER model_tally_update_old AFTER UPDATE OF unit_id, field, status, year, deleted ON models
-WHEN NOT OLD.deleted
+WHEN NOT OLD.deleted AND (OLD.unit_id IS NOT NEW.unit_id OR OLD.field IS NOT NEW.field
+    OR OLD.status IS NOT NEW.status OR OLD.year IS NOT NEW.year OR OLD.deleted IS NOT NEW.deleted)
 BEGIN
     INSERT INTO model_tally (unit_id, field, status, year, n)
     VALUES (OLD.unit_id, OLD.field, OLD.status, OLD.year, -1)
@@ -76,7 +78,8 @@ BEGIN
 END;
 
 CREATE TRIGGER model_tally_update_new AFTER UPDATE OF unit_id, field, status, year, deleted ON models
-WHEN NOT NEW.deleted
+WHEN NOT NEW.deleted AND (OLD.unit_id IS NOT NEW.unit_id OR OLD.field IS NOT NEW.field
+    OR OLD.status IS NOT NEW.status OR OLD.year IS NOT NEW.year OR OLD.deleted IS NOT NEW.deleted)
 BEGIN
     INSERT INTO model_tally (unit_id, field, status, year, n)
     VALUES (NEW.unit_id, NEW.field, NEW.status, NEW.year, +1)
@@ -89,6 +92,5 @@ BEGIN
     ON CONFLICT (field, status, year) DO UPDATE SET n = n + 1;
 END;
 
-CREATE INDEX models_typical ON models (name_sort, id) WHERE status = 'typical' AND deleted = FALSE;
--- A unit's models of one year (the list narrowed to a province and a year, a year's overview).
-CREATE INDEX models_unit_year ON models (unit_id, year);
+-- PostgreSQL's indexes for the typical models in order and a unit's models of one year serve
+-- a province; a town's few thousand models need them not, and its writes go faster without.

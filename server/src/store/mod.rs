@@ -609,8 +609,10 @@ pub trait RecordStore: Send + Sync {
     /// The models `filter` selects, at most `filter.limit`, each with its name's stored sort
     /// key: an export's pages, each read from where the last ended (`filter.after`) instead of
     /// counted again from the start, and without the list's total.
-    async fn models_after(&self, filter: &ModelFilter)
-    -> Result<Vec<(ModelSummary, String)>, StoreError>;
+    async fn models_after(
+        &self,
+        filter: &ModelFilter,
+    ) -> Result<Vec<(ModelSummary, String)>, StoreError>;
 
     /// The audit log of one record, oldest first.
     async fn history(&self, entity: Entity, id: &str) -> Result<Vec<AuditEntry>, StoreError>;

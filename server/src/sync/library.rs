@@ -142,7 +142,10 @@ pub(crate) async fn refresh(
 fn photos_by_model(batch: &Batch) -> HashMap<Uuid, Vec<String>> {
     let mut photos: HashMap<Uuid, Vec<String>> = HashMap::new();
     for survey in batch.all(Entity::Survey).filter(|s| !s.deleted) {
-        let Some(model) = survey.data["model_id"].as_str().and_then(|m| m.parse().ok()) else {
+        let Some(model) = survey.data["model_id"]
+            .as_str()
+            .and_then(|m| m.parse().ok())
+        else {
             continue;
         };
         photos.entry(model).or_default().extend(
@@ -165,7 +168,9 @@ fn name_of(tree: &UnitTree, unit: dvk_shared::ids::UnitId) -> String {
 fn adoptions_by_source(batch: &Batch, tree: &UnitTree) -> HashMap<Uuid, Vec<Adoption>> {
     let mut adoptions: HashMap<Uuid, Vec<Adoption>> = HashMap::new();
     for record in batch.all(Entity::Model).filter(|r| !r.deleted) {
-        let Some(source) = record.data["adopted_from"].as_str().and_then(|m| m.parse().ok())
+        let Some(source) = record.data["adopted_from"]
+            .as_str()
+            .and_then(|m| m.parse().ok())
         else {
             continue;
         };

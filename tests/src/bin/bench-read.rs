@@ -28,7 +28,13 @@ fn ms(d: Duration) -> f64 {
 }
 
 /// Times `times` GETs of `path` (after one to warm up) and prints them; answers the last body.
-async fn measure(http: &reqwest::Client, base: &str, label: &str, path: &str, times: usize) -> Result<Value> {
+async fn measure(
+    http: &reqwest::Client,
+    base: &str,
+    label: &str,
+    path: &str,
+    times: usize,
+) -> Result<Value> {
     let get = || async {
         let response = http.get(format!("{base}{path}")).send().await?;
         let status = response.status();
@@ -82,8 +88,17 @@ async fn main() -> Result<()> {
         .json(&json!({"username": national::LEADER, "password": national::PASSWORD}))
         .send()
         .await?;
-    ensure!(response.status() == 200, "cannot sign in as {}", national::LEADER);
-    let units: Value = http.get(format!("{base}/api/units")).send().await?.json().await?;
+    ensure!(
+        response.status() == 200,
+        "cannot sign in as {}",
+        national::LEADER
+    );
+    let units: Value = http
+        .get(format!("{base}/api/units"))
+        .send()
+        .await?
+        .json()
+        .await?;
     // The tree's roots, each with the units below it: the first province under the top.
     let province = units[0]["children"][0]["id"]
         .as_str()
@@ -92,25 +107,109 @@ async fn main() -> Result<()> {
 
     println!("the overview");
     measure(&http, &base, "whole country", "/api/stats", times).await?;
-    measure(&http, &base, "one year (2025)", "/api/stats?year=2025", times).await?;
-    measure(&http, &base, "one province", &format!("/api/stats?unit={province}"), times).await?;
+    measure(
+        &http,
+        &base,
+        "one year (2025)",
+        "/api/stats?year=2025",
+        times,
+    )
+    .await?;
+    measure(
+        &http,
+        &base,
+        "one province",
+        &format!("/api/stats?unit={province}"),
+        times,
+    )
+    .await?;
 
-    println!("the models list, first page (20)");
+    println!("the models list, a page of 50");
     let first = measure(&http, &base, "whole country", "/api/models", times).await?;
     if let Some(next) = first["next"].as_str() {
-        measure(&http, &base, "whole country, next page", &format!("/api/models?after={next}"), times).await?;
+        measure(
+            &http,
+            &base,
+            "whole country, next page",
+            &format!("/api/models?after={next}"),
+            times,
+        )
+        .await?;
     }
-    measure(&http, &base, "one province", &format!("/api/models?unit={province}"), times).await?;
-    measure(&http, &base, "typical models", "/api/models?status=typical", times).await?;
-    measure(&http, &base, "one province, 2025, culture", &format!("/api/models?unit={province}&year=2025&field=culture_society"), times).await?;
+    measure(
+        &http,
+        &base,
+        "one province",
+        &format!("/api/models?unit={province}"),
+        times,
+    )
+    .await?;
+    measure(
+        &http,
+        &base,
+        "typical models",
+        "/api/models?status=typical",
+        times,
+    )
+    .await?;
+    measure(
+        &http,
+        &base,
+        "one province, 2025, culture",
+        &format!("/api/models?unit={province}&year=2025&field=culture_society"),
+        times,
+    )
+    .await?;
 
     println!("search");
-    measure(&http, &base, "\"nông thôn mới\" (about 1 in 24)", "/api/models?q=n%C3%B4ng%20th%C3%B4n%20m%E1%BB%9Bi", times).await?;
-    measure(&http, &base, "\"nong thon moi\" (no diacritics)", "/api/models?q=nong%20thon%20moi", times).await?;
-    measure(&http, &base, "\"hũ gạo\" (about 1 in 24)", "/api/models?q=h%C5%A9%20g%E1%BA%A1o", times).await?;
-    measure(&http, &base, "\"thôn Lộc 17 \" (a few hundred)", "/api/models?q=th%C3%B4n%20L%E1%BB%99c%2017%20", times).await?;
-    measure(&http, &base, "\"ngo xom o thon loc 17 \" (a few)", "/api/models?q=ngo%20xom%20o%20thon%20loc%2017%20", times).await?;
-    measure(&http, &base, "\"không có\" (nothing matches)", "/api/models?q=zzkh%C3%B4ng%20c%C3%B3", times).await?;
+    measure(
+        &http,
+        &base,
+        "\"nông thôn mới\" (about 1 in 24)",
+        "/api/models?q=n%C3%B4ng%20th%C3%B4n%20m%E1%BB%9Bi",
+        times,
+    )
+    .await?;
+    measure(
+        &http,
+        &base,
+        "\"nong thon moi\" (no diacritics)",
+        "/api/models?q=nong%20thon%20moi",
+        times,
+    )
+    .await?;
+    measure(
+        &http,
+        &base,
+        "\"hũ gạo\" (about 1 in 24)",
+        "/api/models?q=h%C5%A9%20g%E1%BA%A1o",
+        times,
+    )
+    .await?;
+    measure(
+        &http,
+        &base,
+        "\"thôn Lộc 17 \" (a few hundred)",
+        "/api/models?q=th%C3%B4n%20L%E1%BB%99c%2017%20",
+        times,
+    )
+    .await?;
+    measure(
+        &http,
+        &base,
+        "\"ngo xom o thon loc 17 \" (a few)",
+        "/api/models?q=ngo%20xom%20o%20thon%20loc%2017%20",
+        times,
+    )
+    .await?;
+    measure(
+        &http,
+        &base,
+        "\"không có\" (nothing matches)",
+        "/api/models?q=zzkh%C3%B4ng%20c%C3%B3",
+        times,
+    )
+    .await?;
     drop(server);
     Ok(())
 }
