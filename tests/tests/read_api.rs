@@ -20,6 +20,15 @@ use dvk_shared::{
 };
 use dvk_tests::{Backend, Client, TestServer};
 
+/// The overview's line of a unit, if it has one.
+fn line(stats: &Stats, id: UnitId) -> Option<u64> {
+    stats
+        .by_unit
+        .iter()
+        .find(|u| u.unit_id == id)
+        .map(|u| u.total)
+}
+
 async fn first_model_of(client: &Client, unit: UnitId) -> ModelSummary {
     let page: Page<ModelSummary> = client
         .get_json(&format!("/api/models?unit={unit}&per_page=1"))
@@ -435,13 +444,6 @@ async fn a_merged_unit_is_counted_under_its_successor(backend: Backend) {
     let before: Stats = client.get_json("/api/stats").await.unwrap();
     let mut tien = server.unit("Xã Điện Tiến").await;
     let hong = server.unit("Xã Điện Hồng").await;
-    let line = |stats: &Stats, id: UnitId| {
-        stats
-            .by_unit
-            .iter()
-            .find(|u| u.unit_id == id)
-            .map(|u| u.total)
-    };
     let (tien_total, hong_total) = (
         line(&before, tien.id).unwrap(),
         line(&before, hong.id).unwrap(),
@@ -532,13 +534,6 @@ async fn the_overview_counts_each_unit_on_the_line_right_under_its_top(backend: 
         .unwrap();
     assert_eq!(status, 201, "{body}");
     let hamlet: dvk_shared::unit::Unit = serde_json::from_value(body).unwrap();
-    let line = |stats: &Stats, id: UnitId| {
-        stats
-            .by_unit
-            .iter()
-            .find(|u| u.unit_id == id)
-            .map(|u| u.total)
-    };
     let before: Stats = admin.get_json("/api/stats").await.unwrap();
     let of_hoa_before: Stats = admin
         .get_json(&format!("/api/stats?unit={}", hoa.id))

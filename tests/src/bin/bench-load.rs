@@ -159,11 +159,17 @@ fn report(label: &str, samples: &Samples, elapsed: Duration, pid: u32) -> (f64, 
     (rate, p99)
 }
 
-async fn signed_in(base: &str, username: &str) -> Result<reqwest::Client> {
-    let http = reqwest::Client::builder()
-        .cookie_store(true)
-        .pool_max_idle_per_host(256)
-        .build()?;
+/// A client signed in as `username` (every benchmark account's password is the demo's), its
+/// connections kept for tablets that sync back to back, or not kept between a national day's
+/// syncs minutes apart (thousands of idle ones would run out of file descriptors).
+async fn signed_in(base: &str, username: &str, keep_connections: bool) -> Result<reqwest::Client> {
+    let builder = reqwest::Client::builder().cookie_store(true);
+    let http = if keep_connections {
+        builder.pool_max_idle_per_host(256)
+    } else {
+        builder.pool_idle_timeout(Duration::from_secs(2))
+    }
+    .build()?;
     let response = http
         .post(format!("{base}/api/auth/login"))
         .json(&json!({"username": username, "password": "demo-dvk"}))
@@ -218,7 +224,10 @@ async fn main() -> Result<()> {
                 "demo-dvk",
             )
             .await?;
-            accounts.push((signed_in(&base, &username).await?, unit.id.to_string()));
+            accounts.push((
+                signed_in(&base, &username, true).await?,
+                unit.id.to_string(),
+            ));
         }
         drop(store);
         println!(
@@ -368,7 +377,7 @@ async fn national_day() -> Result<()> {
     let started = Instant::now();
     let mut accounts = Vec::new();
     for (i, commune) in communes.iter().enumerate().take(tablets.div_ceil(3)) {
-        let http = signed_in_as(&bases[i % 2], &national::registrar(i), national::PASSWORD).await?;
+        let http = signed_in(&bases[i % 2], &national::registrar(i), false).await?;
         accounts.push((http, commune.id.to_string()));
     }
     println!(
@@ -453,20 +462,4 @@ async fn national_day() -> Result<()> {
         println!("  server {}: RSS {rss:.1} MB (peak {peak:.1})", n + 1);
     }
     Ok(())
-}
-
-async fn signed_in_as(base: &str, username: &str, password: &str) -> Result<reqwest::Client> {
-    // A tablet syncs every few minutes: its connection is not kept meanwhile (thousands of
-    // idle ones would run out of file descriptors).
-    let http = reqwest::Client::builder()
-        .cookie_store(true)
-        .pool_idle_timeout(Duration::from_secs(2))
-        .build()?;
-    let response = http
-        .post(format!("{base}/api/auth/login"))
-        .json(&json!({"username": username, "password": password}))
-        .send()
-        .await?;
-    anyhow::ensure!(response.status() == 200, "cannot sign in as {username}");
-    Ok(http)
 }
