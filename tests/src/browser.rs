@@ -299,8 +299,14 @@ pub async fn click_text(client: &Client, css: &str, text: &str) -> anyhow::Resul
     .await
 }
 
+/// Types into the field `css` once it is there: a screen loaded on demand draws its fields a
+/// moment after its link is clicked (its module, then what it reads from the device).
 pub async fn type_into(client: &Client, css: &str, text: &str) -> anyhow::Result<()> {
-    let field = client.find(Locator::Css(css)).await?;
+    let field = client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css(css))
+        .await?;
     field.clear().await?;
     field.send_keys(text).await?;
     Ok(())
