@@ -4,7 +4,28 @@
 // after a person pressed "save". Values are JSON text as serde wrote it, under text keys.
 // Written in JavaScript because Rust glue for IndexedDB cost the shell several times its size.
 
-const STORES = ["meta", "outbox", "records", "problems", "journal"];
+const STORES = ["meta", "outbox", "pages", "problems", "journal"];
+
+// The replica is kept in pages, not one row per record: a first download of ten thousand
+// records is then a few large writes, and a screen reading one kind of record reads only its
+// own pages. A page is the JSON text of an array of records, keyed `<entity>:<number>`; numbers
+// only grow, so a record's latest page is its last, and a record whose `data` is null was
+// deleted there. Pages of an entity are compacted (app/src/store/idb.rs) once they are many.
+function entityRange(entity) {
+  // ";" follows ":" in code-unit order: every key `<entity>:…` and nothing else.
+  return IDBKeyRange.bound(entity + ":", entity + ";", false, true);
+}
+
+// Writes `texts` (JSON text of arrays of records) as the next pages of `entity`, numbered from
+// the counter kept in `meta`, taken in the transaction that writes them.
+async function appendPages(meta, pages, entity, texts) {
+  let next = await metaNumber(meta, "next_page");
+  for (const text of texts) {
+    next += 1;
+    pages.put(text, entity + ":" + String(next).padStart(20, "0"));
+  }
+  meta.put(String(next), "next_page");
+}
 
 function request(r) {
   return new Promise((ok, fail) => {
@@ -60,15 +81,60 @@ export function openDb(name) {
   // Bumped with every change of object stores. Each step brings a database of the previous
   // version one version further, so a tablet that missed releases still upgrades without
   // losing its outbox.
-  const r = indexedDB.open(name, 3);
+  const r = indexedDB.open(name, 4);
   r.onupgradeneeded = (event) => {
     const db = r.result;
     if (event.oldVersion < 1) db.createObjectStore("meta");
-    if (event.oldVersion < 2) STORES.slice(1, 4).forEach((store) => db.createObjectStore(store));
+    if (event.oldVersion < 2) {
+      ["outbox", "records", "problems"].forEach((store) => db.createObjectStore(store));
+    }
     // The journal of applied changes, sent again should the server's database be restored.
     if (event.oldVersion < 3) db.createObjectStore("journal");
+    if (event.oldVersion < 4) {
+      db.createObjectStore("pages");
+      pagesFromRecords(r.transaction);
+    }
   };
-  return request(r);
+  // A tab still running an older release lets a newer one upgrade the database instead of
+  // holding it (which would leave the newer one waiting): the old tab's next operation fails
+  // and says so; reloading it brings the new release.
+  return request(r).then((db) => {
+    db.onversionchange = () => db.close();
+    return db;
+  });
+}
+
+// Version 4 keeps the replica in pages: the records of one row each (keyed `<entity>:<id>`,
+// their text kept as it is) move into pages of up to 1,000 per entity, within the upgrade's
+// transaction, so a tablet upgrading keeps its replica or, if anything fails, stays as it was.
+function pagesFromRecords(tx) {
+  const records = tx.objectStore("records");
+  const pages = tx.objectStore("pages");
+  const meta = tx.objectStore("meta");
+  const waiting = new Map();
+  let next = 0;
+  const flush = (entity) => {
+    const texts = waiting.get(entity);
+    if (!texts || texts.length === 0) return;
+    next += 1;
+    pages.put("[" + texts.join() + "]", entity + ":" + String(next).padStart(20, "0"));
+    waiting.set(entity, []);
+  };
+  const cursor = records.openCursor();
+  cursor.onsuccess = () => {
+    const at = cursor.result;
+    if (at) {
+      const entity = String(at.key).split(":")[0];
+      if (!waiting.has(entity)) waiting.set(entity, []);
+      waiting.get(entity).push(at.value);
+      if (waiting.get(entity).length === 1000) flush(entity);
+      at.continue();
+      return;
+    }
+    [...waiting.keys()].forEach(flush);
+    meta.put(String(next), "next_page");
+    tx.db.deleteObjectStore("records");
+  };
 }
 
 // A value of the `meta` store (JSON text), or undefined.
@@ -79,6 +145,28 @@ export function getMeta(db, key) {
 export function putMeta(db, key, value) {
   return run(db, ["meta"], "readwrite", (meta) => {
     meta.put(value, key);
+  });
+}
+
+// The pages of `entity`: their keys, and their texts as the text of one JSON array (of arrays
+// of records), oldest first.
+export async function pagesOf(db, entity) {
+  const [keys, values] = await run(db, ["pages"], "readonly", (pages) =>
+    Promise.all([request(pages.getAllKeys(entityRange(entity))), request(pages.getAll(entityRange(entity)))]),
+  );
+  if (values.some((v) => typeof v !== "string")) throw decodeError(`a page of ${entity} is not text`);
+  return { keys, text: "[" + values.join() + "]" };
+}
+
+// Replaces the pages `keys` of `entity` by `texts`, unless its pages changed since they were
+// read (another tab learned an answer meanwhile): then nothing is written, and false returned.
+export function replacePages(db, entity, keys, texts) {
+  return run(db, ["meta", "pages"], "readwrite", async (meta, pages) => {
+    const now = await request(pages.getAllKeys(entityRange(entity)));
+    if (now.length !== keys.length || now.some((key, i) => key !== keys[i])) return false;
+    pages.delete(entityRange(entity));
+    await appendPages(meta, pages, entity, texts);
+    return true;
   });
 }
 
@@ -150,12 +238,13 @@ export function replaceOutbox(db, entries, nextSeq, sentThrough) {
 }
 
 // Learns a server answer in one transaction, as Rust worked it out. `problems`, `journal` and
-// `puts` are flat [key, JSON text, key, JSON text, …] lists; `answered` are the outbox keys
-// answered, `deletes` the record keys to delete; journal entries before `forgetJournalBefore`
-// are dropped. `requeue`, after the server's database was restored, is the whole outbox anew
-// (the journal then emptied) with the next seq.
-export function learn(db, problems, answered, journal, forgetJournalBefore, reset, deletes, puts, mark, requeue, nextSeq) {
-  return run(db, STORES, "readwrite", async (meta, outbox, records, problemStore, journalStore) => {
+// `pages` are flat [key, JSON text, key, JSON text, …] lists (a page's key is its entity);
+// `answered` are the outbox keys answered; journal entries before `forgetJournalBefore` are
+// dropped. `requeue`, after the server's database was restored, is the whole outbox anew (the
+// journal then emptied) with the next seq. Answers the number of pages each entity written to
+// has now, flat [entity, count, …], for Rust to compact those that grew many.
+export function learn(db, problems, answered, journal, forgetJournalBefore, reset, pageTexts, mark, requeue, nextSeq) {
+  return run(db, STORES, "readwrite", async (meta, outbox, pages, problemStore, journalStore) => {
     // Rust paired the answers with the outbox it read just before; a push that left the outbox
     // since (another tab learned the same answer) does not become a problem twice.
     const pending = new Set(await request(outbox.getAllKeys()));
@@ -171,12 +260,18 @@ export function learn(db, problems, answered, journal, forgetJournalBefore, rese
       for (let i = 0; i < requeue.length; i += 2) outbox.put(requeue[i + 1], requeue[i]);
       meta.put(String(nextSeq), "next_seq");
     }
-    if (reset) records.clear();
-    // Issued without waiting for each in turn: the transaction orders them, and fails as a
-    // whole if any of them fails.
-    deletes.forEach((key) => records.delete(key));
-    for (let i = 0; i < puts.length; i += 2) records.put(puts[i + 1], puts[i]);
+    if (reset) pages.clear();
+    const written = [];
+    for (let i = 0; i < pageTexts.length; i += 2) {
+      await appendPages(meta, pages, pageTexts[i], [pageTexts[i + 1]]);
+      written.push(pageTexts[i]);
+    }
     meta.put(mark, "sync_mark");
+    const counts = [];
+    for (const entity of new Set(written)) {
+      counts.push(entity, await request(pages.count(entityRange(entity))));
+    }
+    return counts;
   });
 }
 
@@ -192,7 +287,7 @@ export function dismissProblem(db, key) {
 // numbering from 1, an empty replica and journal. Returns null, or {previous, waiting} when
 // blocked.
 export function handOver(db, userId, owner, newDeviceId) {
-  return run(db, STORES, "readwrite", async (meta, outbox, records, problems, journal) => {
+  return run(db, STORES, "readwrite", async (meta, outbox, pages, problems, journal) => {
     const text = await request(meta.get("owner"));
     if (text !== undefined) {
       const current = parse(
@@ -203,7 +298,7 @@ export function handOver(db, userId, owner, newDeviceId) {
       if (current.user_id === userId) return null;
       const waiting = (await request(outbox.count())) + (await request(problems.count()));
       if (waiting > 0) return { previous: current.name, waiting };
-      records.clear();
+      pages.clear();
       journal.clear();
       meta.delete("sync_mark");
       meta.delete("sent_through");

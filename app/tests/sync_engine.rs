@@ -15,12 +15,13 @@ use dvk_app::{
 use dvk_shared::{
     ids::RecordId,
     sync::{
-        Change, ChangeOp, Entity, Kind, Mutation, PushError, PushResult, PushStatus, SyncRequest,
-        SyncResponse, apply_locally, client::MemoryStore,
+        Change, ChangeOp, Entity, Kind, Mutation, PushError, PushResult, PushStatus, RawJson,
+        SyncRequest, SyncResponse, apply_locally, client::MemoryStore,
     },
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -53,6 +54,10 @@ struct ServerState {
     applied: u32,
     /// How many changes each request carried.
     batches: Vec<usize>,
+    /// Answers carry at most this many changes, and say there are more.
+    page: Option<usize>,
+    /// The cursor each request carried.
+    cursors: Vec<Option<String>>,
 }
 
 impl Scripted {
@@ -94,6 +99,7 @@ impl Transport for Scripted {
         {
             return Err(TransportError::TooLarge);
         }
+        s.cursors.push(request.cursor.clone());
         let other_epoch = request.epoch.as_deref().is_some_and(|e| e != s.epoch);
         let mut results = Vec::new();
         if !other_epoch && !request.push.is_empty() {
@@ -167,7 +173,7 @@ impl Transport for Scripted {
                 id: *id,
                 version: *v,
                 op: ChangeOp::Put,
-                data: Some(data.clone()),
+                data: Some(RawJson::from_value(data)),
             })
             .chain(
                 s.deleted
@@ -186,13 +192,19 @@ impl Transport for Scripted {
         if std::mem::take(&mut s.lose_next_answer) {
             return Err(TransportError::Unreachable("the answer was lost".into()));
         }
+        let more = s.page.is_some_and(|page| changes.len() > page);
+        changes.truncate(s.page.unwrap_or(usize::MAX));
+        let cursor = match (more, changes.last()) {
+            (true, Some(last)) => last.version.to_string(),
+            _ => s.version.to_string(),
+        };
         Ok(SyncResponse {
             epoch: s.epoch.clone(),
             reset,
             results,
-            cursor: s.version.to_string(),
+            cursor,
             changes,
-            more: false,
+            more,
             kept_through: s.kept_through,
         })
     }
@@ -641,4 +653,212 @@ async fn hand_over_with_indexeddb() {
 #[wasm_bindgen_test]
 async fn hand_over_with_the_memory_twin() {
     a_device_is_handed_over_only_when_nothing_of_the_previous_user_waits(&memory()).await;
+}
+
+#[wasm_bindgen(inline_js = r#"
+function opened(r) {
+  return new Promise((ok, fail) => { r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error); });
+}
+// A database as version 3 of the app left it: one row per record, keyed `<entity>:<id>`.
+export async function makeVersion3(name, records, outbox) {
+  const r = indexedDB.open(name, 3);
+  r.onupgradeneeded = () => ["meta", "outbox", "records", "problems", "journal"].forEach((s) => r.result.createObjectStore(s));
+  const db = await opened(r);
+  const tx = db.transaction(["meta", "outbox", "records"], "readwrite");
+  for (let i = 0; i < records.length; i += 2) tx.objectStore("records").put(records[i + 1], records[i]);
+  for (let i = 0; i < outbox.length; i += 2) tx.objectStore("outbox").put(outbox[i + 1], outbox[i]);
+  tx.objectStore("meta").put(String(outbox.length / 2 + 1), "next_seq");
+  await new Promise((ok, fail) => { tx.oncomplete = ok; tx.onabort = () => fail(tx.error); });
+  db.close();
+}
+// The stores of a database and how many pages it holds.
+export async function layout(name) {
+  const db = await opened(indexedDB.open(name));
+  const stores = [...db.objectStoreNames];
+  const pages = stores.includes("pages") ? await opened(db.transaction("pages").objectStore("pages").count()) : -1;
+  db.close();
+  return [stores.join(","), pages];
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = makeVersion3)]
+    async fn make_version_3(name: &str, records: Vec<String>, outbox: Vec<String>);
+    async fn layout(name: &str) -> JsValue;
+}
+
+/// The stores of the database `name` and its number of pages.
+async fn stores_and_pages(name: &str) -> (String, i64) {
+    let answer = js_sys::Array::from(&layout(name).await);
+    (
+        answer.get(0).as_string().unwrap(),
+        answer.get(1).as_f64().unwrap() as i64,
+    )
+}
+
+fn change(entity: Entity, id: Uuid, version: i64, data: Option<RawJson>) -> Change {
+    Change {
+        entity,
+        id,
+        version,
+        op: if data.is_some() {
+            ChangeOp::Put
+        } else {
+            ChangeOp::Delete
+        },
+        data,
+    }
+}
+
+fn answer(version: i64, reset: bool, changes: Vec<Change>) -> SyncResponse {
+    SyncResponse {
+        epoch: "e1".into(),
+        reset,
+        results: Vec::new(),
+        changes,
+        cursor: format!("{version}.s"),
+        more: false,
+        kept_through: None,
+    }
+}
+
+/// The replica kept in pages reads as the in-memory twin's, record for record, through answers
+/// that create, edit and delete records of two entities, a reset, and the compactions that
+/// many answers bring; and its pages stay few.
+#[wasm_bindgen_test]
+async fn the_replica_in_pages_reads_as_the_twin_through_edits_deletions_and_compactions() {
+    let name = format!("dvk-test-{}", Uuid::now_v7());
+    let paged = LocalDb::open(&name).await.unwrap();
+    let twin = memory();
+    let ids: Vec<Uuid> = (0..40).map(|_| Uuid::now_v7()).collect();
+    // A small generator, so that the run is the same every time.
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move |below: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % below
+    };
+    let mut version = 0;
+    for round in 0..70 {
+        let mut changes = Vec::new();
+        for _ in 0..1 + next(6) {
+            version += 1;
+            let id = ids[next(ids.len() as u64) as usize];
+            let entity = if next(3) == 0 {
+                Entity::Unit
+            } else {
+                Entity::Model
+            };
+            let data = (next(4) != 0).then(|| {
+                RawJson::from_value(&json!({"id": id, "name": format!("Bản {round}-{version}")}))
+            });
+            changes.push(change(entity, id, version, data));
+        }
+        let answer = answer(version, round == 50, changes);
+        paged.learn(&answer, now()).await.unwrap();
+        twin.learn(&answer, now()).await.unwrap();
+        for entity in [Entity::Model, Entity::Unit] {
+            assert_eq!(
+                paged.records(entity).await.unwrap(),
+                twin.records(entity).await.unwrap(),
+                "round {round}, {entity:?}"
+            );
+        }
+        let (_, pages) = stores_and_pages(&name).await;
+        assert!(pages <= 2 * 25, "round {round}: {pages} pages");
+    }
+    assert!(!paged.records(Entity::Model).await.unwrap().is_empty());
+}
+
+/// A tablet upgrading from the release that kept one row per record keeps its replica and its
+/// outbox: the records move into pages in the upgrade itself.
+#[wasm_bindgen_test]
+async fn a_replica_of_one_row_per_record_moves_into_pages_on_upgrade() {
+    let name = format!("dvk-test-{}", Uuid::now_v7());
+    let mut rows = Vec::new();
+    for (n, entity) in (0..2_500).map(|n| (n, if n % 5 == 0 { "unit" } else { "model" })) {
+        let id = Uuid::now_v7();
+        rows.push(format!("{entity}:{id}"));
+        rows.push(
+            json!({"entity": entity, "id": id, "version": n + 1, "data": {"id": id, "name": format!("Bản ghi {n}")}})
+                .to_string(),
+        );
+    }
+    let waiting = serde_json::to_string(&dvk_shared::sync::Push {
+        seq: 1,
+        mutation: create("Chờ gửi"),
+    })
+    .unwrap();
+    make_version_3(&name, rows.clone(), vec![format!("{:020}", 1), waiting]).await;
+
+    let db = LocalDb::open(&name).await.unwrap();
+    let models = db.records(Entity::Model).await.unwrap();
+    let units = db.records(Entity::Unit).await.unwrap();
+    assert_eq!((models.len(), units.len()), (2_000, 500));
+    assert_eq!(
+        models.iter().find(|r| r.version == 2).unwrap().data["name"],
+        "Bản ghi 1"
+    );
+    assert_eq!(
+        db.outbox().await.unwrap()[0].mutation.fields["name"],
+        "Chờ gửi"
+    );
+    assert_eq!(db.enqueue(create("Sau nâng cấp")).await.unwrap(), 2);
+    let (stores, pages) = stores_and_pages(&name).await;
+    assert!(!stores.split(',').any(|s| s == "records"), "{stores}");
+    assert_eq!(pages, 3, "two pages of 1,000 models, one of 500 units");
+}
+
+/// A download in pages: each page asked for while the one before is written, from the cursor
+/// that one gave; a change waiting in the outbox goes first, and one saved after the download
+/// goes with the next sync. Every record arrives once.
+async fn a_download_in_pages_arrives_whole<S: LocalStore>(store: &S) {
+    let server = Scripted::new();
+    {
+        let mut s = server.state.borrow_mut();
+        for n in 0..110 {
+            s.version += 1;
+            let id = Uuid::now_v7();
+            let version = s.version;
+            s.records.insert(
+                id,
+                (version, json!({"id": id, "name": format!("Mô hình {n}")})),
+            );
+        }
+        s.page = Some(25);
+    }
+    store.enqueue(create("Chờ gửi")).await.unwrap();
+    let progress = sync_until_settled(store, &server, now, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(progress.changes_received, 111);
+    assert_eq!(progress.rounds, 5, "111 records in pages of 25");
+    let models = store.records(Entity::Model).await.unwrap();
+    assert_eq!(models.len(), 111);
+    assert!(store.outbox().await.unwrap().is_empty());
+    {
+        let s = server.state.borrow();
+        let cursors: Vec<Option<&str>> = s.cursors.iter().map(Option::as_deref).collect();
+        assert_eq!(
+            cursors,
+            [None, Some("25"), Some("50"), Some("75"), Some("100")],
+            "each page from the cursor of the one before"
+        );
+    }
+    store.enqueue(create("Sau tải về")).await.unwrap();
+    sync_until_settled(store, &server, now, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(store.records(Entity::Model).await.unwrap().len(), 112);
+    assert_eq!(server.state.borrow().applied, 2);
+}
+
+#[wasm_bindgen_test]
+async fn a_download_in_pages_arrives_whole_with_indexeddb() {
+    a_download_in_pages_arrives_whole(&indexeddb().await).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_download_in_pages_arrives_whole_with_the_memory_twin() {
+    a_download_in_pages_arrives_whole(&memory()).await;
 }

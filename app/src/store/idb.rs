@@ -5,8 +5,10 @@
 
 use dvk_shared::sync::{
     Entity, Mutation, Push, SyncResponse,
-    client::{JOURNAL_KEEP, Sent, epoch_changed, learned, outbox, seq_key},
+    client::{Fetched, JOURNAL_KEEP, Sent, epoch_changed, learned, outbox, seq_key},
 };
+use std::collections::BTreeMap;
+
 use js_sys::Reflect;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use serde_json::Value;
@@ -25,6 +27,15 @@ extern "C" {
     async fn put_meta_js(db: &JsValue, key: &str, value: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = getAll)]
     async fn get_all_js(db: &JsValue, store: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = pagesOf)]
+    async fn pages_of_js(db: &JsValue, entity: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = replacePages)]
+    async fn replace_pages_js(
+        db: &JsValue,
+        entity: &str,
+        keys: JsValue,
+        texts: Vec<String>,
+    ) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = deviceId)]
     async fn device_id_js(db: &JsValue, fresh: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = enqueue)]
@@ -44,8 +55,7 @@ extern "C" {
         journal: Vec<String>,
         forget_journal_before: String,
         reset: bool,
-        deletes: Vec<String>,
-        puts: Vec<String>,
+        pages: Vec<String>,
         mark: &str,
         requeue: Option<Vec<String>>,
         next_seq: f64,
@@ -70,8 +80,13 @@ extern "C" {
 
 const OUTBOX: &str = "outbox";
 const JOURNAL: &str = "journal";
-const RECORDS: &str = "records";
 const PROBLEMS: &str = "problems";
+
+/// An entity's pages are compacted into one once an answer leaves more than this many: each
+/// sync that brings changes writes one page per entity it touches, and a record edited again is
+/// written again, so pages grow with the days. A first download of 10,000 records writes a few
+/// large pages and is left as it is.
+const COMPACT_AFTER_PAGES: u32 = 24;
 const MARK: &str = "sync_mark";
 const NEXT_SEQ: &str = "next_seq";
 const SENT_THROUGH: &str = "sent_through";
@@ -113,6 +128,40 @@ fn keyed<T: Serialize>(
     for (key, item) in items {
         flat.push(key);
         flat.push(encode(&item)?);
+    }
+    Ok(flat)
+}
+
+/// An answer's changes as pages for store.js, flat `[entity, JSON text, …]`: one page per
+/// entity, its deletions (records with a null `data`) before its records, as they were applied
+/// when each record had a row of its own.
+fn pages(deletes: &[String], puts: &[(String, Fetched)]) -> Result<Vec<String>, LocalDbError> {
+    let mut by_entity: Vec<(Entity, Vec<String>)> = Vec::new();
+    let mut add =
+        |entity: Entity, text: String| match by_entity.iter_mut().find(|(e, _)| *e == entity) {
+            Some((_, texts)) => texts.push(text),
+            None => by_entity.push((entity, vec![text])),
+        };
+    for key in deletes {
+        let (entity, id) = key
+            .split_once(':')
+            .and_then(|(e, id)| Some((Entity::parse(e)?, Uuid::parse_str(id).ok()?)))
+            .ok_or_else(|| LocalDbError::Decode(format!("a deletion names {key}")))?;
+        let gone = Record {
+            entity,
+            id,
+            version: 0,
+            data: Value::Null,
+        };
+        add(entity, encode(&gone)?);
+    }
+    for (_, fetched) in puts {
+        add(fetched.entity, fetched.record_text());
+    }
+    let mut flat = Vec::new();
+    for (entity, texts) in by_entity {
+        flat.push(entity.as_str().to_owned());
+        flat.push(format!("[{}]", texts.join(",")));
     }
     Ok(flat)
 }
@@ -173,6 +222,45 @@ impl LocalDb {
             .map_err(LocalDbError::Decode)
     }
 
+    /// The records of `entity` as its pages leave them (a record's last entry counts, a null
+    /// `data` is a deletion), in id order; and the keys of the pages read.
+    async fn paged(&self, entity: Entity) -> Result<(Vec<Record>, JsValue), LocalDbError> {
+        let answer = pages_of_js(&self.db, entity.as_str())
+            .await
+            .map_err(failure)?;
+        let Value::Array(pages) =
+            parse_json(&text(field(&answer, "text"))?).map_err(LocalDbError::Decode)?
+        else {
+            return Err(LocalDbError::Decode("the pages are not a list".into()));
+        };
+        let mut latest = BTreeMap::new();
+        for page in pages {
+            let Value::Array(entries) = page else {
+                return Err(LocalDbError::Decode("a page is not a list".into()));
+            };
+            for entry in entries {
+                // Every entry is read, so one that does not read fails the whole list.
+                let record = Record::from_value(entry).map_err(LocalDbError::Decode)?;
+                latest.insert(record.id, record);
+            }
+        }
+        let records = latest
+            .into_values()
+            .filter(|r| r.entity == entity && !r.data.is_null())
+            .collect();
+        Ok((records, field(&answer, "keys")))
+    }
+
+    /// Rewrites the pages of `entity` as one holding only what they show now; skipped when
+    /// another tab wrote pages of it meanwhile (the next answer tries again).
+    async fn compact(&self, entity: Entity) -> Result<(), LocalDbError> {
+        let (records, keys) = self.paged(entity).await?;
+        replace_pages_js(&self.db, entity.as_str(), keys, vec![encode(&records)?])
+            .await
+            .map_err(failure)?;
+        Ok(())
+    }
+
     /// The outbox entries keyed and encoded for store.js.
     fn entries(pushes: &[Push]) -> Result<Vec<String>, LocalDbError> {
         keyed(pushes.iter().map(|p| (seq_key(p.seq), p)))
@@ -229,18 +317,7 @@ impl LocalStore for LocalDb {
     }
 
     async fn records(&self, entity: Entity) -> Result<Vec<Record>, LocalDbError> {
-        let Value::Array(all) = self.all_values(RECORDS).await? else {
-            return Err(LocalDbError::Decode("the records are not a list".into()));
-        };
-        // Every record is read, as before, so one that does not read fails the whole list.
-        let mut records = Vec::new();
-        for value in all {
-            let record = Record::from_value(value).map_err(LocalDbError::Decode)?;
-            if record.entity == entity {
-                records.push(record);
-            }
-        }
-        Ok(records)
+        Ok(self.paged(entity).await?.0)
     }
 
     async fn mark(&self) -> Result<SyncMark, LocalDbError> {
@@ -289,7 +366,7 @@ impl LocalStore for LocalDb {
                 seq_key(last.saturating_sub(JOURNAL_KEEP - 1))
             });
         let journal = keyed(plan.journal.iter().map(|s| (seq_key(s.push.seq), s)))?;
-        let puts = keyed(plan.puts)?;
+        let pages = pages(&plan.deletes, &plan.puts)?;
         let (requeue, next_seq) = match &plan.requeue {
             Some(requeued) => (
                 Some(Self::entries(&requeued.outbox)?),
@@ -297,21 +374,29 @@ impl LocalStore for LocalDb {
             ),
             None => (None, 0.0),
         };
-        learn_js(
+        let counts = learn_js(
             &self.db,
             problems,
             answered,
             journal,
             forget_before,
             plan.reset,
-            plan.deletes,
-            puts,
+            pages,
             &encode(&plan.mark)?,
             requeue,
             next_seq,
         )
         .await
         .map_err(failure)?;
+        // [entity, pages, entity, pages, …] for each entity the answer wrote to.
+        let counts = js_sys::Array::from(&counts);
+        for at in (0..counts.length()).step_by(2) {
+            let entity = counts.get(at).as_string().and_then(|e| Entity::parse(&e));
+            let many = counts.get(at + 1).as_f64().unwrap_or(0.0) as u32 > COMPACT_AFTER_PAGES;
+            if let (Some(entity), true) = (entity, many) {
+                self.compact(entity).await?;
+            }
+        }
         Ok(())
     }
 

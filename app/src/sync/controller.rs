@@ -170,6 +170,14 @@ impl SyncStatus {
                     "the sync module could not be loaded".into(),
                 ))),
             };
+            // The status bar says the sync ended before the screens read what it brought (a
+            // first download's thousands of records take them a moment).
+            if outcome.is_ok()
+                && let Ok(db) = shared_db().await
+                && let Ok(mark) = db.mark().await
+            {
+                self.last_success.set(mark.last_success);
+            }
             self.running.set(false);
             self.progress.set(None);
             self.data_version.update(|v| *v += 1);

@@ -27,7 +27,9 @@ impl Transport for HttpTransport {
                     .text()
                     .await
                     .map_err(|e| TransportError::Unreachable(e.to_string()))?;
-                crate::store::from_json(&text).map_err(TransportError::Unreachable)
+                // Read straight from the text, not through a `Value` like other answers: the
+                // records inside stay text (`RawJson`) and go into the store as they came.
+                serde_json::from_str(&text).map_err(|e| TransportError::Unreachable(e.to_string()))
             }
             401 => Err(TransportError::SignInRequired),
             413 => Err(TransportError::TooLarge),

@@ -226,7 +226,40 @@ pub struct Change {
     /// The record as the shared type, for `put`.
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
-    pub data: Option<Value>,
+    pub data: Option<RawJson>,
+}
+
+/// A record's JSON as the server sent it, kept as its text: a device stores it as it came, so
+/// a first download of thousands of records is never taken apart into values and written back
+/// into text; only a screen that shows a record parses it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RawJson(Box<serde_json::value::RawValue>);
+
+impl RawJson {
+    pub fn from_value(value: &Value) -> Self {
+        // A `Value` always writes as JSON: its keys are text.
+        Self(
+            serde_json::value::to_raw_value(value)
+                .unwrap_or_else(|_| serde_json::value::RawValue::NULL.to_owned()),
+        )
+    }
+
+    /// The JSON text, as it came.
+    pub fn get(&self) -> &str {
+        self.0.get()
+    }
+
+    pub fn to_value(&self) -> Result<Value, String> {
+        serde_json::from_str(self.get()).map_err(|e| e.to_string())
+    }
+}
+
+/// The same text is the same JSON (the server writes each record one way).
+impl PartialEq for RawJson {
+    fn eq(&self, other: &Self) -> bool {
+        self.get() == other.get()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,5 +1,6 @@
 //! One sync: round trips until the server has nothing more and the outbox is answered, each
-//! answer learned into the local store in one transaction before the next request.
+//! answer learned into the local store in one transaction; a download's next page is asked for
+//! while the one before is written.
 
 use super::{LocalDbError, LocalStore, outbox};
 use crate::sync::{PULL_LIMIT_MAX, PUSH_TARGET_BYTES, SCHEMA, SyncRequest, SyncResponse};
@@ -72,22 +73,31 @@ pub async fn sync_until_settled<S: LocalStore, T: Transport>(
     let mut progress = Progress::default();
     let mut budget = PUSH_TARGET_BYTES;
     let mut renumbered = false;
+    // The next page of a download, asked for while the one before was written.
+    let mut ahead: Option<(SyncRequest, Result<SyncResponse, TransportError>)> = None;
     for _ in 0..ROUNDS_MAX {
-        let mark = store.mark().await?;
-        let push = outbox::batch(&store.outbox().await?, budget);
-        if let Some(last) = push.last() {
-            store.mark_sent(last.seq).await?;
-        }
-        let request = SyncRequest {
-            device_id,
-            epoch: mark.epoch,
-            schema: SCHEMA,
-            push,
-            cursor: mark.cursor,
-            // Large pages: a first download is a few big transactions, not many small ones.
-            limit: Some(PULL_LIMIT_MAX),
+        let (request, sent) = match ahead.take() {
+            Some(asked) => asked,
+            None => {
+                let mark = store.mark().await?;
+                let push = outbox::batch(&store.outbox().await?, budget);
+                if let Some(last) = push.last() {
+                    store.mark_sent(last.seq).await?;
+                }
+                let request = SyncRequest {
+                    device_id,
+                    epoch: mark.epoch,
+                    schema: SCHEMA,
+                    push,
+                    cursor: mark.cursor,
+                    // Large pages: a first download is a few big transactions, not many small ones.
+                    limit: Some(PULL_LIMIT_MAX),
+                };
+                let sent = transport.sync(&request).await;
+                (request, sent)
+            }
         };
-        let answer = match transport.sync(&request).await {
+        let answer = match sent {
             Ok(answer) => answer,
             Err(TransportError::TooLarge) => {
                 let sent = &request.push;
@@ -117,7 +127,34 @@ pub async fn sync_until_settled<S: LocalStore, T: Transport>(
         progress.pushed += answer.results.len() as u64;
         progress.changes_received += answer.changes.len() as u64;
         let more = answer.more;
-        store.learn(&answer, now_ms()).await?;
+        // A download under way — nothing was sent or answered, no reset, the same epoch —
+        // asks for its next page while this one is written: the page after depends only on
+        // this answer's cursor. Anything saved meanwhile goes with the request after.
+        let read_ahead = more
+            && request.push.is_empty()
+            && answer.results.is_empty()
+            && !answer.reset
+            && request
+                .epoch
+                .as_ref()
+                .is_none_or(|epoch| *epoch == answer.epoch);
+        if read_ahead {
+            let next = SyncRequest {
+                device_id,
+                epoch: Some(answer.epoch.clone()),
+                schema: SCHEMA,
+                push: Vec::new(),
+                cursor: Some(answer.cursor.clone()),
+                limit: Some(PULL_LIMIT_MAX),
+            };
+            let (learned, sent) =
+                futures_util::future::join(store.learn(&answer, now_ms()), transport.sync(&next))
+                    .await;
+            learned?;
+            ahead = Some((next, sent));
+        } else {
+            store.learn(&answer, now_ms()).await?;
+        }
         on_progress(progress);
         let waiting = !store.outbox().await?.is_empty();
         if !more && !waiting {

@@ -185,6 +185,13 @@ impl LocalStore for MemoryStore {
             restored.then_some((journal.as_slice(), state.next_seq)),
             now_ms,
         );
+        // Read before anything changes, so a record that does not read leaves all as it was.
+        let puts = plan
+            .puts
+            .iter()
+            .map(|(key, fetched)| Ok((key.clone(), fetched.record()?)))
+            .collect::<Result<Vec<(String, Record)>, String>>()
+            .map_err(LocalDbError::Decode)?;
         for result in &answer.results {
             if state.outbox.contains_key(&result.seq) {
                 state.answers.insert(result.seq, result.clone());
@@ -220,7 +227,7 @@ impl LocalStore for MemoryStore {
         for key in plan.deletes {
             state.records.remove(&key);
         }
-        state.records.extend(plan.puts);
+        state.records.extend(puts);
         state.mark = plan.mark;
         Ok(())
     }

@@ -18,7 +18,7 @@ pub use engine::{Progress, SyncError, Transport, TransportError, sync_until_sett
 pub use memory::MemoryStore;
 pub use outbox::{batch, coalesce, requeue};
 
-use super::{ChangeOp, Entity, Mutation, Push, PushResult, PushStatus, SyncResponse};
+use super::{ChangeOp, Entity, Mutation, Push, PushResult, PushStatus, RawJson, SyncResponse};
 
 /// How many of its latest applied changes a device keeps, to send again should the server's
 /// database be restored from a backup taken before them (SYNC.md, restore).
@@ -65,6 +65,37 @@ impl Record {
             }),
             _ => Err(format!("a stored record reads {value}")),
         }
+    }
+}
+
+/// A record as an answer brought it, its data still the server's text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fetched {
+    pub entity: Entity,
+    pub id: Uuid,
+    pub version: i64,
+    pub data: RawJson,
+}
+
+impl Fetched {
+    /// The text of the [`Record`] it is, as serde writes one, with the server's text inside.
+    pub fn record_text(&self) -> String {
+        format!(
+            r#"{{"entity":"{}","id":"{}","version":{},"data":{}}}"#,
+            self.entity.as_str(),
+            self.id,
+            self.version,
+            self.data.get()
+        )
+    }
+
+    pub fn record(&self) -> Result<Record, String> {
+        Ok(Record {
+            entity: self.entity,
+            id: self.id,
+            version: self.version,
+            data: self.data.to_value()?,
+        })
     }
 }
 
@@ -201,7 +232,7 @@ pub struct Learned {
     /// Drop the replica before the puts.
     pub reset: bool,
     pub deletes: Vec<String>,
-    pub puts: Vec<(String, Record)>,
+    pub puts: Vec<(String, Fetched)>,
     pub mark: SyncMark,
     /// The server's database was restored: the whole outbox anew (see [`requeue`]), the
     /// journal emptied.
@@ -260,7 +291,7 @@ pub fn learned(
         match (change.op, &change.data) {
             (ChangeOp::Put, Some(data)) => learned.puts.push((
                 key,
-                Record {
+                Fetched {
                     entity: change.entity,
                     id: change.id,
                     version: change.version,
@@ -290,6 +321,26 @@ mod tests {
     use super::*;
 
     const ID: &str = "0190f3c4-1b2a-7000-8000-000000000001";
+
+    #[test]
+    fn a_fetched_record_is_stored_as_serde_writes_the_record() {
+        let data = serde_json::json!({"name": "Dân vận khéo \"xã\"", "year": 2026, "score": 8.5,
+                                      "tags": ["a", null], "nested": {"x": true}});
+        let fetched = Fetched {
+            entity: Entity::Library,
+            id: Uuid::parse_str(ID).unwrap(),
+            version: 42,
+            data: RawJson::from_value(&data),
+        };
+        let record = fetched.record().unwrap();
+        assert_eq!(record.data, data);
+        assert_eq!(
+            fetched.record_text(),
+            serde_json::to_string(&record).unwrap()
+        );
+        let read: Record = serde_json::from_str(&fetched.record_text()).unwrap();
+        assert_eq!(read, record);
+    }
 
     #[test]
     fn records_read_as_serde_reads_them() {
