@@ -3,12 +3,12 @@
 //! transaction and answers once it is committed, durably for writes. Values are kept as JSON
 //! text under text keys, so what is stored is exactly what serde wrote, in every browser.
 
+use std::collections::BTreeMap;
+
 use dvk_shared::sync::{
     Entity, Mutation, Push, SyncResponse,
     client::{Fetched, JOURNAL_KEEP, Sent, epoch_changed, learned, outbox, seq_key},
 };
-use std::collections::BTreeMap;
-
 use js_sys::Reflect;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use serde_json::Value;
@@ -81,15 +81,15 @@ extern "C" {
 const OUTBOX: &str = "outbox";
 const JOURNAL: &str = "journal";
 const PROBLEMS: &str = "problems";
+const MARK: &str = "sync_mark";
+const NEXT_SEQ: &str = "next_seq";
+const SENT_THROUGH: &str = "sent_through";
 
 /// An entity's pages are compacted into one once an answer leaves more than this many: each
 /// sync that brings changes writes one page per entity it touches, and a record edited again is
 /// written again, so pages grow with the days. A first download of 10,000 records writes a few
 /// large pages and is left as it is.
 const COMPACT_AFTER_PAGES: u32 = 24;
-const MARK: &str = "sync_mark";
-const NEXT_SEQ: &str = "next_seq";
-const SENT_THROUGH: &str = "sent_through";
 
 fn field(value: &JsValue, key: &str) -> JsValue {
     Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
