@@ -313,7 +313,7 @@ fn model_row(m: &ModelSummary) -> [String; 6] {
 /// The models of an export, a page at a time from where the last ended.
 struct ModelPages {
     store: Arc<dyn Store>,
-    /// Its `after` is the sort key and id of the last model read.
+    /// Its `after` is the place of the last model read.
     filter: ModelFilter,
 }
 
@@ -321,8 +321,8 @@ struct ModelPages {
 impl Pages<6> for ModelPages {
     async fn next(&mut self) -> Result<Vec<[String; 6]>, ApiError> {
         let models = self.store.models_after(&self.filter).await?;
-        if let Some((last, sort)) = models.last() {
-            self.filter.after = Some((sort.clone(), last.id));
+        if let Some((_, place)) = models.last() {
+            self.filter.after = Some(place.clone());
         }
         Ok(models.iter().map(|(m, _)| model_row(m)).collect())
     }

@@ -1,4 +1,4 @@
-//! `GET /api/models` (filtered, searched, paginated, in Vietnamese order) and
+//! `GET /api/models` (filtered, searched, paginated, in Vietnamese order or by the last change) and
 //! `GET /api/models/{id}` (with its history for the Board and the registrars whose model it
 //! is). Writes arrive through sync.
 
@@ -9,8 +9,8 @@ use axum::{
 };
 use dvk_shared::{
     api::{
-        ErrorBody, ModelDetail, ModelQuery, ModelSummary, PER_PAGE_DEFAULT, PER_PAGE_MAX, Page,
-        QUERY_MAX_CHARS,
+        ErrorBody, ModelDetail, ModelQuery, ModelSort, ModelSummary, PER_PAGE_DEFAULT,
+        PER_PAGE_MAX, Page, QUERY_MAX_CHARS,
     },
     ids::ModelId,
     sync::Entity,
@@ -18,8 +18,12 @@ use dvk_shared::{
 };
 
 use crate::{
-    AppState, access::Viewer, auth::CurrentUser, error::ApiError, extract::ApiQuery,
-    store::ModelFilter,
+    AppState,
+    access::Viewer,
+    auth::CurrentUser,
+    error::ApiError,
+    extract::ApiQuery,
+    store::{ModelFilter, Place},
 };
 
 pub fn router() -> Router<AppState> {
@@ -28,7 +32,8 @@ pub fn router() -> Router<AppState> {
         .route("/models/{id}", get(detail))
 }
 
-/// The models the user sees, filtered, searched and paginated, in Vietnamese order of name.
+/// The models the user sees, filtered, searched and paginated: in Vietnamese order of name,
+/// a search the most recently changed first (`sort` says otherwise).
 #[utoipa::path(
     get,
     path = "/api/models",
@@ -60,26 +65,15 @@ pub(crate) async fn list(
         u64::from(page - 1) * u64::from(per_page),
         per_page,
     )?;
-    if let Some(after) = query.after {
-        // The model the page before ended on: its name places the next page (a model deleted
-        // since still has its row and its place).
-        let stored = state
-            .store
-            .model(after)
-            .await?
-            .filter(|stored| viewer.sees(stored.model.unit_id))
-            .ok_or(ApiError::BadRequest {
-                code: "invalid_query",
-                detail_vi: "không có mô hình `after`: hãy mở lại trang đầu của danh sách"
-                    .to_owned(),
-                detail_en: "no such model as `after`: open the list's first page again".to_owned(),
-            })?;
-        filter.after = Some((sort_key(&stored.model.name), after));
+    if let Some(after) = query.after.as_deref() {
+        filter.after = Some(place_of(&state, &viewer, filter.order, after).await?);
     }
     let (items, total, total_is_partial) = state.store.list_models(&filter).await?;
-    let next = (items.len() == per_page as usize)
-        .then(|| items.last().map(|m| m.id.to_string()))
-        .flatten();
+    let next = match items.last() {
+        Some((_, place)) if items.len() == per_page as usize => Some(cursor_of(place)),
+        _ => None,
+    };
+    let items = items.into_iter().map(|(model, _)| model).collect();
     Ok(Json(Page {
         items,
         page: if filter.after.is_some() { 0 } else { page },
@@ -88,6 +82,63 @@ pub(crate) async fn list(
         total_is_partial,
         next,
     }))
+}
+
+/// The `next` of a page that ends at `place`: in the order of names the model's id (its name
+/// places it when the next page is asked for); in the order of changes its version and id, as
+/// the model may change meanwhile and move to the front.
+fn cursor_of(place: &Place) -> String {
+    match place {
+        Place::Name(_, id) => id.to_string(),
+        Place::Recent(version, id) => format!("{version}.{id}"),
+    }
+}
+
+/// Where `after` (a page's `next`) places the next page in `order`.
+pub(crate) async fn place_of(
+    state: &AppState,
+    viewer: &Viewer,
+    order: ModelSort,
+    after: &str,
+) -> Result<Place, ApiError> {
+    let invalid = |vi: &str, en: &str| ApiError::BadRequest {
+        code: "invalid_query",
+        detail_vi: vi.to_owned(),
+        detail_en: en.to_owned(),
+    };
+    match order {
+        ModelSort::Name => {
+            let id = ModelId::parse(after).map_err(|_| {
+                invalid(
+                    "`after` không phải là `next` của một trang xếp theo tên: hãy mở lại trang đầu của danh sách",
+                    "`after` is not the `next` of a page in the order of names: open the list's first page again",
+                )
+            })?;
+            // The model the page before ended on: its name places the next page (a model
+            // deleted since still has its row and its place).
+            let stored = state
+                .store
+                .model(id)
+                .await?
+                .filter(|stored| viewer.sees(stored.model.unit_id))
+                .ok_or_else(|| {
+                    invalid(
+                        "không có mô hình `after`: hãy mở lại trang đầu của danh sách",
+                        "no such model as `after`: open the list's first page again",
+                    )
+                })?;
+            Ok(Place::Name(sort_key(&stored.model.name), id))
+        }
+        ModelSort::Recent => after
+            .split_once('.')
+            .and_then(|(version, id)| Some(Place::Recent(version.parse().ok()?, ModelId::parse(id).ok()?)))
+            .ok_or_else(|| {
+                invalid(
+                    "`after` không phải là `next` của một trang xếp theo lần thay đổi gần nhất: hãy mở lại trang đầu của danh sách",
+                    "`after` is not the `next` of a page in the order of changes: open the list's first page again",
+                )
+            }),
+    }
 }
 
 /// What the list's filters select for `viewer`, from `offset`, at most `limit` (the list and
@@ -115,6 +166,7 @@ pub(crate) fn filter_of(
         year: query.year,
         status: query.status,
         folded_query,
+        order: ModelSort::of(query),
         offset,
         after: None,
         limit,

@@ -116,16 +116,50 @@ pub struct ModelQuery {
     /// Matches names and content, with or without diacritics; at most 200 characters.
     #[serde(default)]
     pub q: Option<String>,
+    /// The order: `recent` when `q` is given, else `name`, when left out.
+    #[serde(default)]
+    pub sort: Option<ModelSort>,
     /// 1-based; 1 when left out. Deep pages are slow over many models: follow `next` with
     /// `after` instead.
     #[serde(default)]
     pub page: Option<u32>,
-    /// The page after this model (the `next` of the page before); `page` is then ignored.
+    /// Where the page starts: the `next` of the page before, as it was given; `page` is then
+    /// ignored.
     #[serde(default)]
-    pub after: Option<crate::ids::ModelId>,
+    pub after: Option<String>,
     /// 50 when left out; clamped to 1..=200.
     #[serde(default)]
     pub per_page: Option<u32>,
+}
+
+/// The order of a list of models.
+///
+/// A search answers the most recently changed first: in the order of names, the models a
+/// common phrase starts lie together anywhere in the alphabet, so the first fifty of them in
+/// that order can only be known by reading every match (tens of thousands in a country), while
+/// the matches of a phrase are spread through the order of changes and the first fifty are
+/// found by reading a few thousand models.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ModelSort {
+    /// Vietnamese order of name, then id.
+    #[default]
+    Name,
+    /// The most recently changed first.
+    Recent,
+}
+
+impl ModelSort {
+    /// The order a query asks for, or its default: `Recent` for a search, else `Name`.
+    pub fn of(query: &ModelQuery) -> Self {
+        query
+            .sort
+            .unwrap_or(match query.q.as_deref().map(str::trim) {
+                Some(q) if !q.is_empty() => Self::Recent,
+                _ => Self::Name,
+            })
+    }
 }
 
 pub const PER_PAGE_DEFAULT: u32 = 50;

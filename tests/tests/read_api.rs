@@ -256,7 +256,7 @@ async fn every_role_sees_only_what_it_may_on_postgres() {
     every_role_sees_only_what_it_may(Backend::Postgres).await;
 }
 
-async fn search_ignores_diacritics_and_results_sort_in_vietnamese_order(backend: Backend) {
+async fn search_ignores_diacritics_and_results_come_in_their_order(backend: Backend) {
     let server = TestServer::start_demo(backend).await.unwrap();
     let dien_hoa = server.unit("Xã Điện Hòa").await;
     let filter = ModelFilter {
@@ -267,7 +267,7 @@ async fn search_ignores_diacritics_and_results_sort_in_vietnamese_order(backend:
     let (items, _, _) = server.store().list_models(&filter).await.unwrap();
     let mut model = server
         .store()
-        .model(items[0].id)
+        .model(items[0].0.id)
         .await
         .unwrap()
         .unwrap()
@@ -338,22 +338,74 @@ async fn search_ignores_diacritics_and_results_sort_in_vietnamese_order(backend:
         }
     }
     assert_eq!(keyset, names);
-    // A search with a filter, too: a page of one at a time.
-    let first: Page<ModelSummary> = client
+    // A search, both ways, a page of one at a time: every match once, in its order. The
+    // most recently changed come first unless the order of names is asked for.
+    let version = |id| {
+        let store = server.store();
+        async move { store.model(id).await.unwrap().unwrap().version }
+    };
+    for (sort, by_name) in [("", false), ("&sort=recent", false), ("&sort=name", true)] {
+        let all: Page<ModelSummary> = client
+            .get_json(&format!("/api/models?q=dien%20hoa&per_page=200{sort}"))
+            .await
+            .unwrap();
+        assert!(all.total > 2 && all.next.is_none(), "{sort}: {}", all.total);
+        let mut paged = Vec::new();
+        let mut path = format!("/api/models?q=dien%20hoa&per_page=1{sort}");
+        loop {
+            let list: Page<ModelSummary> = client.get_json(&path).await.unwrap();
+            assert_eq!((list.total, list.total_is_partial), (all.total, false));
+            paged.extend(list.items);
+            match list.next {
+                Some(next) => {
+                    path = format!("/api/models?q=dien%20hoa&per_page=1{sort}&after={next}")
+                }
+                None => break,
+            }
+        }
+        assert_eq!(paged, all.items, "{sort}");
+        if by_name {
+            assert!(
+                paged
+                    .windows(2)
+                    .all(|w| sort_key(&w[0].name) <= sort_key(&w[1].name)),
+                "not in Vietnamese order"
+            );
+        } else {
+            let mut versions = Vec::new();
+            for m in &paged {
+                versions.push(version(m.id).await);
+            }
+            assert!(
+                versions.windows(2).all(|w| w[0] > w[1]),
+                "not the most recently changed first: {versions:?}"
+            );
+        }
+    }
+    // A page's `next` belongs to its order: given to the other, it is refused, not misread.
+    let by_name: Page<ModelSummary> = client
+        .get_json("/api/models?q=dien%20hoa&per_page=1&sort=name")
+        .await
+        .unwrap();
+    let recent: Page<ModelSummary> = client
         .get_json("/api/models?q=dien%20hoa&per_page=1")
         .await
         .unwrap();
-    let next = first.next.expect("more than one model of Điện Hòa");
-    let second: Page<ModelSummary> = client
-        .get_json(&format!("/api/models?q=dien%20hoa&per_page=1&after={next}"))
-        .await
-        .unwrap();
-    assert_eq!(
-        (second.total, second.total_is_partial),
-        (first.total, false)
-    );
-    assert!(sort_key(&first.items[0].name) <= sort_key(&second.items[0].name));
-    assert_ne!(first.items[0].id, second.items[0].id);
+    for path in [
+        format!("/api/models?q=dien%20hoa&after={}", by_name.next.unwrap()),
+        format!(
+            "/api/models?q=dien%20hoa&sort=name&after={}",
+            recent.next.unwrap()
+        ),
+        "/api/models?q=dien%20hoa&after=12.not-an-id".to_owned(),
+        format!("/api/models?q=dien%20hoa&after=twelve.{}", ModelId::new()),
+        "/api/models?sort=alphabet".to_owned(),
+    ] {
+        let response = client.get(&path).await.unwrap();
+        assert_eq!(response.status(), 400, "{path}");
+        let body: ErrorBody = response.json().await.unwrap();
+        assert_eq!(body.code, "invalid_query", "{path}");
+    }
 }
 
 fn urlencode(text: &str) -> String {
@@ -367,12 +419,12 @@ fn urlencode(text: &str) -> String {
 
 #[tokio::test]
 async fn search_and_order_on_sqlite() {
-    search_ignores_diacritics_and_results_sort_in_vietnamese_order(Backend::Sqlite).await;
+    search_ignores_diacritics_and_results_come_in_their_order(Backend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn search_and_order_on_postgres() {
-    search_ignores_diacritics_and_results_sort_in_vietnamese_order(Backend::Postgres).await;
+    search_ignores_diacritics_and_results_come_in_their_order(Backend::Postgres).await;
 }
 
 #[tokio::test]

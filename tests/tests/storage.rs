@@ -5,8 +5,9 @@
 // A test states what must hold with unwrap/expect; the lint is for production code.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use dvk_server::store::{self, Actor, ModelFilter, Seed, Store};
+use dvk_server::store::{self, Actor, ModelFilter, Place, Seed, Store};
 use dvk_shared::{
+    api::ModelSort,
     date::{Date, Timestamp},
     ids::{ModelId, RecordId, UnitId, UserId},
     model::{Action, Contact, Field, Location, Model, Results, Status},
@@ -216,14 +217,17 @@ async fn lists_filter_count_and_page(backend: Backend) {
         limit,
         ..ModelFilter::default()
     };
+    let names_of = |page: &[(dvk_shared::api::ModelSummary, Place)]| {
+        page.iter().map(|(m, _)| m.name.clone()).collect::<Vec<_>>()
+    };
     let (items, total, _) = store.list_models(&all(10)).await.unwrap();
     assert_eq!(total, 5);
-    let names: Vec<_> = items.iter().map(|m| m.name.as_str()).collect();
+    let names = names_of(&items);
     assert_eq!(
         names,
         ["Anh em", "Ánh sáng", "Bếp ăn", "Đường hoa", "Ươm mầm"]
     );
-    assert_eq!(items[0].unit_name, "Xã B");
+    assert_eq!(items[0].0.unit_name, "Xã B");
 
     let (page, total, _) = store
         .list_models(&ModelFilter {
@@ -234,7 +238,7 @@ async fn lists_filter_count_and_page(backend: Backend) {
         .unwrap();
     assert_eq!(total, 5);
     assert_eq!(page.len(), 2);
-    assert_eq!(page[0].name, "Bếp ăn");
+    assert_eq!(page[0].0.name, "Bếp ăn");
 
     let only_a = ModelFilter {
         units: Some(vec![a.id]),
@@ -259,16 +263,74 @@ async fn lists_filter_count_and_page(backend: Backend) {
     assert_eq!(store.list_models(&search).await.unwrap().1, 1);
 
     // Keyset paging: the page after a model goes on where it ended, with the same total.
+    assert_eq!(
+        items[1].1,
+        Place::Name(dvk_shared::text::sort_key("Ánh sáng"), items[1].0.id)
+    );
     let after = ModelFilter {
-        after: Some((dvk_shared::text::sort_key(&items[1].name), items[1].id)),
+        after: Some(items[1].1.clone()),
         ..all(2)
     };
     let (next, total, partial) = store.list_models(&after).await.unwrap();
-    let next: Vec<_> = next.iter().map(|m| m.name.as_str()).collect();
     assert_eq!(
-        (next, total, partial),
-        (vec!["Bếp ăn", "Đường hoa"], 5, false)
+        (names_of(&next), total, partial),
+        (vec!["Bếp ăn".to_owned(), "Đường hoa".to_owned()], 5, false)
     );
+
+    // The order of changes: the last seeded first, each page after the place of the last.
+    let recent = |limit| ModelFilter {
+        order: ModelSort::Recent,
+        ..all(limit)
+    };
+    let (newest, total, _) = store.list_models(&recent(3)).await.unwrap();
+    assert_eq!(
+        (names_of(&newest), total),
+        (
+            vec!["Đường hoa".into(), "Anh em".into(), "Bếp ăn".into()],
+            5
+        )
+    );
+    let Place::Recent(version, id) = newest[2].1.clone() else {
+        panic!("a place in the order of names: {:?}", newest[2].1);
+    };
+    let stored = store.model(id).await.unwrap().unwrap();
+    assert_eq!(stored.version, version);
+    let older = ModelFilter {
+        after: Some(newest[2].1.clone()),
+        ..recent(3)
+    };
+    let (rest, total, _) = store.list_models(&older).await.unwrap();
+    assert_eq!(
+        (names_of(&rest), total),
+        (vec!["Ánh sáng".into(), "Ươm mầm".into()], 5)
+    );
+    // A search, both ways: what the first models in the order hold, and, when they do not
+    // fill the page, every match read and counted.
+    for order in [ModelSort::Name, ModelSort::Recent] {
+        let search = |q: &str, limit| ModelFilter {
+            folded_query: Some(q.into()),
+            order,
+            ..all(limit)
+        };
+        let (found, total, partial) = store.list_models(&search("a", 2)).await.unwrap();
+        assert_eq!((found.len(), total, partial), (2, 5, false), "{order:?}");
+        let (found, total, partial) = store.list_models(&search("an", 10)).await.unwrap();
+        let mut expected = vec!["Anh em", "Ánh sáng", "Bếp ăn"];
+        if order == ModelSort::Recent {
+            expected = vec!["Anh em", "Bếp ăn", "Ánh sáng"];
+        }
+        assert_eq!(
+            (names_of(&found), total, partial),
+            (expected.iter().map(|n| n.to_string()).collect(), 3, false),
+            "{order:?}"
+        );
+        let capped = ModelFilter {
+            count_max: Some(2),
+            ..search("an", 10)
+        };
+        let (found, total, partial) = store.list_models(&capped).await.unwrap();
+        assert_eq!((found.len(), total, partial), (3, 2, true), "{order:?}");
+    }
     // A search counts its matches only so far, and says there are more.
     let common = |count_max| ModelFilter {
         folded_query: Some("a".into()),

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use dvk_shared::{
-    api::{AuditEntry, DatabaseKind, ModelSummary},
+    api::{AuditEntry, DatabaseKind, ModelSort, ModelSummary},
     award::{Award, AwardKind, RecipientType},
     date::Timestamp,
     ids::{ModelId, UnitId, UserId},
@@ -121,6 +121,24 @@ pub struct StoredModel {
     pub deleted: bool,
 }
 
+/// Where a model stands in a list's order: what keyset paging continues after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    /// Its name's stored sort key, and its id.
+    Name(String, ModelId),
+    /// Its version (the change counter when it last changed), and its id.
+    Recent(i64, ModelId),
+}
+
+impl Place {
+    pub fn order(&self) -> ModelSort {
+        match self {
+            Self::Name(..) => ModelSort::Name,
+            Self::Recent(..) => ModelSort::Recent,
+        }
+    }
+}
+
 /// What `list_models` selects. `units: None` means every unit.
 #[derive(Debug, Clone, Default)]
 pub struct ModelFilter {
@@ -130,10 +148,12 @@ pub struct ModelFilter {
     pub status: Option<Status>,
     /// Already folded with `dvk_shared::text::fold`.
     pub folded_query: Option<String>,
+    /// The list's order.
+    pub order: ModelSort,
     pub offset: u64,
-    /// Keyset paging: the models after this one (its name's stored sort key and its id) in
-    /// the list's order, `offset` aside.
-    pub after: Option<(String, ModelId)>,
+    /// Keyset paging: the models after this place in the list's order (of the same order),
+    /// `offset` aside.
+    pub after: Option<Place>,
     pub limit: u32,
     /// A search counts its matches up to this many (the list's [`SEARCH_COUNT_MAX`]); all of
     /// them when `None`.
@@ -597,22 +617,21 @@ pub trait RecordStore: Send + Sync {
 
     async fn model(&self, id: ModelId) -> Result<Option<StoredModel>, StoreError>;
 
-    /// One page of models (not deleted) in Vietnamese order of their names — from
-    /// `filter.after` if given, else from `filter.offset` — and how many match: from the tally
-    /// without a search; with one, counted up to `filter.count_max` (and then `true`: there
-    /// are more).
+    /// One page of models (not deleted) in `filter.order` — from `filter.after` if given, else
+    /// from `filter.offset` — and how many match: from the tally without a search; with one,
+    /// counted up to `filter.count_max` (and then `true`: there are more).
     async fn list_models(
         &self,
         filter: &ModelFilter,
-    ) -> Result<(Vec<ModelSummary>, u64, bool), StoreError>;
+    ) -> Result<(Vec<(ModelSummary, Place)>, u64, bool), StoreError>;
 
-    /// The models `filter` selects, at most `filter.limit`, each with its name's stored sort
-    /// key: an export's pages, each read from where the last ended (`filter.after`) instead of
+    /// The models `filter` selects, at most `filter.limit`, each with its place in the order:
+    /// an export's pages, each read from where the last ended (`filter.after`) instead of
     /// counted again from the start, and without the list's total.
     async fn models_after(
         &self,
         filter: &ModelFilter,
-    ) -> Result<Vec<(ModelSummary, String)>, StoreError>;
+    ) -> Result<Vec<(ModelSummary, Place)>, StoreError>;
 
     /// The audit log of one record, oldest first.
     async fn history(&self, entity: Entity, id: &str) -> Result<Vec<AuditEntry>, StoreError>;

@@ -3,7 +3,8 @@
 //! PostgreSQL, signed in as the leader at the top who sees all of it. Times what leadership
 //! opens: the overview (`/api/stats`) of the country, of a year and of a province; the models
 //! list's first page and the next one, whole, filtered by province, by status; search with and
-//! without diacritics, for a phrase thousands of models hold and for one a few hold.
+//! without diacritics, for a phrase thousands of models hold and for one a few hold, the most
+//! recently changed first (the order of a search) and in the order of names.
 //!
 //! Prints p50, p95 and the slowest of `DVK_READ_TIMES` (default 20) requests each, after one to
 //! warm up. It asserts nothing: this machine is shared and noisy. Run it with
@@ -161,12 +162,30 @@ async fn main() -> Result<()> {
     )
     .await?;
 
-    println!("search");
-    measure(
+    println!("search, the most recently changed first");
+    let common = measure(
         &http,
         &base,
         "\"nông thôn mới\" (about 1 in 24)",
         "/api/models?q=n%C3%B4ng%20th%C3%B4n%20m%E1%BB%9Bi",
+        times,
+    )
+    .await?;
+    if let Some(next) = common["next"].as_str() {
+        measure(
+            &http,
+            &base,
+            "\"nông thôn mới\", next page",
+            &format!("/api/models?q=n%C3%B4ng%20th%C3%B4n%20m%E1%BB%9Bi&after={next}"),
+            times,
+        )
+        .await?;
+    }
+    measure(
+        &http,
+        &base,
+        "\"nông thôn mới\", one province",
+        &format!("/api/models?q=n%C3%B4ng%20th%C3%B4n%20m%E1%BB%9Bi&unit={province}"),
         times,
     )
     .await?;
@@ -207,6 +226,25 @@ async fn main() -> Result<()> {
         &base,
         "\"không có\" (nothing matches)",
         "/api/models?q=zzkh%C3%B4ng%20c%C3%B3",
+        times,
+    )
+    .await?;
+    // What the order of names costs a search: every match of a common phrase is read to know
+    // the first fifty (`sort=name`).
+    println!("search in the order of names");
+    measure(
+        &http,
+        &base,
+        "\"nông thôn mới\" (about 1 in 24)",
+        "/api/models?q=n%C3%B4ng%20th%C3%B4n%20m%E1%BB%9Bi&sort=name",
+        times,
+    )
+    .await?;
+    measure(
+        &http,
+        &base,
+        "\"thôn Lộc 17 \" (a few hundred)",
+        "/api/models?q=th%C3%B4n%20L%E1%BB%99c%2017%20&sort=name",
         times,
     )
     .await?;

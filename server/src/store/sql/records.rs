@@ -62,11 +62,130 @@ macro_rules! sql_records {
                     count
                 };
                 let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
-                let total = u64::try_from(total).unwrap_or_default();
-                Ok(match filter.count_max {
+                Ok(Self::capped(filter, u64::try_from(total).unwrap_or_default()))
+            }
+
+            /// A count of matches as the list reports it: up to `filter.count_max` for a search
+            /// (then `true`: there are more).
+            fn capped(filter: &$crate::store::ModelFilter, total: u64) -> (u64, bool) {
+                match filter.count_max {
                     Some(max) if filter.folded_query.is_some() && total > max => (max, true),
                     _ => (total, false),
-                })
+                }
+            }
+
+            /// One page of `filter`, each model with its place in the order; and, when a search
+            /// had to read every match from the start, how many there are.
+            async fn models_page(
+                &self,
+                filter: &$crate::store::ModelFilter,
+            ) -> Result<(Vec<(dvk_shared::api::ModelSummary, $crate::store::Place)>, Option<u64>), $crate::store::StoreError> {
+                use sqlx::Row;
+                use $crate::store::Place;
+                use dvk_shared::api::ModelSort;
+                const COLUMNS: &str =
+                    "m.id, m.name, m.name_sort, m.version, m.field, m.year, m.status, m.unit_id, m.updated_at";
+                let order_by = match filter.order {
+                    ModelSort::Name => "m.name_sort, m.id",
+                    ModelSort::Recent => "m.version DESC, m.id DESC",
+                };
+                // Written so the index on the order's key serves it in both databases.
+                let after = |query: &mut sqlx::QueryBuilder<$db>| match &filter.after {
+                    Some(Place::Name(sort, id)) => {
+                        query
+                            .push(" AND m.name_sort >= ")
+                            .push_bind(sort.clone())
+                            .push(" AND (m.name_sort > ")
+                            .push_bind(sort.clone())
+                            .push(" OR m.id > ")
+                            .push_bind(id.to_string())
+                            .push(")");
+                    }
+                    Some(Place::Recent(version, id)) => {
+                        query
+                            .push(" AND m.version <= ")
+                            .push_bind(*version)
+                            .push(" AND (m.version < ")
+                            .push_bind(*version)
+                            .push(" OR m.id < ")
+                            .push_bind(id.to_string())
+                            .push(")");
+                    }
+                    None => {}
+                };
+                let page = |query: &mut sqlx::QueryBuilder<$db>| {
+                    query
+                        .push(format_args!(" ORDER BY {order_by} LIMIT "))
+                        .push_bind(i64::from(filter.limit));
+                    if filter.after.is_none() && filter.offset > 0 {
+                        query.push(" OFFSET ").push_bind(i64::try_from(filter.offset).unwrap_or(i64::MAX));
+                    }
+                };
+                let read = |rows: &[<$db as sqlx::Database>::Row]| {
+                    rows.iter()
+                        .map(|row| {
+                            let summary = Self::model_summary(row)?;
+                            let place = match filter.order {
+                                ModelSort::Name => Place::Name(row.try_get("name_sort")?, summary.id),
+                                ModelSort::Recent => Place::Recent(row.try_get("version")?, summary.id),
+                            };
+                            Ok((summary, place))
+                        })
+                        .collect::<Result<Vec<_>, $crate::store::StoreError>>()
+                };
+                if filter.folded_query.is_none() {
+                    let mut select = sqlx::QueryBuilder::<$db>::new(format!(
+                        "SELECT {COLUMNS}, u.name AS unit_name FROM models m JOIN units u ON u.id = m.unit_id"
+                    ));
+                    Self::model_conditions(&mut select, filter);
+                    after(&mut select);
+                    page(&mut select);
+                    return Ok((read(&select.build().fetch_all(&self.pool).await?)?, None));
+                }
+                // A search: first the next models in the list's order, a few thousand, with the
+                // query applied to them — a common phrase fills the page there. If it does not,
+                // every match is read through the search index and put in order. In the order
+                // of names a phrase that starts many names fills one stretch of the alphabet,
+                // wherever it falls, and only reading every match finds the first page (hence
+                // `ModelSort::Recent` for searches).
+                if filter.after.is_some() || filter.offset == 0 {
+                    let mut walk = sqlx::QueryBuilder::<$db>::new(format!(
+                        "SELECT {COLUMNS}, u.name AS unit_name FROM (SELECT m.* FROM models m WHERE 1 = 1"
+                    ));
+                    after(&mut walk);
+                    walk.push(format_args!(" ORDER BY {order_by} LIMIT "))
+                        .push_bind(i64::from(filter.limit).saturating_mul(100).max(5_000))
+                        .push(") m JOIN units u ON u.id = m.unit_id");
+                    Self::model_conditions(&mut walk, filter);
+                    page(&mut walk);
+                    let found = read(&walk.build().fetch_all(&self.pool).await?)?;
+                    if found.len() == filter.limit as usize {
+                        return Ok((found, None));
+                    }
+                }
+                // Every match is read through the search index (materialised: with the order's
+                // limit beside it, the planner may walk the order's index instead, which passes
+                // over every model that does not match), then put in order; from the start it
+                // counts them too. Only the page is joined to its units.
+                let counting = filter.after.is_none() && filter.offset == 0;
+                let mut matches = sqlx::QueryBuilder::<$db>::new(format!(
+                    "WITH m AS MATERIALIZED (SELECT {COLUMNS} FROM models m"
+                ));
+                Self::model_conditions(&mut matches, filter);
+                after(&mut matches);
+                matches.push(format_args!(
+                    ") SELECT m.*, u.name AS unit_name FROM (SELECT m.*{} FROM m",
+                    if counting { ", COUNT(*) OVER () AS found" } else { "" }
+                ));
+                page(&mut matches);
+                matches.push(format_args!(") m JOIN units u ON u.id = m.unit_id ORDER BY {order_by}"));
+                let rows = matches.build().fetch_all(&self.pool).await?;
+                let found = match rows.first() {
+                    Some(row) if counting => Some(u64::try_from(row.try_get::<i64, _>("found")?).unwrap_or_default()),
+                    None if counting => Some(0),
+                    _ => None,
+                };
+                Ok((read(&rows)?, found))
             }
 
             /// One row of `models m JOIN units u` as the list shows it.
@@ -326,82 +445,20 @@ macro_rules! sql_records {
             async fn list_models(
                 &self,
                 filter: &$crate::store::ModelFilter,
-            ) -> Result<(Vec<dvk_shared::api::ModelSummary>, u64, bool), $crate::store::StoreError> {
-                let (total, more) = self.count_models(filter).await?;
-                let items = self.models_after(filter).await?.into_iter().map(|(m, _)| m).collect();
-                Ok((items, total, more))
+            ) -> Result<(Vec<(dvk_shared::api::ModelSummary, $crate::store::Place)>, u64, bool), $crate::store::StoreError> {
+                let (page, found) = self.models_page(filter).await?;
+                let (total, more) = match found {
+                    Some(found) => Self::capped(filter, found),
+                    None => self.count_models(filter).await?,
+                };
+                Ok((page, total, more))
             }
 
             async fn models_after(
                 &self,
                 filter: &$crate::store::ModelFilter,
-            ) -> Result<Vec<(dvk_shared::api::ModelSummary, String)>, $crate::store::StoreError> {
-                use sqlx::Row;
-                const COLUMNS: &str = "m.id, m.name, m.name_sort, m.field, m.year, m.status, m.unit_id, m.updated_at";
-                let after = |query: &mut sqlx::QueryBuilder<$db>| {
-                    if let Some((sort, id)) = &filter.after {
-                        // Written so the index on the sort key serves it in both databases.
-                        query
-                            .push(" AND m.name_sort >= ")
-                            .push_bind(sort.clone())
-                            .push(" AND (m.name_sort > ")
-                            .push_bind(sort.clone())
-                            .push(" OR m.id > ")
-                            .push_bind(id.to_string())
-                            .push(")");
-                    }
-                };
-                let page = |query: &mut sqlx::QueryBuilder<$db>| {
-                    query.push(" ORDER BY m.name_sort, m.id LIMIT ").push_bind(i64::from(filter.limit));
-                    if filter.after.is_none() && filter.offset > 0 {
-                        query.push(" OFFSET ").push_bind(i64::try_from(filter.offset).unwrap_or(i64::MAX));
-                    }
-                };
-                let read = |rows: Vec<<$db as sqlx::Database>::Row>| {
-                    rows.iter()
-                        .map(|row| Ok((Self::model_summary(row)?, row.try_get("name_sort")?)))
-                        .collect::<Result<Vec<_>, $crate::store::StoreError>>()
-                };
-                // A search: first the next models in the list's order, a few thousand, with the
-                // query applied to them — a common word fills the page there. If it does not,
-                // every match is read through the search index and put in order: the list's
-                // order walked further would pass over every model that does not match (a word
-                // that starts a twentieth of the names lies in one stretch of the order, the
-                // rest of it far away).
-                if filter.folded_query.is_some() {
-                    if filter.after.is_some() || filter.offset == 0 {
-                        let mut walk = sqlx::QueryBuilder::<$db>::new(format!(
-                            "SELECT {COLUMNS}, u.name AS unit_name FROM (SELECT m.* FROM models m WHERE 1 = 1"
-                        ));
-                        after(&mut walk);
-                        walk.push(" ORDER BY m.name_sort, m.id LIMIT ")
-                            .push_bind(i64::from(filter.limit).saturating_mul(100).max(5_000))
-                            .push(") m JOIN units u ON u.id = m.unit_id");
-                        Self::model_conditions(&mut walk, filter);
-                        page(&mut walk);
-                        let found = read(walk.build().fetch_all(&self.pool).await?)?;
-                        if found.len() == filter.limit as usize {
-                            return Ok(found);
-                        }
-                    }
-                    let mut matches = sqlx::QueryBuilder::<$db>::new(format!(
-                        "WITH m AS MATERIALIZED (SELECT {COLUMNS} FROM models m"
-                    ));
-                    Self::model_conditions(&mut matches, filter);
-                    after(&mut matches);
-                    matches.push(format_args!(
-                        ") SELECT {COLUMNS}, u.name AS unit_name FROM m JOIN units u ON u.id = m.unit_id"
-                    ));
-                    page(&mut matches);
-                    return read(matches.build().fetch_all(&self.pool).await?);
-                }
-                let mut select = sqlx::QueryBuilder::<$db>::new(format!(
-                    "SELECT {COLUMNS}, u.name AS unit_name FROM models m JOIN units u ON u.id = m.unit_id"
-                ));
-                Self::model_conditions(&mut select, filter);
-                after(&mut select);
-                page(&mut select);
-                read(select.build().fetch_all(&self.pool).await?)
+            ) -> Result<Vec<(dvk_shared::api::ModelSummary, $crate::store::Place)>, $crate::store::StoreError> {
+                Ok(self.models_page(filter).await?.0)
             }
 
             async fn history(
