@@ -235,6 +235,36 @@ mod tests {
     }
 
     /// Client generators name their functions after these; two alike would collide.
+    /// Every `$ref` leads to a schema the document holds: a type only a query parameter names is
+    /// not collected by itself.
+    #[test]
+    fn every_reference_resolves() {
+        fn walk(document: &Value, value: &Value, at: &str) {
+            match value {
+                Value::Object(map) => {
+                    if let Some(target) = map.get("$ref").and_then(Value::as_str) {
+                        let pointer = target.strip_prefix('#').unwrap_or(target);
+                        assert!(
+                            document.pointer(pointer).is_some(),
+                            "{at}: {target} is not in the document"
+                        );
+                    }
+                    for (key, inner) in map {
+                        walk(document, inner, &format!("{at}/{key}"));
+                    }
+                }
+                Value::Array(items) => {
+                    for (i, inner) in items.iter().enumerate() {
+                        walk(document, inner, &format!("{at}/{i}"));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let document = document();
+        walk(&document, &document, "");
+    }
+
     #[test]
     fn operation_ids_are_unique() {
         let document = document();
@@ -266,6 +296,18 @@ mod tests {
         assert_eq!(
             schemas["Field"]["enum"],
             serde_json::to_value(dvk_shared::model::Field::ALL).unwrap()
+        );
+        // The list's order, as the query reads it.
+        let sort = document["paths"]["/api/models"]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "sort")
+            .expect("the models list documents `sort`");
+        assert_eq!(
+            resolve(&document, &sort["schema"])["enum"],
+            serde_json::json!(["name", "recent"]),
+            "{sort}"
         );
         // `FieldErrors` is transparent: the map itself.
         assert_eq!(schemas["FieldErrors"]["type"], "object");

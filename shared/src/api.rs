@@ -118,6 +118,7 @@ pub struct ModelQuery {
     pub q: Option<String>,
     /// The order: `recent` when `q` is given, else `name`, when left out.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", param(inline))]
     pub sort: Option<ModelSort>,
     /// 1-based; 1 when left out. Deep pages are slow over many models: follow `next` with
     /// `after` instead.

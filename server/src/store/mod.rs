@@ -130,15 +130,6 @@ pub enum Place {
     Recent(i64, ModelId),
 }
 
-impl Place {
-    pub fn order(&self) -> ModelSort {
-        match self {
-            Self::Name(..) => ModelSort::Name,
-            Self::Recent(..) => ModelSort::Recent,
-        }
-    }
-}
-
 /// What `list_models` selects. `units: None` means every unit.
 #[derive(Debug, Clone, Default)]
 pub struct ModelFilter {
