@@ -4,7 +4,8 @@
 //! opens: the overview (`/api/stats`) of the country, of a year and of a province; the models
 //! list's first page and the next one, whole, filtered by province, by status; search with and
 //! without diacritics, for a phrase thousands of models hold and for one a few hold, the most
-//! recently changed first (the order of a search) and in the order of names.
+//! recently changed first (the order of a search) and in the order of names; a year's report
+//! figures and the supervision list, of a province and of the country.
 //!
 //! Prints p50, p95 and the slowest of `DVK_READ_TIMES` (default 20) requests each, after one to
 //! warm up. It asserts nothing: this machine is shared and noisy. Run it with
@@ -246,6 +247,42 @@ async fn main() -> Result<()> {
         "\"thôn Lộc 17 \" (a few hundred)",
         "/api/models?q=th%C3%B4n%20L%E1%BB%99c%2017%20&sort=name",
         times,
+    )
+    .await?;
+    // Reports and supervision read whole tables of the scope (ARCHITECTURE.md): timed here so
+    // their cost at this scale is known, a few times each.
+    let few = times.min(3);
+    println!("a year's report figures and the supervision list");
+    measure(
+        &http,
+        &base,
+        "report figures, 2025, one province",
+        &format!("/api/reports/figures?from=2025-01-01&to=2025-12-31&unit={province}"),
+        few,
+    )
+    .await?;
+    measure(
+        &http,
+        &base,
+        "report figures, 2025, whole country",
+        "/api/reports/figures?from=2025-01-01&to=2025-12-31",
+        few,
+    )
+    .await?;
+    measure(
+        &http,
+        &base,
+        "supervision, one province",
+        &format!("/api/supervision?unit={province}"),
+        few,
+    )
+    .await?;
+    measure(
+        &http,
+        &base,
+        "supervision, whole country",
+        "/api/supervision",
+        few,
     )
     .await?;
     drop(server);
