@@ -1866,9 +1866,26 @@ async fn the_board_urges_a_commune_which_reads_it_on_its_home() {
         assert_eq!(closed[0]["status"], "closed");
 
         // An export goes through the page, which says how far it has come, and is saved under
-        // the server's name for it (the page's save is caught here to read what it holds).
+        // the server's name for it (the page's save is caught here to read what it holds). It
+        // holds what the screen shows, in the screen's order: here a search.
         click_text(&client, "nav a", "Mô hình").await?;
         wait_for_text(&client, ".export-buttons button", "Xuất CSV").await?;
+        type_into(&client, "#filter-q", "hiến đất").await?;
+        let names_shown = || async {
+            let names = client
+                .execute(
+                    "return [...document.querySelectorAll('ul.model-list .model-name')].map((e) => e.textContent)",
+                    vec![],
+                )
+                .await?;
+            Ok::<Vec<String>, anyhow::Error>(serde_json::from_value(names)?)
+        };
+        wait_until("the search to narrow the list", Duration::from_secs(30), || async {
+            let names = names_shown().await?;
+            Ok(names.len() > 1 && names.len() < 300)
+        })
+        .await?;
+        let shown = names_shown().await?;
         client
             .execute(
                 r#"window.saved = [];
@@ -1890,7 +1907,11 @@ async fn the_board_urges_a_commune_which_reads_it_on_its_home() {
         assert_eq!(saved[0][0], "mo-hinh.csv");
         let text = saved[0][1].as_str().unwrap_or_default();
         assert!(text.starts_with("\u{feff}Tên mô hình"), "{}", &text[..text.len().min(80)]);
-        assert!(text.lines().count() > 300, "every model of the town");
+        let exported: Vec<String> = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes())
+            .records()
+            .map(|row| row.map(|r| r[0].to_owned()))
+            .collect::<Result<_, _>>()?;
+        assert_eq!(exported, shown, "the file holds the screen's list, in its order");
         Ok(())
     })
     .await

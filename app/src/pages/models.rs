@@ -76,13 +76,16 @@ impl Filters {
 
 impl Filters {
     /// The same filters for the server's export of the list: the review queue without a status
-    /// shows the submitted models, so it exports those.
+    /// shows the submitted models, so it exports those; in the screen's order, by name (the
+    /// server answers a search the most recently changed first unless told).
     fn export_query(&self, review: bool) -> String {
         let mut shown = self.clone();
         if review && shown.status.is_empty() {
             shown.status = "submitted".into();
         }
-        shown.query(false)
+        let query = shown.query(false);
+        let join = if query.is_empty() { '?' } else { '&' };
+        format!("{query}{join}sort=name")
     }
 }
 
