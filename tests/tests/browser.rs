@@ -1870,22 +1870,25 @@ async fn the_board_urges_a_commune_which_reads_it_on_its_home() {
         // holds what the screen shows, in the screen's order: here a search.
         click_text(&client, "nav a", "Mô hình").await?;
         wait_for_text(&client, ".export-buttons button", "Xuất CSV").await?;
+        // Typed a letter at a time, each a search of its own: the list is read once the
+        // address holds the whole phrase (the screen redraws before the next command).
         type_into(&client, "#filter-q", "hiến đất").await?;
-        let names_shown = || async {
-            let names = client
+        wait_until("the whole phrase to be searched", Duration::from_secs(30), || async {
+            let q = client
+                .execute("return new URLSearchParams(location.search).get('q')", vec![])
+                .await?;
+            Ok(q == "hiến đất")
+        })
+        .await?;
+        let shown: Vec<String> = serde_json::from_value(
+            client
                 .execute(
                     "return [...document.querySelectorAll('ul.model-list .model-name')].map((e) => e.textContent)",
                     vec![],
                 )
-                .await?;
-            Ok::<Vec<String>, anyhow::Error>(serde_json::from_value(names)?)
-        };
-        wait_until("the search to narrow the list", Duration::from_secs(30), || async {
-            let names = names_shown().await?;
-            Ok(names.len() > 1 && names.len() < 300)
-        })
-        .await?;
-        let shown = names_shown().await?;
+                .await?,
+        )?;
+        assert!(shown.len() > 1 && shown.len() < 300, "{shown:?}");
         client
             .execute(
                 r#"window.saved = [];
