@@ -66,6 +66,25 @@ async fn measure(
     Ok(body)
 }
 
+/// The phrases searched for, as labelled and as sent (percent-encoded); the first is common.
+const SEARCHES: [(&str, &str); 6] = [
+    (
+        "\"nông thôn mới\" (about 1 in 24)",
+        "n%C3%B4ng%20th%C3%B4n%20m%E1%BB%9Bi",
+    ),
+    ("\"nong thon moi\" (no diacritics)", "nong%20thon%20moi"),
+    ("\"hũ gạo\" (about 1 in 24)", "h%C5%A9%20g%E1%BA%A1o"),
+    (
+        "\"thôn Lộc 17 \" (a few hundred)",
+        "th%C3%B4n%20L%E1%BB%99c%2017%20",
+    ),
+    (
+        "\"ngo xom o thon loc 17 \" (a few)",
+        "ngo%20xom%20o%20thon%20loc%2017%20",
+    ),
+    ("\"không có\" (nothing matches)", "zzkh%C3%B4ng%20c%C3%B3"),
+];
+
 #[tokio::main]
 async fn main() -> Result<()> {
     let size = national::Size {
@@ -164,91 +183,44 @@ async fn main() -> Result<()> {
     .await?;
 
     println!("search, the most recently changed first");
-    let common = measure(
+    let [common, ..] = SEARCHES;
+    let first = measure(
         &http,
         &base,
-        "\"nông thôn mới\" (about 1 in 24)",
-        "/api/models?q=n%C3%B4ng%20th%C3%B4n%20m%E1%BB%9Bi",
+        common.0,
+        &format!("/api/models?q={}", common.1),
         times,
     )
     .await?;
-    if let Some(next) = common["next"].as_str() {
-        measure(
-            &http,
-            &base,
-            "\"nông thôn mới\", next page",
-            &format!("/api/models?q=n%C3%B4ng%20th%C3%B4n%20m%E1%BB%9Bi&after={next}"),
-            times,
-        )
-        .await?;
+    if let Some(next) = first["next"].as_str() {
+        let path = format!("/api/models?q={}&after={next}", common.1);
+        measure(&http, &base, "\"nông thôn mới\", next page", &path, times).await?;
     }
+    let path = format!("/api/models?q={}&unit={province}", common.1);
     measure(
         &http,
         &base,
         "\"nông thôn mới\", one province",
-        &format!("/api/models?q=n%C3%B4ng%20th%C3%B4n%20m%E1%BB%9Bi&unit={province}"),
+        &path,
         times,
     )
     .await?;
-    measure(
-        &http,
-        &base,
-        "\"nong thon moi\" (no diacritics)",
-        "/api/models?q=nong%20thon%20moi",
-        times,
-    )
-    .await?;
-    measure(
-        &http,
-        &base,
-        "\"hũ gạo\" (about 1 in 24)",
-        "/api/models?q=h%C5%A9%20g%E1%BA%A1o",
-        times,
-    )
-    .await?;
-    measure(
-        &http,
-        &base,
-        "\"thôn Lộc 17 \" (a few hundred)",
-        "/api/models?q=th%C3%B4n%20L%E1%BB%99c%2017%20",
-        times,
-    )
-    .await?;
-    measure(
-        &http,
-        &base,
-        "\"ngo xom o thon loc 17 \" (a few)",
-        "/api/models?q=ngo%20xom%20o%20thon%20loc%2017%20",
-        times,
-    )
-    .await?;
-    measure(
-        &http,
-        &base,
-        "\"không có\" (nothing matches)",
-        "/api/models?q=zzkh%C3%B4ng%20c%C3%B3",
-        times,
-    )
-    .await?;
+    for (label, q) in &SEARCHES[1..] {
+        measure(&http, &base, label, &format!("/api/models?q={q}"), times).await?;
+    }
     // What the order of names costs a search: every match of a common phrase is read to know
     // the first fifty (`sort=name`).
     println!("search in the order of names");
-    measure(
-        &http,
-        &base,
-        "\"nông thôn mới\" (about 1 in 24)",
-        "/api/models?q=n%C3%B4ng%20th%C3%B4n%20m%E1%BB%9Bi&sort=name",
-        times,
-    )
-    .await?;
-    measure(
-        &http,
-        &base,
-        "\"thôn Lộc 17 \" (a few hundred)",
-        "/api/models?q=th%C3%B4n%20L%E1%BB%99c%2017%20&sort=name",
-        times,
-    )
-    .await?;
+    for (label, q) in [common, SEARCHES[3]] {
+        measure(
+            &http,
+            &base,
+            label,
+            &format!("/api/models?q={q}&sort=name"),
+            times,
+        )
+        .await?;
+    }
     // Reports and supervision read whole tables of the scope (ARCHITECTURE.md): timed here so
     // their cost at this scale is known, a few times each.
     let few = times.min(3);
